@@ -1,0 +1,235 @@
+/**
+ * The shared vocabulary of the scoring core. Pure types and tiny geometry helpers:
+ * no DOM, OHIF or cornerstone imports, so the viewer, a Web Worker, the CLI and the
+ * tests all use the same definitions.
+ *
+ * Coordinates are DICOM patient coordinates (LPS, millimetres) unless a name says
+ * otherwise. Voxel index order is (i = column, j = row, k = slice), stored
+ * slice-major: index = (k * rows + j) * columns + i.
+ */
+
+export const ARTERIES = ['LM', 'LAD', 'LCX', 'RCA'] as const;
+export type Artery = (typeof ARTERIES)[number];
+/** OTHER = non-coronary (aortic wall, valves, mitral annulus, bone, noise): excluded from the score. */
+export type LesionLabel = Artery | 'OTHER' | 'UNASSIGNED';
+export const LESION_LABELS: readonly LesionLabel[] = [...ARTERIES, 'OTHER', 'UNASSIGNED'];
+
+export type Vec3 = [number, number, number];
+
+/** Patient / study / series identification carried from the source CT into derived objects. */
+export interface SourceContext {
+  patientName: string | null;
+  patientId: string | null;
+  patientBirthDate: string | null;
+  patientSex: string | null;
+  patientAge: string | null;
+  studyInstanceUid: string;
+  studyDate: string | null;
+  studyTime: string | null;
+  studyId: string | null;
+  accessionNumber: string | null;
+  referringPhysicianName: string | null;
+  studyDescription: string | null;
+  seriesInstanceUid: string;
+  seriesNumber: number | null;
+  seriesDescription: string | null;
+  frameOfReferenceUid: string | null;
+}
+
+/** Acquisition facts of the CT series, as read from its headers (null where absent). */
+export interface SeriesFacts {
+  modality: string;
+  manufacturer: string | null;
+  manufacturerModelName: string | null;
+  kvp: number | null;
+  sliceThicknessMm: number | null;
+  /** Median distance between adjacent slice positions along the slice normal. */
+  sliceIncrementMm: number | null;
+  /** [row spacing, column spacing] as in DICOM PixelSpacing. */
+  pixelSpacingMm: [number, number] | null;
+  rows: number;
+  columns: number;
+  sliceCount: number;
+  convolutionKernel: string | null;
+  /** ECG gating from the header (CardiacSynchronizationTechnique, TriggerTime, ...); null when unknown. */
+  gated: boolean | null;
+  /** Contrast agent named in the header (ContrastBolusAgent / ContrastBolusRoute); null when unknown. */
+  contrast: boolean | null;
+  contrastAgent: string | null;
+  gantryTiltDeg: number | null;
+  /** (0018,9351) Calcium Scoring Mass Factor Patient, when the image carries it. */
+  massFactorPatient: number | null;
+  /** Iterative reconstruction hints, if any, as free text for warnings. */
+  reconstruction: string | null;
+}
+
+/** One CT slice's identity, needed to reference it from SEG / SR. */
+export interface SliceInstance {
+  sopInstanceUid: string;
+  sopClassUid: string;
+  instanceNumber: number | null;
+}
+
+/** Geometry of a CT volume, without the voxels (what encoders need). */
+export interface VolumeGeometry {
+  columns: number;
+  rows: number;
+  slices: number;
+  /** Distance between adjacent columns (i), PixelSpacing[1]. */
+  columnSpacingMm: number;
+  /** Distance between adjacent rows (j), PixelSpacing[0]. */
+  rowSpacingMm: number;
+  sliceIncrementMm: number;
+  /** ImagePositionPatient of each slice k (slices sorted by ascending position along `normal`). */
+  imagePositionsMm: Vec3[];
+  /** Direction of increasing column index i (ImageOrientationPatient[0..2]). */
+  rowCosines: Vec3;
+  /** Direction of increasing row index j (ImageOrientationPatient[3..5]). */
+  columnCosines: Vec3;
+  /** rowCosines x columnCosines. */
+  normal: Vec3;
+  instances: SliceInstance[];
+  facts: SeriesFacts;
+  source: SourceContext;
+}
+
+/** A CT volume in Hounsfield units (already rescaled: slope/intercept applied once). */
+export interface CtVolume extends VolumeGeometry {
+  hu: Int16Array;
+}
+
+/** Scoring settings; echoed in every result. Defaults in core/settings.ts follow SPEC.md 1.1. */
+export interface ScoringSettings {
+  /** A voxel counts when HU >= thresholdHu (inclusive; SPEC 1.1). */
+  thresholdHu: number;
+  /** Minimum 2D component area in mm^2; ignored when minAreaPixels is set. */
+  minAreaMm2: number;
+  /** Minimum 2D component size in pixels (e.g. Canon's 3 pixels); null = use minAreaMm2. */
+  minAreaPixels: number | null;
+  /** In-slice connectivity of 2D components. */
+  connectivity2d: 4 | 8;
+  /** Multiply slice sums by sliceIncrementMm / 3 (SPEC 1.1). */
+  normaliseToMm: number | null;
+  /** Calibration factor c in mg HA per cm^3 per HU; null = mass not computed (with a warning). */
+  massFactor: number | null;
+  massFactorSource: 'header' | 'site' | 'phantom' | 'user' | null;
+}
+
+/** A 2D connected component of thresholded voxels on one slice: the Agatston unit. */
+export interface SliceComponent {
+  id: number;
+  lesionId: number;
+  slice: number;
+  pixelCount: number;
+  areaMm2: number;
+  peakHu: number;
+  /** Density weight 1..4 from peakHu. */
+  weight: number;
+  /** areaMm2 x weight x slice normalisation. */
+  agatston: number;
+  centroidMm: Vec3;
+}
+
+/** A scored lesion (a 3D lesion, or the part of one assigned to one artery after a split). */
+export interface LesionMeasure {
+  id: number;
+  /** For a part of a split 3D lesion: the 3D lesion it came from. */
+  parentId?: number;
+  artery: LesionLabel;
+  agatston: number;
+  volumeMm3: number;
+  massMg: number | null;
+  peakHU: number;
+  meanHU: number;
+  centroidMm: Vec3;
+  voxelCount: number;
+  /** The 2D components (SliceComponent ids) that make up this lesion. */
+  componentIds: number[];
+  /** First and last slice index k. */
+  sliceRange: [number, number];
+  /** Who set the label. */
+  labelSource: 'auto' | 'seed' | 'user' | 'none';
+}
+
+export interface Totals {
+  agatston: number;
+  volumeMm3: number;
+  massMg: number | null;
+  lesionCount: number;
+}
+
+export interface ClinicalInputs {
+  ageYears: number;
+  sex: 'male' | 'female';
+  race: 'white' | 'chinese' | 'black' | 'hispanic';
+  diabetes: boolean;
+  currentSmoker: boolean;
+  totalCholesterolMgDl: number;
+  hdlMgDl: number;
+  lipidLoweringMedication: boolean;
+  systolicBpMmHg: number;
+  antihypertensiveMedication: boolean;
+  familyHistoryOfHeartAttack: boolean;
+}
+
+export interface RiskSummary {
+  /** Classic class: "0", "1-10", "11-100", "101-400", ">400". */
+  agatstonCategory: string;
+  /** e.g. "CAC-DRS A2/N3". */
+  cacDrs: string;
+  /** CAD-RADS 2.0 plaque burden, e.g. "P1"; null for CAC 0. */
+  cadRadsP: string | null;
+  /** ACC/AHA 2018 decision-support text. */
+  guidance: string;
+  /** MESA 10-year CHD risk in percent, when clinical inputs were given. */
+  mesaTenYearChdRiskPercent?: number | null;
+  mesaNotes?: string[];
+}
+
+export interface ScoringResult {
+  input: SeriesFacts;
+  settings: ScoringSettings;
+  total: Totals;
+  arteries: Record<Artery, Totals>;
+  lesions: LesionMeasure[];
+  risk: RiskSummary;
+  warnings: string[];
+  /** True once a person assigned, reassigned or excluded a lesion. */
+  reviewed: boolean;
+  /** The model that proposed labels, if any. */
+  model: { name: string; version: string } | null;
+}
+
+/** Voxel (i, j, k) centre to patient coordinates (mm). */
+export function voxelToPatient(g: VolumeGeometry, i: number, j: number, k: number): Vec3 {
+  const p = g.imagePositionsMm[k];
+  const r = g.rowCosines;
+  const c = g.columnCosines;
+  const di = i * g.columnSpacingMm;
+  const dj = j * g.rowSpacingMm;
+  return [p[0] + di * r[0] + dj * c[0], p[1] + di * r[1] + dj * c[1], p[2] + di * r[2] + dj * c[2]];
+}
+
+/** Patient coordinates (mm) to continuous voxel indices (i, j, k); k interpolated between slice positions. */
+export function patientToVoxel(g: VolumeGeometry, point: Vec3): Vec3 {
+  const p0 = g.imagePositionsMm[0];
+  const d: Vec3 = [point[0] - p0[0], point[1] - p0[1], point[2] - p0[2]];
+  const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+  const i = dot(d, g.rowCosines) / g.columnSpacingMm;
+  const j = dot(d, g.columnCosines) / g.rowSpacingMm;
+  const s = dot(point, g.normal);
+  const positions = g.imagePositionsMm.map((q) => dot(q, g.normal));
+  let k = 0;
+  if (positions.length > 1) {
+    if (s <= positions[0]) k = (s - positions[0]) / (positions[1] - positions[0]);
+    else if (s >= positions[positions.length - 1]) {
+      const n = positions.length - 1;
+      k = n + (s - positions[n]) / (positions[n] - positions[n - 1]);
+    } else {
+      let a = 0;
+      while (positions[a + 1] < s) a++;
+      k = a + (s - positions[a]) / (positions[a + 1] - positions[a]);
+    }
+  }
+  return [i, j, k];
+}
