@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { ensurePackages, ORTHANC_PACKAGES } from './debian.mjs';
 
 const PLUGIN_DIR = '/usr/share/orthanc/plugins';
 const PLUGINS = ['libOrthancDicomWeb.so', 'libOrthancGdcm.so'];
@@ -40,18 +41,7 @@ export function orthancBinary() {
 
 /** Install the Debian packages when Orthanc or its DICOMweb plugin is missing (needs root). */
 export function ensureOrthancInstalled({ log = console.error } = {}) {
-  const missing = !orthancBinary() || PLUGINS.some((p) => !fs.existsSync(path.join(PLUGIN_DIR, p)));
-  if (!missing) return;
-  log('Installing Orthanc (Debian packages orthanc, orthanc-dicomweb, orthanc-gdcm)...');
-  const sh = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  sh('apt-get update');
-  const r = sh('apt-get install -y --no-install-recommends orthanc orthanc-dicomweb orthanc-gdcm');
-  if (r.status !== 0 || !orthancBinary()) {
-    throw new UserError(
-      'Could not install Orthanc. Install the Debian packages orthanc, orthanc-dicomweb and orthanc-gdcm as root, ' +
-        'or use an existing archive with --dicomweb URL.',
-    );
-  }
+  ensurePackages(ORTHANC_PACKAGES, { log, why: 'the embedded archive (or use an existing one with --dicomweb URL)' });
 }
 
 /**
