@@ -1,0 +1,173 @@
+/**
+ * Pixel data of one CT slice -> Hounsfield units.
+ *
+ * Compressed transfer syntaxes are decoded by dcmjs-codecs' WebAssembly build (CharLS for
+ * JPEG-LS, OpenJPEG for JPEG 2000, libjpeg(-turbo) for JPEG, its own RLE). The WebAssembly
+ * module must be loaded once, explicitly, before a compressed slice is read:
+ *
+ *   await initCodecs();                     // Node: finds dcmjs-native-codecs.wasm beside the package
+ *   await initCodecs({ wasmUrl: '/x.wasm' }) // browser / Worker: where the bundler put the .wasm
+ *
+ * Uncompressed slices (implicit / explicit VR little endian) need no initialisation, so the
+ * reader stays synchronous and a missing initialisation is a clear error, never a hang.
+ */
+import * as dcmjsCodecsNs from 'dcmjs-codecs';
+
+/** Transfer syntax UIDs (PS3.6 Annex A). */
+export const TS = {
+  implicitLittle: '1.2.840.10008.1.2',
+  explicitLittle: '1.2.840.10008.1.2.1',
+  deflatedExplicitLittle: '1.2.840.10008.1.2.1.99',
+  explicitBig: '1.2.840.10008.1.2.2',
+  jpegBaseline: '1.2.840.10008.1.2.4.50',
+  jpegExtended: '1.2.840.10008.1.2.4.51',
+  jpegLossless: '1.2.840.10008.1.2.4.57',
+  jpegLosslessSv1: '1.2.840.10008.1.2.4.70',
+  jpegLsLossless: '1.2.840.10008.1.2.4.80',
+  jpegLsNearLossless: '1.2.840.10008.1.2.4.81',
+  jpeg2000Lossless: '1.2.840.10008.1.2.4.90',
+  jpeg2000: '1.2.840.10008.1.2.4.91',
+  jpegXlLossless: '1.2.840.10008.1.2.4.110',
+  jpegXl: '1.2.840.10008.1.2.4.112',
+  htj2kLossless: '1.2.840.10008.1.2.4.201',
+  htj2kLosslessRpcl: '1.2.840.10008.1.2.4.202',
+  htj2k: '1.2.840.10008.1.2.4.203',
+  rle: '1.2.840.10008.1.2.5',
+} as const;
+
+type DecoderName = 'decodeJpeg' | 'decodeJpegLs' | 'decodeJpeg2000' | 'decodeHtJpeg2000' | 'decodeJpegXl' | 'decodeRle';
+
+const DECODERS: Record<string, DecoderName> = {
+  [TS.jpegBaseline]: 'decodeJpeg',
+  [TS.jpegExtended]: 'decodeJpeg',
+  [TS.jpegLossless]: 'decodeJpeg',
+  [TS.jpegLosslessSv1]: 'decodeJpeg',
+  [TS.jpegLsLossless]: 'decodeJpegLs',
+  [TS.jpegLsNearLossless]: 'decodeJpegLs',
+  [TS.jpeg2000Lossless]: 'decodeJpeg2000',
+  [TS.jpeg2000]: 'decodeJpeg2000',
+  [TS.htj2kLossless]: 'decodeHtJpeg2000',
+  [TS.htj2kLosslessRpcl]: 'decodeHtJpeg2000',
+  [TS.htj2k]: 'decodeHtJpeg2000',
+  [TS.jpegXlLossless]: 'decodeJpegXl',
+  [TS.jpegXl]: 'decodeJpegXl',
+  [TS.rle]: 'decodeRle',
+};
+
+const UNCOMPRESSED = new Set<string>([TS.implicitLittle, TS.explicitLittle]);
+
+/** The package is a UMD/CommonJS bundle: its exports sit on `default` when imported from ESM. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const codecs: typeof dcmjsCodecsNs = ((dcmjsCodecsNs as any).default ?? dcmjsCodecsNs) as typeof dcmjsCodecsNs;
+
+let initPromise: Promise<void> | null = null;
+
+/**
+ * Load the WebAssembly codecs (once; later calls return the same promise).
+ * `wasmUrl`: path (Node) or URL (browser) of dcmjs-native-codecs.wasm; by default Node finds it
+ * inside the dcmjs-codecs package and a browser fetches "dcmjs-native-codecs.wasm" relative to the page.
+ */
+export function initCodecs(opts: { wasmUrl?: string } = {}): Promise<void> {
+  if (codecs.NativeCodecs.isInitialized()) return Promise.resolve();
+  if (!initPromise) {
+    initPromise = codecs.NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: opts.wasmUrl }).catch((e: unknown) => {
+      initPromise = null;
+      throw new Error(`could not load the image decoders (dcmjs-native-codecs.wasm): ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
+  return initPromise;
+}
+
+export function codecsReady(): boolean {
+  return codecs.NativeCodecs.isInitialized();
+}
+
+export function isSupportedTransferSyntax(uid: string): boolean {
+  return UNCOMPRESSED.has(uid) || uid in DECODERS;
+}
+
+export function needsCodecs(uid: string): boolean {
+  return uid in DECODERS;
+}
+
+export function transferSyntaxName(uid: string): string {
+  const e = Object.entries(TS).find(([, v]) => v === uid);
+  return e ? `${e[0]} (${uid})` : uid;
+}
+
+/** What the pixel module says about the stored values (PS3.3 C.7.6.3). */
+export interface PixelLayout {
+  rows: number;
+  columns: number;
+  bitsAllocated: number;
+  bitsStored: number;
+  pixelRepresentation: 0 | 1;
+  slope: number;
+  intercept: number;
+}
+
+/**
+ * Decode one frame (`frame` = the raw little-endian pixel bytes, or the compressed bitstream)
+ * and write HU = stored x slope + intercept, rounded and clamped to Int16, into `out`
+ * (length rows x columns). Slope/intercept are applied here and nowhere else.
+ */
+export function frameToHu(frame: Uint8Array, transferSyntaxUid: string, layout: PixelLayout, out: Int16Array): void {
+  const n = layout.rows * layout.columns;
+  let bytes = frame;
+  const decoder = DECODERS[transferSyntaxUid];
+  if (decoder) {
+    if (!codecs.NativeCodecs.isInitialized()) {
+      throw new Error(`compressed pixel data (${transferSyntaxName(transferSyntaxUid)}): call \`await initCodecs()\` before reading`);
+    }
+    const ctx = new codecs.Context({
+      width: layout.columns,
+      height: layout.rows,
+      bitsAllocated: layout.bitsAllocated,
+      bitsStored: layout.bitsStored,
+      samplesPerPixel: 1,
+      pixelRepresentation: layout.pixelRepresentation,
+      planarConfiguration: 0,
+      photometricInterpretation: 'MONOCHROME2',
+      encodedBuffer: frame,
+    });
+    const decoded = codecs.NativeCodecs[decoder](ctx, {}).getDecodedBuffer();
+    if (!decoded) throw new Error('the decoder returned no pixels');
+    bytes = decoded;
+  } else if (!UNCOMPRESSED.has(transferSyntaxUid)) {
+    throw new Error(`transfer syntax ${transferSyntaxName(transferSyntaxUid)} is not supported`);
+  }
+  const bytesPerPixel = layout.bitsAllocated / 8;
+  if (bytes.byteLength < n * bytesPerPixel) {
+    throw new Error(`pixel data holds ${bytes.byteLength} bytes, ${layout.rows}x${layout.columns} pixels need ${n * bytesPerPixel}`);
+  }
+  storedToHu(bytes, layout, out);
+}
+
+function storedToHu(bytes: Uint8Array, layout: PixelLayout, out: Int16Array): void {
+  const n = layout.rows * layout.columns;
+  const { slope, intercept, bitsStored, pixelRepresentation } = layout;
+  let stored: Int16Array | Uint16Array | Uint8Array | Int8Array;
+  if (layout.bitsAllocated === 16) {
+    // Typed views need 2-byte alignment; decoded buffers and dataset slices may be odd.
+    const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice(0, n * 2);
+    stored = pixelRepresentation === 1 ? new Int16Array(aligned.buffer, aligned.byteOffset, n) : new Uint16Array(aligned.buffer, aligned.byteOffset, n);
+  } else if (layout.bitsAllocated === 8) {
+    stored = pixelRepresentation === 1 ? new Int8Array(bytes.buffer, bytes.byteOffset, n) : bytes.subarray(0, n);
+  } else {
+    throw new Error(`BitsAllocated ${layout.bitsAllocated} is not supported (CT uses 16)`);
+  }
+  // Values stored in fewer bits than allocated: sign-extend (signed) or mask (unsigned) the
+  // high bits, which may hold overlay or garbage (PS3.5 8.1.1).
+  const shift = layout.bitsAllocated - bitsStored;
+  const fix = shift > 0 && shift < layout.bitsAllocated;
+  const mask = (1 << bitsStored) - 1;
+  const integer = slope === 1 && Number.isInteger(intercept);
+  for (let p = 0; p < n; p++) {
+    let v = stored[p];
+    if (fix) v = pixelRepresentation === 1 ? ((v << (32 - bitsStored)) >> (32 - bitsStored)) : v & mask;
+    let hu = integer ? v + intercept : Math.round(v * slope + intercept);
+    if (hu > 32767) hu = 32767;
+    else if (hu < -32768) hu = -32768;
+    out[p] = hu;
+  }
+}

@@ -1,0 +1,555 @@
+/**
+ * DICOM CT series -> CtVolume (Hounsfield units, slices sorted along the slice normal).
+ *
+ * Pure: takes bytes, never touches the file system or the network, so the CLI, a browser
+ * Worker and the tests read series the same way. Part-10 parsing is dcmjs; compressed pixel
+ * data is decoded by dcmjs-codecs' WebAssembly (see ./pixels.ts: `await initCodecs()` once
+ * before reading a compressed series; uncompressed series need nothing).
+ *
+ * What a folder can hold and what happens to it:
+ * - files that are not DICOM Part-10 (no "DICM" at byte 128: README, LICENSE, DICOMDIR-less junk)
+ *   are skipped and reported in `skipped`;
+ * - a file that claims to be DICOM but cannot be parsed is an error naming the file;
+ * - localizers (ImageType LOCALIZER/SCOUT/TOPOGRAM), SR, SEG, PR, KO and other non-image
+ *   objects are set aside; other modalities (PET of a PET/CT) are listed but not scored;
+ * - several series: the only CT axial series with more than one slice is read, or the
+ *   caller must name one (error listing uid, description and slice count of each).
+ */
+import dcmjs from 'dcmjs';
+import type { CtVolume, SeriesFacts, SliceInstance, SourceContext, Vec3 } from '../types';
+import { has, num, nums, str, strs, type NaturalDataset } from './dataset';
+import { frameToHu, isSupportedTransferSyntax, needsCodecs, transferSyntaxName, TS, type PixelLayout } from './pixels';
+
+export { initCodecs, codecsReady } from './pixels';
+export type { NaturalDataset } from './dataset';
+
+/** An input file: a name for messages and its bytes. */
+export interface DicomFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * The input cannot be read as one CT series, for a reason the user can fix (wrong folder,
+ * several series, missing slices, corrupt file). `message` is one line saying what and what to do.
+ */
+export class DicomReadError extends Error {
+  override name = 'DicomReadError';
+  constructor(
+    message: string,
+    readonly series: SeriesSummary[] = [],
+  ) {
+    super(message);
+  }
+}
+
+// dcmjs reports unknown VRs of private elements (e.g. Canon's implicit-VR private groups) on
+// the console for every file; they are harmless to the reader, so its validation log stays quiet.
+dcmjs.log?.getLogger?.('validation.dcmjs')?.setLevel?.('silent');
+
+const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
+const ENHANCED_CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2.1';
+const MEDIA_DIRECTORY_STORAGE = '1.2.840.10008.1.3.10';
+const NON_IMAGE_MODALITIES = new Set(['SR', 'SEG', 'PR', 'KO', 'DOC', 'REG', 'RTSTRUCT', 'RTPLAN', 'RTDOSE', 'FID', 'PLAN']);
+
+/** One parsed file: header (without pixels), transfer syntax and its raw pixel frames. */
+export interface ParsedInstance {
+  name: string;
+  dataset: NaturalDataset;
+  transferSyntaxUid: string;
+  /** Pixel data as stored: one entry per frame (uncompressed bytes or the compressed bitstream). */
+  frames: Uint8Array[] | null;
+  kind: 'image' | 'localizer' | 'non-image';
+}
+
+/** What a folder holds, per series (to choose one, or to tell the user what is there). */
+export interface SeriesSummary {
+  seriesInstanceUid: string;
+  seriesNumber: number | null;
+  seriesDescription: string | null;
+  modality: string | null;
+  /** Image files of the series that are not localizers. */
+  sliceCount: number;
+  localizerCount: number;
+  nonImageCount: number;
+  /** Why the series cannot be scored; null when it can. */
+  notScorable: string | null;
+}
+
+export interface ReadOptions {
+  /** SeriesInstanceUID to read when the files hold several series. */
+  seriesUid?: string;
+  /** How the caller's user names a series choice in messages (the CLI says "pass --series UID"). */
+  chooseSeriesHint?: string;
+  /** Build the volume even when slices are missing (a warning instead of an error). */
+  allowGaps?: boolean;
+}
+
+export interface ReadResult {
+  volume: CtVolume;
+  /** Reader warnings (skipped files, spacing, tilt): add them to the scoring result's warnings. */
+  warnings: string[];
+  /** Files that were not used, with the reason. */
+  skipped: { name: string; reason: string }[];
+  /** Every series found, the scored one included. */
+  series: SeriesSummary[];
+}
+
+/** Whether the bytes are a DICOM Part-10 file (128-byte preamble + "DICM", PS3.10 7.1). */
+export function isDicomPart10(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+/** Parse one Part-10 file. Throws DicomReadError naming the file when it cannot be parsed. */
+export function parseInstance(file: DicomFile): ParsedInstance {
+  const { bytes } = file;
+  const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+  let message: { dict: Record<string, unknown>; meta: Record<string, { Value?: unknown[] }> };
+  try {
+    message = dcmjs.data.DicomMessage.readFile(buffer);
+  } catch (e) {
+    throw new DicomReadError(`${file.name}: not a readable DICOM file (${oneLine(e)}); remove it or replace it with a good copy`);
+  }
+  const transferSyntaxUid = String(message.meta['00020010']?.Value?.[0] ?? TS.explicitLittle).replace(/\0/g, '').trim();
+  const dataset: NaturalDataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
+  const pixelData = dataset.PixelData as unknown;
+  delete dataset.PixelData;
+  // (0018,9351) Calcium Scoring Mass Factor Patient: keep it even if the dictionary lacks the keyword.
+  const massFactorRaw = (message.dict['00189351'] as { Value?: unknown[] } | undefined)?.Value?.[0];
+  if (dataset.CalciumScoringMassFactorPatient === undefined && massFactorRaw !== undefined) dataset.CalciumScoringMassFactorPatient = massFactorRaw;
+  return { name: file.name, dataset, transferSyntaxUid, frames: framesOf(pixelData, dataset, transferSyntaxUid), kind: classify(dataset, pixelData !== undefined) };
+}
+
+function framesOf(pixelData: unknown, ds: NaturalDataset, tsUid: string): Uint8Array[] | null {
+  if (pixelData === undefined || pixelData === null) return null;
+  const list = (Array.isArray(pixelData) ? pixelData : [pixelData]).map((p) =>
+    p instanceof Uint8Array ? p : ArrayBuffer.isView(p) ? new Uint8Array(p.buffer, p.byteOffset, p.byteLength) : new Uint8Array(p as ArrayBuffer),
+  );
+  const frameCount = num(ds, 'NumberOfFrames') ?? 1;
+  if (needsCodecs(tsUid) && frameCount === 1 && list.length > 1) {
+    // One frame split into several fragments (PS3.5 A.4): join them into one bitstream.
+    const total = list.reduce((s, f) => s + f.byteLength, 0);
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const f of list) {
+      joined.set(f, at);
+      at += f.byteLength;
+    }
+    return [joined];
+  }
+  return list;
+}
+
+function classify(ds: NaturalDataset, hasPixels: boolean): ParsedInstance['kind'] {
+  const sopClass = str(ds, 'SOPClassUID') ?? '';
+  const modality = (str(ds, 'Modality') ?? '').toUpperCase();
+  if (sopClass === MEDIA_DIRECTORY_STORAGE || NON_IMAGE_MODALITIES.has(modality) || !hasPixels || !has(ds, 'Rows')) return 'non-image';
+  const imageType = strs(ds, 'ImageType');
+  if (imageType.some((t) => t === 'LOCALIZER' || t === 'SCOUT' || t === 'TOPOGRAM')) return 'localizer';
+  return 'image';
+}
+
+/** Group instances by series and say which can be scored. */
+export function summariseSeries(instances: ParsedInstance[]): SeriesSummary[] {
+  const groups = new Map<string, ParsedInstance[]>();
+  for (const inst of instances) {
+    const uid = str(inst.dataset, 'SeriesInstanceUID') ?? '(no SeriesInstanceUID)';
+    const g = groups.get(uid);
+    if (g) g.push(inst);
+    else groups.set(uid, [inst]);
+  }
+  const out: SeriesSummary[] = [];
+  for (const [uid, list] of groups) {
+    const images = list.filter((i) => i.kind === 'image');
+    const ref = images[0] ?? list[0];
+    const modality = str(ref.dataset, 'Modality');
+    const summary: SeriesSummary = {
+      seriesInstanceUid: uid,
+      seriesNumber: num(ref.dataset, 'SeriesNumber'),
+      seriesDescription: str(ref.dataset, 'SeriesDescription'),
+      modality,
+      sliceCount: images.length,
+      localizerCount: list.filter((i) => i.kind === 'localizer').length,
+      nonImageCount: list.filter((i) => i.kind === 'non-image').length,
+      notScorable: null,
+    };
+    summary.notScorable = whyNotScorable(summary, images);
+    out.push(summary);
+  }
+  // Most slices first: the likeliest choice heads any list shown to the user.
+  return out.sort((a, b) => b.sliceCount - a.sliceCount);
+}
+
+function whyNotScorable(s: SeriesSummary, images: ParsedInstance[]): string | null {
+  if (s.sliceCount === 0) {
+    if (s.localizerCount > 0) return 'localizer';
+    return `no images (${s.modality ?? 'unknown modality'})`;
+  }
+  if ((s.modality ?? '').toUpperCase() !== 'CT') return `modality ${s.modality ?? 'unknown'}, not CT`;
+  const sopClass = str(images[0].dataset, 'SOPClassUID');
+  if (sopClass === ENHANCED_CT_IMAGE_STORAGE || (num(images[0].dataset, 'NumberOfFrames') ?? 1) > 1) {
+    return 'multi-frame (Enhanced CT) images are not supported yet';
+  }
+  if (sopClass !== CT_IMAGE_STORAGE) return `SOP class ${sopClass ?? 'missing'} is not CT Image Storage`;
+  if (s.sliceCount < 2) return 'a single slice';
+  const iop = nums(images[0].dataset, 'ImageOrientationPatient', 6);
+  if (iop) {
+    const n = cross([iop[0], iop[1], iop[2]], [iop[3], iop[4], iop[5]]);
+    // Axial (up to ~35 degrees of gantry tilt): the slice normal runs mostly head-foot.
+    if (Math.abs(n[2]) / norm(n) < 0.8) return 'not axial (sagittal, coronal or oblique reformat)';
+  }
+  return null;
+}
+
+export function describeSeries(s: SeriesSummary): string {
+  const desc = s.seriesDescription ? ` "${s.seriesDescription}"` : '';
+  const what = s.notScorable ? `, ${s.notScorable}` : '';
+  return `${s.seriesInstanceUid}${desc} (${s.modality ?? '?'}, ${s.sliceCount} slice${s.sliceCount === 1 ? '' : 's'}${what})`;
+}
+
+/** Pick the series to score. Throws DicomReadError (listing the series) when none or several fit. */
+export function chooseSeries(series: SeriesSummary[], opts: ReadOptions = {}): SeriesSummary {
+  const hint = opts.chooseSeriesHint ?? 'choose one by its SeriesInstanceUID';
+  const list = series.map(describeSeries).join('; ');
+  if (opts.seriesUid) {
+    const s = series.find((x) => x.seriesInstanceUid === opts.seriesUid);
+    if (!s) throw new DicomReadError(`series ${opts.seriesUid} is not among the files; found: ${list}`, series);
+    if (s.notScorable) throw new DicomReadError(`series ${opts.seriesUid} cannot be scored: ${s.notScorable}`, series);
+    return s;
+  }
+  const candidates = series.filter((s) => !s.notScorable);
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length === 0) {
+    throw new DicomReadError(`no axial CT series with more than one slice found; found: ${list || 'no DICOM images'}`, series);
+  }
+  throw new DicomReadError(`${candidates.length} CT series could be scored, ${hint}: ${candidates.map(describeSeries).join('; ')}`, series);
+}
+
+/**
+ * Read a CT series from Part-10 files: parse, choose the series, sort and check the slices,
+ * decode and rescale the pixels once. Synchronous; compressed data needs `await initCodecs()` first.
+ */
+export function readSeries(files: DicomFile[], opts: ReadOptions = {}): ReadResult {
+  const skipped: ReadResult['skipped'] = [];
+  const instances: ParsedInstance[] = [];
+  for (const f of files) {
+    if (!isDicomPart10(f.bytes)) {
+      skipped.push({ name: f.name, reason: 'not a DICOM file' });
+      continue;
+    }
+    instances.push(parseInstance(f));
+  }
+  if (instances.length === 0) {
+    throw new DicomReadError(
+      files.length === 0 ? 'no files to read' : `none of the ${files.length} file${files.length === 1 ? ' is a' : 's are'} DICOM (Part-10, "DICM" at byte 128)`,
+    );
+  }
+  const series = summariseSeries(instances);
+  const chosen = chooseSeries(series, opts);
+  const warnings: string[] = [];
+  for (const inst of instances) {
+    const uid = str(inst.dataset, 'SeriesInstanceUID') ?? '(no SeriesInstanceUID)';
+    if (uid !== chosen.seriesInstanceUid) skipped.push({ name: inst.name, reason: `other series ${uid}` });
+    else if (inst.kind === 'localizer') skipped.push({ name: inst.name, reason: 'localizer' });
+    else if (inst.kind === 'non-image') skipped.push({ name: inst.name, reason: 'not an image' });
+  }
+  const notDicom = skipped.filter((s) => s.reason === 'not a DICOM file');
+  if (notDicom.length > 0) {
+    const names = notDicom.slice(0, 3).map((s) => s.name).join(', ') + (notDicom.length > 3 ? ', ...' : '');
+    warnings.push(`${notDicom.length} file${notDicom.length === 1 ? ' is' : 's are'} not DICOM and ${notDicom.length === 1 ? 'was' : 'were'} skipped: ${names}`);
+  }
+  if (chosen.localizerCount > 0) warnings.push(`${chosen.localizerCount} localizer image${chosen.localizerCount === 1 ? '' : 's'} in the series skipped`);
+  const others = series.filter((s) => s !== chosen);
+  if (others.length > 0) warnings.push(`other series in the input not scored: ${others.map(describeSeries).join('; ')}`);
+  const slices = instances.filter((i) => i.kind === 'image' && (str(i.dataset, 'SeriesInstanceUID') ?? '(no SeriesInstanceUID)') === chosen.seriesInstanceUid);
+  const built = assembleVolume(slices, opts);
+  return { volume: built.volume, warnings: [...warnings, ...built.warnings], skipped, series };
+}
+
+/** The agreed entry point: files -> CtVolume (warnings dropped; use readSeries to keep them). */
+export function readSeriesFromFiles(files: DicomFile[], opts: ReadOptions = {}): CtVolume {
+  return readSeries(files, opts).volume;
+}
+
+/**
+ * Naturalized datasets (each with PixelData; optionally `TransferSyntaxUID`, default explicit VR
+ * little endian) of ONE series -> CtVolume. For callers that already hold datasets.
+ */
+export function datasetsToVolume(datasets: NaturalDataset[], opts: ReadOptions = {}): CtVolume {
+  const instances = datasets.map((d, n): ParsedInstance => {
+    const { PixelData, ...dataset } = d;
+    const tsUid = str(d, 'TransferSyntaxUID') ?? TS.explicitLittle;
+    return { name: `dataset ${n + 1}`, dataset, transferSyntaxUid: tsUid, frames: framesOf(PixelData, d, tsUid), kind: classify(d, PixelData !== undefined) };
+  });
+  return assembleVolume(instances.filter((i) => i.kind === 'image'), opts).volume;
+}
+
+interface SliceGeometry {
+  inst: ParsedInstance;
+  position: Vec3;
+  along: number;
+}
+
+/** Sort, check and decode the image instances of one series into a volume. */
+export function assembleVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): { volume: CtVolume; warnings: string[] } {
+  const warnings: string[] = [];
+  if (slicesIn.length < 2) throw new DicomReadError(`a volume needs at least 2 slices, the series has ${slicesIn.length}`);
+  const ref = slicesIn[0].dataset;
+  const rows = num(ref, 'Rows');
+  const columns = num(ref, 'Columns');
+  const iop = nums(ref, 'ImageOrientationPatient', 6);
+  const spacing = nums(ref, 'PixelSpacing', 2);
+  if (!rows || !columns) throw new DicomReadError(`${slicesIn[0].name}: Rows/Columns missing`);
+  if (!iop) throw new DicomReadError(`${slicesIn[0].name}: ImageOrientationPatient missing, cannot place the slices`);
+  if (!spacing || spacing[0] <= 0 || spacing[1] <= 0) throw new DicomReadError(`${slicesIn[0].name}: PixelSpacing missing or invalid, areas in mm^2 cannot be measured`);
+  const rowCosines: Vec3 = [iop[0], iop[1], iop[2]];
+  const columnCosines: Vec3 = [iop[3], iop[4], iop[5]];
+  const nrm = cross(rowCosines, columnCosines);
+  const nLen = norm(nrm);
+  const normal: Vec3 = [nrm[0] / nLen, nrm[1] / nLen, nrm[2] / nLen];
+
+  const geo: SliceGeometry[] = [];
+  for (const inst of slicesIn) {
+    const ds = inst.dataset;
+    if (num(ds, 'Rows') !== rows || num(ds, 'Columns') !== columns) {
+      throw new DicomReadError(`${inst.name}: ${num(ds, 'Rows')}x${num(ds, 'Columns')} pixels where the series has ${rows}x${columns}; the slices do not form one volume`);
+    }
+    const o = nums(ds, 'ImageOrientationPatient', 6);
+    if (!o || o.some((v, n) => Math.abs(v - iop[n]) > 1e-3)) {
+      throw new DicomReadError(`${inst.name}: ImageOrientationPatient differs from the other slices; the slices do not form one stack`);
+    }
+    const ps = nums(ds, 'PixelSpacing', 2);
+    if (!ps || Math.abs(ps[0] - spacing[0]) > 1e-3 * spacing[0] || Math.abs(ps[1] - spacing[1]) > 1e-3 * spacing[1]) {
+      throw new DicomReadError(`${inst.name}: PixelSpacing differs from the other slices; the slices do not form one volume`);
+    }
+    const p = nums(ds, 'ImagePositionPatient', 3);
+    if (!p) throw new DicomReadError(`${inst.name}: ImagePositionPatient missing, cannot place the slice`);
+    const position: Vec3 = [p[0], p[1], p[2]];
+    geo.push({ inst, position, along: dot(position, normal) });
+  }
+  geo.sort((a, b) => a.along - b.along);
+
+  // Same position twice: the same instance copied, or several phases/acquisitions in one series.
+  const unique: SliceGeometry[] = [geo[0]];
+  let duplicates = 0;
+  for (let k = 1; k < geo.length; k++) {
+    const prev = unique[unique.length - 1];
+    if (Math.abs(geo[k].along - prev.along) < 0.01) {
+      if (str(geo[k].inst.dataset, 'SOPInstanceUID') === str(prev.inst.dataset, 'SOPInstanceUID')) {
+        duplicates++;
+        continue;
+      }
+      throw new DicomReadError(
+        `${prev.inst.name} and ${geo[k].inst.name} lie at the same position (${fmt(geo[k].along)} mm along the slice normal): the series holds more than one phase or acquisition; export one phase as its own series`,
+      );
+    }
+    unique.push(geo[k]);
+  }
+  if (duplicates > 0) warnings.push(`${duplicates} duplicate cop${duplicates === 1 ? 'y' : 'ies'} of slices ignored`);
+  if (unique.length < 2) throw new DicomReadError('a volume needs at least 2 slices at different positions');
+
+  const steps: number[] = [];
+  for (let k = 1; k < unique.length; k++) steps.push(unique[k].along - unique[k - 1].along);
+  // Rounded to 0.1 um: positions stored as decimal strings give 3.270000000000003.
+  const increment = Math.round(median(steps) * 1e4) / 1e4;
+  const gaps: string[] = [];
+  let missing = 0;
+  for (let k = 0; k < steps.length; k++) {
+    if (steps[k] > 1.5 * increment) {
+      const m = Math.round(steps[k] / increment) - 1;
+      missing += Math.max(1, m);
+      gaps.push(`between ${fmt(unique[k].along)} and ${fmt(unique[k + 1].along)} mm`);
+    }
+  }
+  if (missing > 0) {
+    const text = `${missing} slice${missing === 1 ? '' : 's'} missing (${gaps.slice(0, 3).join(', ')}${gaps.length > 3 ? ', ...' : ''}; the series steps ${fmt(increment)} mm)`;
+    if (!opts.allowGaps) throw new DicomReadError(`${text}: the series is incomplete; export it again with every slice`);
+    warnings.push(`${text}: calcium on the missing slices is not scored`);
+  } else {
+    const lo = Math.min(...steps);
+    const hi = Math.max(...steps);
+    if (hi - lo > 0.1 * increment) warnings.push(`slice spacing varies from ${fmt(lo)} to ${fmt(hi)} mm; volumes use the median ${fmt(increment)} mm`);
+  }
+
+  // Gantry tilt: slice origins move off the normal (sheared stack). In-slice (2D) Agatston is
+  // unaffected; 3D grouping and volumes are slightly off.
+  const first = unique[0].position;
+  const last = unique[unique.length - 1].position;
+  const travel: Vec3 = [last[0] - first[0], last[1] - first[1], last[2] - first[2]];
+  const tiltFromPositionsDeg = (Math.acos(Math.min(1, Math.abs(dot(travel, normal)) / norm(travel))) * 180) / Math.PI;
+  const headerTilt = num(ref, 'GantryDetectorTilt');
+  if (tiltFromPositionsDeg > 0.5 || (headerTilt !== null && Math.abs(headerTilt) > 0.5)) {
+    warnings.push(`gantry tilt ${fmt(headerTilt ?? tiltFromPositionsDeg)} degrees: the stack is sheared; lesion volumes and 3D grouping are approximate`);
+  }
+
+  const sliceCount = unique.length;
+  const sliceSize = rows * columns;
+  const hu = new Int16Array(sliceSize * sliceCount);
+  const instances: SliceInstance[] = [];
+  for (let k = 0; k < sliceCount; k++) {
+    const { inst } = unique[k];
+    const ds = inst.dataset;
+    if (!isSupportedTransferSyntax(inst.transferSyntaxUid)) {
+      throw new DicomReadError(`${inst.name}: transfer syntax ${transferSyntaxName(inst.transferSyntaxUid)} is not supported; convert the series (e.g. dcmdjpeg/gdcmconv --raw) first`);
+    }
+    if (!inst.frames || inst.frames.length === 0) throw new DicomReadError(`${inst.name}: no pixel data`);
+    if ((num(ds, 'SamplesPerPixel') ?? 1) !== 1) throw new DicomReadError(`${inst.name}: colour image (SamplesPerPixel ${num(ds, 'SamplesPerPixel')}), not a CT slice`);
+    const layout: PixelLayout = {
+      rows,
+      columns,
+      bitsAllocated: num(ds, 'BitsAllocated') ?? 16,
+      bitsStored: num(ds, 'BitsStored') ?? num(ds, 'BitsAllocated') ?? 16,
+      pixelRepresentation: num(ds, 'PixelRepresentation') === 1 ? 1 : 0,
+      slope: num(ds, 'RescaleSlope') ?? 1,
+      intercept: num(ds, 'RescaleIntercept') ?? 0,
+    };
+    try {
+      frameToHu(inst.frames[0], inst.transferSyntaxUid, layout, hu.subarray(k * sliceSize, (k + 1) * sliceSize));
+    } catch (e) {
+      if (/initCodecs/.test(oneLine(e))) throw e; // a programming error of the caller, not the user's file
+      throw new DicomReadError(`${inst.name}: pixel data cannot be decoded (${oneLine(e)})`);
+    }
+    instances.push({ sopInstanceUid: str(ds, 'SOPInstanceUID') ?? '', sopClassUid: str(ds, 'SOPClassUID') ?? CT_IMAGE_STORAGE, instanceNumber: num(ds, 'InstanceNumber') });
+  }
+
+  const facts = seriesFacts(unique.map((g) => g.inst.dataset), { rows, columns, sliceCount, increment, spacing: [spacing[0], spacing[1]], lengthMm: unique[sliceCount - 1].along - unique[0].along });
+  const volume: CtVolume = {
+    columns,
+    rows,
+    slices: sliceCount,
+    columnSpacingMm: spacing[1],
+    rowSpacingMm: spacing[0],
+    sliceIncrementMm: increment,
+    imagePositionsMm: unique.map((g) => g.position),
+    rowCosines,
+    columnCosines,
+    normal,
+    instances,
+    facts,
+    source: sourceContext(ref),
+    hu,
+  };
+  return { volume, warnings };
+}
+
+/** Acquisition facts from the headers (first slice, with per-series hints gathered from all). */
+export function seriesFacts(
+  datasets: NaturalDataset[],
+  geometry: { rows: number; columns: number; sliceCount: number; increment: number | null; spacing: [number, number] | null; lengthMm: number },
+): SeriesFacts {
+  const ds = datasets[0];
+  const kernelValues = strs(ds, 'ConvolutionKernel');
+  return {
+    modality: str(ds, 'Modality') ?? 'CT',
+    manufacturer: str(ds, 'Manufacturer'),
+    manufacturerModelName: str(ds, 'ManufacturerModelName'),
+    kvp: num(ds, 'KVP'),
+    sliceThicknessMm: num(ds, 'SliceThickness'),
+    sliceIncrementMm: geometry.increment,
+    pixelSpacingMm: geometry.spacing,
+    rows: geometry.rows,
+    columns: geometry.columns,
+    sliceCount: geometry.sliceCount,
+    convolutionKernel: kernelValues.length > 0 ? (Array.isArray(ds.ConvolutionKernel) ? ds.ConvolutionKernel.join('\\') : String(ds.ConvolutionKernel).trim()) : null,
+    gated: gating(datasets, geometry.lengthMm),
+    ...contrast(ds),
+    gantryTiltDeg: num(ds, 'GantryDetectorTilt'),
+    massFactorPatient: num(ds, 'CalciumScoringMassFactorPatient'),
+    reconstruction: reconstructionHints(ds),
+  };
+}
+
+const CARDIAC_SYNC_GATED = new Set(['PROSPECTIVE', 'RETROSPECTIVE', 'PACED', 'REAL TIME']);
+
+/**
+ * ECG gating from the header: (0018,9037) Cardiac Synchronization Technique, a TriggerTime /
+ * nominal cardiac trigger delay, or ECG words in the description. Without any of these, a scan
+ * that covers far more than the heart (z length > 200 mm or reconstruction FOV >= 400 mm) is a
+ * chest CT, not a gated cardiac scan; otherwise unknown (null).
+ */
+function gating(datasets: NaturalDataset[], lengthMm: number): boolean | null {
+  const ds = datasets[0];
+  const sync = str(ds, 'CardiacSynchronizationTechnique')?.toUpperCase();
+  if (sync === 'NONE') return false;
+  if (sync && CARDIAC_SYNC_GATED.has(sync)) return true;
+  if (datasets.some((d) => has(d, 'TriggerTime') || has(d, 'NominalCardiacTriggerDelayTime') || has(d, 'CardiacRRIntervalSpecified'))) return true;
+  const text = [str(ds, 'SeriesDescription'), str(ds, 'ProtocolName'), ...strs(ds, 'ImageType')].filter(Boolean).join(' ').toUpperCase();
+  if (/NON[- ]?GATED|UNGATED/.test(text)) return false;
+  if (/\b(ECG|EKG|GATED|TRIGGERED|PROSPECTIVE|RETROSPECTIVE)\b|\b\d{1,2} ?%/.test(text)) return true;
+  const fovMm = num(ds, 'ReconstructionDiameter');
+  if (lengthMm > 200 || (fovMm !== null && fovMm >= 400)) return false;
+  return null;
+}
+
+function contrast(ds: NaturalDataset): { contrast: boolean | null; contrastAgent: string | null } {
+  const agent = str(ds, 'ContrastBolusAgent');
+  const route = str(ds, 'ContrastBolusRoute');
+  const none = (s: string | null) => s !== null && /^(NONE|NO|N|NIL|-|0|WITHOUT)$/i.test(s);
+  if (agent && !none(agent)) return { contrast: true, contrastAgent: agent };
+  if (route && !none(route)) return { contrast: true, contrastAgent: route };
+  if (none(agent) || none(route)) return { contrast: false, contrastAgent: null };
+  return { contrast: null, contrastAgent: null };
+}
+
+const IR_WORDS = /\b(ASIR(-V)?|ASIR|VEO|TRUEFIDELITY|DLIR|AIDR( ?3D)?|AICE|IDOSE ?\d?|IMR|ADMIRE|SAFIRE|IRIS|DLP|PIXELSHINE|ITERATIVE)\b/i;
+
+/** Iterative / deep-learning reconstruction named in the header (Agatston runs lower: Kurata 2013). */
+function reconstructionHints(ds: NaturalDataset): string | null {
+  const hints: string[] = [];
+  const algorithm = str(ds, 'ReconstructionAlgorithm');
+  if (algorithm && !/FILTER|FBP/i.test(algorithm)) hints.push(`ReconstructionAlgorithm ${algorithm}`);
+  for (const key of ['ConvolutionKernel', 'SeriesDescription', 'ImageComments', 'ProtocolName', 'ImageType']) {
+    const values = key === 'ImageType' ? strs(ds, key) : [str(ds, key)];
+    for (const v of values) {
+      const m = v ? IR_WORDS.exec(v) : null;
+      if (m) hints.push(`${key} "${v}"`);
+    }
+  }
+  // Siemens kernels named I.. (SAFIRE) or Q.. (ADMIRE), e.g. I30f, Qr36.
+  const kernel = str(ds, 'ConvolutionKernel');
+  const manufacturer = str(ds, 'Manufacturer') ?? '';
+  if (kernel && /SIEMENS/i.test(manufacturer) && /^[IQ][a-z]?\d{2}/.test(kernel)) hints.push(`Siemens iterative kernel ${kernel}`);
+  return hints.length > 0 ? [...new Set(hints)].join('; ') : null;
+}
+
+function sourceContext(ds: NaturalDataset): SourceContext {
+  return {
+    patientName: str(ds, 'PatientName'),
+    patientId: str(ds, 'PatientID'),
+    patientBirthDate: str(ds, 'PatientBirthDate'),
+    patientSex: str(ds, 'PatientSex'),
+    patientAge: str(ds, 'PatientAge'),
+    studyInstanceUid: str(ds, 'StudyInstanceUID') ?? '',
+    studyDate: str(ds, 'StudyDate'),
+    studyTime: str(ds, 'StudyTime'),
+    studyId: str(ds, 'StudyID'),
+    accessionNumber: str(ds, 'AccessionNumber'),
+    referringPhysicianName: str(ds, 'ReferringPhysicianName'),
+    studyDescription: str(ds, 'StudyDescription'),
+    seriesInstanceUid: str(ds, 'SeriesInstanceUID') ?? '',
+    seriesNumber: num(ds, 'SeriesNumber'),
+    seriesDescription: str(ds, 'SeriesDescription'),
+    frameOfReferenceUid: str(ds, 'FrameOfReferenceUID'),
+  };
+}
+
+function cross(a: Vec3, b: Vec3): Vec3 {
+  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+}
+function dot(a: Vec3, b: Vec3): number {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+function norm(a: Vec3): number {
+  return Math.hypot(a[0], a[1], a[2]);
+}
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+function fmt(x: number): string {
+  return String(Math.round(x * 100) / 100);
+}
+function oneLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
