@@ -1,0 +1,288 @@
+/**
+ * Input checks before scoring (SPEC.md 1.5): errors where the volume cannot be scored, warnings
+ * where it can but the score means something different from a standard Agatston score.
+ * Every message is one line: what is wrong, and what it means for the score or what to do.
+ */
+import type { CtVolume, Vec3 } from './types';
+
+export interface CheckReport {
+  warnings: string[];
+  errors: string[];
+}
+
+/** Above these sizes scoring still works but is slow and memory-hungry in a browser. */
+export const LARGE_VOLUME_SLICES = 1000;
+export const LARGE_VOLUME_VOXELS = 2 ** 28;
+
+/** Agatston scoring is defined on 3 mm slices at 120 kVp (SPEC.md 1.1). */
+const STANDARD_SLICE_MM = 3;
+const STANDARD_KVP = 120;
+const MM_TOLERANCE = 0.05;
+
+const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const norm = (a: Vec3) => Math.sqrt(dot(a, a));
+const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const isVec3 = (v: unknown): v is Vec3 =>
+  Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+const fmt = (x: number, digits = 2) => String(Number(x.toFixed(digits)));
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Checks a CT volume before scoring; see the module comment. */
+export function checkVolume(volume: CtVolume): CheckReport {
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  const facts = volume.facts;
+
+  // --- Modality ---
+  if (!facts || facts.modality !== 'CT') {
+    errors.push(
+      `This series is ${facts?.modality ? `modality ${facts.modality}` : 'of unknown modality'}, not CT: calcium scoring needs a non-contrast CT series.`,
+    );
+  }
+
+  // --- Geometry (errors: nothing can be measured without it) ---
+  const geometryErrors = checkGeometry(volume);
+  errors.push(...geometryErrors);
+  if (geometryErrors.length === 0) checkSlicePositions(volume, warnings, errors);
+  if (!facts) return { warnings, errors };
+
+  if (facts.rows !== volume.rows || facts.columns !== volume.columns) {
+    errors.push(
+      `Header says ${facts.columns} x ${facts.rows} pixels but the pixel data is ${volume.columns} x ${volume.rows}: the series is inconsistent; re-send it.`,
+    );
+  }
+
+  // --- Size ---
+  const voxels = volume.columns * volume.rows * volume.slices;
+  if (volume.slices > LARGE_VOLUME_SLICES || voxels > LARGE_VOLUME_VOXELS) {
+    warnings.push(
+      `Very large series (${volume.slices} slices, ${(voxels / 1e6).toFixed(0)} million voxels): scoring will be slow and may exhaust browser memory; a 3 mm cardiac reconstruction is what Agatston scoring expects.`,
+    );
+  }
+
+  // --- Acquisition (SPEC.md 1.1, 1.5) ---
+  if (facts.kvp === null) {
+    warnings.push('Tube voltage (kVp) not in the header: the 130 HU threshold is defined at 120 kVp; check the protocol.');
+  } else if (Math.abs(facts.kvp - STANDARD_KVP) > 0.5) {
+    warnings.push(
+      `Acquired at ${fmt(facts.kvp, 0)} kVp, not 120 kVp: the 130 HU threshold and density weights are defined at 120 kVp, so the score is not a standard Agatston score.`,
+    );
+  }
+  const thickness = facts.sliceThicknessMm;
+  if (thickness !== null && Math.abs(thickness - STANDARD_SLICE_MM) > MM_TOLERANCE) {
+    warnings.push(
+      `Slice thickness ${fmt(thickness)} mm, not 3 mm: partial volume differs from a standard 3 mm reconstruction and the score will differ (usually higher for thinner slices).`,
+    );
+  }
+  if (Number.isFinite(volume.sliceIncrementMm) && Math.abs(volume.sliceIncrementMm - STANDARD_SLICE_MM) > MM_TOLERANCE) {
+    warnings.push(
+      `Slice increment ${fmt(volume.sliceIncrementMm)} mm, not 3 mm: slice scores are normalised by ${fmt(volume.sliceIncrementMm)}/3 (Agatston-equivalent), not a standard 3 mm Agatston score.`,
+    );
+  }
+  if (facts.gated === false) {
+    warnings.push(
+      'Not ECG-gated: cardiac motion blurs calcium, which usually lowers the score (a third of patients change category, Arcadi 2014); prefer a gated calcium-scoring scan.',
+    );
+  } else if (facts.gated === null) {
+    warnings.push('ECG gating not stated in the header: if the scan was not gated, motion may lower the score.');
+  }
+  if (facts.gantryTiltDeg !== null && Math.abs(facts.gantryTiltDeg) > 0.1) {
+    warnings.push(
+      `Gantry tilt of ${fmt(facts.gantryTiltDeg, 1)} degrees: slices are not perpendicular to the table, so areas and volumes are slightly distorted.`,
+    );
+  }
+  if (facts.contrast === true) {
+    warnings.push(
+      `Contrast agent in the header${facts.contrastAgent ? ` (${facts.contrastAgent})` : ''}: calcium scoring is defined on non-contrast CT; enhanced blood above 130 HU is counted as calcium. Use the non-contrast series.`,
+    );
+  } else {
+    const bloodPoolHu = centralSoftTissueMedianHu(volume);
+    if (bloodPoolHu !== null && bloodPoolHu >= CONTRAST_BLOOD_POOL_HU) {
+      warnings.push(
+        `The heart region looks contrast-enhanced (median soft tissue ${Math.round(bloodPoolHu)} HU; non-contrast blood is 30-60 HU): enhanced blood above 130 HU would be counted as calcium. Use the non-contrast series.`,
+      );
+    }
+  }
+  const kernel = facts.convolutionKernel;
+  if (kernel && isSharpKernel(kernel)) {
+    warnings.push(
+      `Sharp reconstruction kernel "${kernel}": edges and noise raise peak HU and area, so the score may be higher than with the standard soft kernel.`,
+    );
+  }
+  const recon = [facts.reconstruction, kernel].filter((x): x is string => !!x).join(' ');
+  if (recon && ITERATIVE_RECONSTRUCTION.test(recon)) {
+    warnings.push(
+      `Iterative reconstruction (${facts.reconstruction ?? kernel}): Agatston scores are 7-48% lower than with filtered back projection (Kurata 2013); compare follow-ups with the same reconstruction.`,
+    );
+  }
+  return { warnings, errors };
+}
+
+/** Missing or unusable geometry: errors. */
+function checkGeometry(v: CtVolume): string[] {
+  const errors: string[] = [];
+  const positiveInt = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x > 0;
+  if (!positiveInt(v.columns) || !positiveInt(v.rows) || !positiveInt(v.slices)) {
+    errors.push(`Image size ${v.columns} x ${v.rows} x ${v.slices} is not usable: the series has no complete image geometry.`);
+    return errors;
+  }
+  if (!v.hu || v.hu.length !== v.columns * v.rows * v.slices) {
+    errors.push(
+      `Pixel data holds ${v.hu?.length ?? 0} values but the geometry needs ${v.columns * v.rows * v.slices}: slices differ in size or are missing; re-send the complete series.`,
+    );
+  }
+  const spacing: [string, number][] = [
+    ['column spacing', v.columnSpacingMm],
+    ['row spacing', v.rowSpacingMm],
+    ['slice increment', v.sliceIncrementMm],
+  ];
+  for (const [name, value] of spacing) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      errors.push(`Missing or invalid ${name} (${String(value)}): areas and volumes cannot be measured; the series lacks Pixel Spacing or slice positions.`);
+    }
+  }
+  if (!isVec3(v.rowCosines) || !isVec3(v.columnCosines) || !isVec3(v.normal)) {
+    errors.push('Missing image orientation (0020,0037): the slices cannot be placed in space.');
+  } else {
+    const r = v.rowCosines;
+    const c = v.columnCosines;
+    if (Math.abs(norm(r) - 1) > 1e-3 || Math.abs(norm(c) - 1) > 1e-3 || Math.abs(dot(r, c)) > 1e-3) {
+      errors.push('Image orientation (0020,0037) is not two orthogonal unit vectors: the header is corrupt.');
+    } else {
+      const n = cross(r, c);
+      if (Math.abs(dot(n, v.normal) - 1) > 1e-3) {
+        errors.push('Slice normal does not match the image orientation: the volume was assembled inconsistently; re-read the series.');
+      }
+    }
+  }
+  if (!Array.isArray(v.imagePositionsMm) || v.imagePositionsMm.length !== v.slices || !v.imagePositionsMm.every(isVec3)) {
+    errors.push(
+      `Slice positions (0020,0032) missing or not one per slice (${v.imagePositionsMm?.length ?? 0} for ${v.slices} slices): the slices cannot be stacked.`,
+    );
+  }
+  if (Array.isArray(v.instances) && v.instances.length > 0 && v.instances.length !== v.slices) {
+    errors.push(`${v.instances.length} instances for ${v.slices} slices: the series is incomplete or mixed; re-read it.`);
+  }
+  return errors;
+}
+
+/** Slice order, gaps, non-uniform spacing and shear (gantry tilt) from the slice positions. */
+function checkSlicePositions(v: CtVolume, warnings: string[], errors: string[]): void {
+  if (v.slices < 2) {
+    if (v.slices === 1) warnings.push('Only one slice: lesions cannot be followed between slices and volume uses the stated increment.');
+    return;
+  }
+  const s = v.imagePositionsMm.map((p) => dot(p, v.normal));
+  const steps: number[] = [];
+  for (let k = 1; k < s.length; k++) steps.push(s[k] - s[k - 1]);
+  const bad = steps.findIndex((d) => !(d > 1e-3));
+  if (bad >= 0) {
+    errors.push(
+      `Slices ${bad} and ${bad + 1} are at the same or a decreasing position (${fmt(s[bad])} -> ${fmt(s[bad + 1])} mm): duplicate or unsorted slices; the series may mix acquisitions.`,
+    );
+    return;
+  }
+  const typical = median(steps);
+  let reportedGaps = 0;
+  let nonUniform = false;
+  steps.forEach((d, k) => {
+    if (d > typical * 1.5 + 1e-3) {
+      if (reportedGaps < 3) {
+        errors.push(
+          `Missing slices: a ${fmt(d)} mm gap between slices ${k} and ${k + 1} (positions ${fmt(s[k])} and ${fmt(s[k + 1])} mm) where the spacing is ${fmt(typical)} mm; lesions there would be missed: re-send the complete series.`,
+        );
+      }
+      reportedGaps++;
+    } else if (Math.abs(d - typical) > Math.max(0.01, typical * 0.05)) {
+      nonUniform = true;
+    }
+  });
+  if (reportedGaps > 3) errors.push(`${reportedGaps - 3} more gaps between slices.`);
+  if (nonUniform) {
+    const lo = Math.min(...steps);
+    const hi = Math.max(...steps);
+    warnings.push(
+      `Slice spacing is not uniform (${fmt(lo)} to ${fmt(hi)} mm): volumes use ${fmt(v.sliceIncrementMm)} mm per slice and may be slightly off.`,
+    );
+  }
+  if (Math.abs(typical - v.sliceIncrementMm) > Math.max(0.01, typical * 0.02)) {
+    warnings.push(
+      `Stated slice increment ${fmt(v.sliceIncrementMm)} mm differs from the slice positions (${fmt(typical)} mm): volumes and normalisation use ${fmt(v.sliceIncrementMm)} mm.`,
+    );
+  }
+  // Shear: successive positions not along the normal (tilted gantry reconstructed without correction).
+  const first = v.imagePositionsMm[0];
+  const last = v.imagePositionsMm[v.slices - 1];
+  const d: Vec3 = [last[0] - first[0], last[1] - first[1], last[2] - first[2]];
+  const along = dot(d, v.normal);
+  const inPlane = Math.sqrt(Math.max(0, dot(d, d) - along * along));
+  const shearDeg = (Math.atan2(inPlane, Math.abs(along)) * 180) / Math.PI;
+  const headerTilt = v.facts?.gantryTiltDeg;
+  if (shearDeg > 0.5 && !(headerTilt !== null && headerTilt !== undefined && Math.abs(headerTilt) > 0.1)) {
+    warnings.push(
+      `Slices are sheared by ${fmt(shearDeg, 1)} degrees (gantry tilt): areas and volumes are slightly distorted and lesions may not line up between slices.`,
+    );
+  }
+}
+
+/** Median HU of soft tissue (0-600 HU) in the heart region above which the series counts as enhanced. */
+export const CONTRAST_BLOOD_POOL_HU = 120;
+
+/**
+ * A simple contrast detector: the median HU of voxels between 0 and 600 HU in the central third
+ * of the image (in-plane) over the middle half of the slices: the heart and great vessels in a
+ * cardiac or chest field of view. Non-contrast blood and myocardium sit at 30-60 HU, and bone
+ * is a minority of that box; enhanced blood pools are 150-500 HU and dominate it. The median
+ * makes it robust to the spine and to calcium. Returns null when the box has too little tissue.
+ */
+export function centralSoftTissueMedianHu(v: CtVolume): number | null {
+  if (!v.hu || v.hu.length !== v.columns * v.rows * v.slices) return null;
+  const i0 = Math.floor(v.columns / 3);
+  const i1 = Math.ceil((2 * v.columns) / 3);
+  const j0 = Math.floor(v.rows / 3);
+  const j1 = Math.ceil((2 * v.rows) / 3);
+  const k0 = Math.floor(v.slices / 4);
+  const k1 = Math.max(k0 + 1, Math.ceil((3 * v.slices) / 4));
+  const histogram = new Uint32Array(601);
+  let count = 0;
+  // Every other row and column is plenty for a median and halves the cost.
+  for (let k = k0; k < k1; k++) {
+    for (let j = j0; j < j1; j += 2) {
+      const row = (k * v.rows + j) * v.columns;
+      for (let i = i0; i < i1; i += 2) {
+        const h = v.hu[row + i];
+        if (h >= 0 && h <= 600) {
+          histogram[h]++;
+          count++;
+        }
+      }
+    }
+  }
+  if (count < 200) return null;
+  let seen = 0;
+  for (let h = 0; h <= 600; h++) {
+    seen += histogram[h];
+    if (seen * 2 >= count) return h;
+  }
+  return null;
+}
+
+/** Sharp kernels by vendor naming: GE BONE/LUNG/EDGE/DETAIL, Siemens B/Br/Qr/I 45 and above, Philips C/D/L/Y*, Canon FC30+. */
+export function isSharpKernel(kernel: string): boolean {
+  const k = kernel.trim().toUpperCase();
+  if (/\b(BONE|BONEPLUS|LUNG|EDGE|DETAIL|SHARP|HD ?LUNG)\b/.test(k)) return true;
+  const siemens = /^(?:B|BR|BV|BL|QR|I|IR|HR|BF|D)(\d{2})/.exec(k);
+  if (siemens) return Number(siemens[1]) >= 45;
+  const canon = /^FC(\d{2})/.exec(k);
+  if (canon) return Number(canon[1]) >= 30;
+  if (/^(C|D|E|L|YA|YB|YC|YD|YE|YF)$/.test(k)) return true;
+  return false;
+}
+
+/** Vendor names of iterative and deep-learning reconstructions. */
+const ITERATIVE_RECONSTRUCTION = /\b(ASIR|ASIR-V|VEO|SAFIRE|ADMIRE|IRIS|IDOSE\d?|IMR|AIDR|AIDR ?3D|FIRST|AICE|DLIR|TRUEFIDELITY|PIXELSHINE|ITERATIVE)\b/i;

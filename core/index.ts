@@ -1,0 +1,66 @@
+/**
+ * The scoring core's public entry point: types, settings, detection, assignment, scoring,
+ * risk and input checks, plus scoreVolume() for the headless path (CLI, batch, tests).
+ */
+import { checkVolume } from './checks';
+import { Assignment, type Seed } from './scoring/assign';
+import { detectLesions, type LesionSet } from './scoring/detect';
+import { scoreResult } from './scoring/score';
+import { resolveSettings } from './settings';
+import type { ClinicalInputs, CtVolume, ScoringResult, ScoringSettings } from './types';
+
+export * from './types';
+export * from './settings';
+export * from './risk';
+export * from './checks';
+export * from './scoring/detect';
+export * from './scoring/assign';
+export * from './scoring/score';
+
+/** The volume cannot be scored; `problems` are the one-line reasons (also joined in `message`). */
+export class InputError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.join(' '));
+    this.name = 'InputError';
+    this.problems = problems;
+  }
+}
+
+export interface ScoreVolumeOptions {
+  settings?: Partial<ScoringSettings>;
+  seeds?: Seed[];
+  clinical?: ClinicalInputs | null;
+  model?: { name: string; version: string } | null;
+  /** Score even when checkVolume reports errors (their messages become warnings). */
+  ignoreErrors?: boolean;
+}
+
+/**
+ * Checks, detects, applies seeds and scores a CT volume. Throws InputError when checkVolume
+ * finds errors (unless ignoreErrors); the check warnings are carried into result.warnings.
+ */
+export function scoreVolume(
+  volume: CtVolume,
+  opts: ScoreVolumeOptions = {},
+): { result: ScoringResult; lesionSet: LesionSet; assignment: Assignment } {
+  const checks = checkVolume(volume);
+  if (checks.errors.length > 0 && !opts.ignoreErrors) throw new InputError(checks.errors);
+  const settings = resolveSettings(opts.settings ?? {}, volume.facts);
+  const lesionSet = detectLesions(volume, settings);
+  const assignment = new Assignment(lesionSet);
+  const warnings = [...checks.errors, ...checks.warnings];
+  if (opts.seeds && opts.seeds.length > 0) {
+    const hits = assignment.applySeeds(opts.seeds);
+    hits.forEach((hit, n) => {
+      if (hit === null) {
+        const s = opts.seeds![n];
+        warnings.push(
+          `Seed ${n + 1} (${s.artery} at ${s.pointMm.map((x) => x.toFixed(1)).join(', ')} mm) is not on or within 2 mm of any calcified lesion; it was ignored.`,
+        );
+      }
+    });
+  }
+  const result = scoreResult(lesionSet, assignment, { clinical: opts.clinical, warnings, model: opts.model ?? null });
+  return { result, lesionSet, assignment };
+}

@@ -1,0 +1,182 @@
+/**
+ * Categories and risk from a coronary calcium score (SPEC.md 1.4).
+ *
+ * Category boundaries are integers while normalised Agatston scores are not; a score is
+ * categorised as it is reported: rounded to a whole number, and any calcium at all (score > 0)
+ * counts as at least 1, so a lesion never lands in the "zero" category.
+ * The MESA age/sex/race percentile is *open* in SPEC.md (no closed form is published) and is
+ * deliberately not computed here.
+ */
+import type { Artery, ClinicalInputs, RiskSummary, Totals } from './types';
+import { ARTERIES } from './types';
+
+/** The whole-number score used for categories: 0 only when there is no calcium at all. */
+export function reportedScore(agatston: number): number {
+  if (!(agatston > 0)) return 0;
+  return Math.max(1, Math.round(agatston));
+}
+
+/** Classic Agatston classes: "0", "1-10", "11-100", "101-400", ">400". */
+export function agatstonCategory(agatston: number): string {
+  const s = reportedScore(agatston);
+  if (s === 0) return '0';
+  if (s <= 10) return '1-10';
+  if (s <= 100) return '11-100';
+  if (s <= 400) return '101-400';
+  return '>400';
+}
+
+/** CAC-DRS Agatston category (Hecht et al., JCCT 2018;12:185): A0 = 0, A1 1-99, A2 100-299, A3 >= 300. */
+export function cacDrsAgatstonCategory(agatston: number): 'A0' | 'A1' | 'A2' | 'A3' {
+  const s = reportedScore(agatston);
+  if (s === 0) return 'A0';
+  if (s < 100) return 'A1';
+  if (s < 300) return 'A2';
+  return 'A3';
+}
+
+/** Number of the four arteries (LM, LAD, LCX, RCA) with any calcium (CAC-DRS N). */
+export function vesselCount(arteries: Record<Artery, Pick<Totals, 'agatston'>>): number {
+  return ARTERIES.filter((a) => arteries[a].agatston > 0).length;
+}
+
+/** CAC-DRS string, e.g. "CAC-DRS A2/N3"; "CAC-DRS 0" when there is no calcium (Hecht 2018). */
+export function cacDrs(totalAgatston: number, vessels: number): string {
+  const a = cacDrsAgatstonCategory(totalAgatston);
+  if (a === 'A0') return 'CAC-DRS 0';
+  return `CAC-DRS ${a}/N${Math.max(1, Math.min(4, vessels))}`;
+}
+
+/** CAD-RADS 2.0 plaque burden from the calcium score: P1 1-100, P2 101-300, P3 301-999, P4 >= 1000; null for 0. */
+export function cadRadsPlaqueBurden(agatston: number): 'P1' | 'P2' | 'P3' | 'P4' | null {
+  const s = reportedScore(agatston);
+  if (s === 0) return null;
+  if (s <= 100) return 'P1';
+  if (s <= 300) return 'P2';
+  if (s < 1000) return 'P3';
+  return 'P4';
+}
+
+/**
+ * ACC/AHA 2018 cholesterol guideline decision support (Grundy et al., Circulation
+ * 2019;139:e1082, table 8), as text for the reader; not a prescription.
+ */
+export function accAhaGuidance(agatston: number, clinical?: ClinicalInputs | null): string {
+  const s = reportedScore(agatston);
+  const cite = '(ACC/AHA 2018 cholesterol guideline)';
+  if (s === 0) {
+    const enhancers: string[] = [];
+    if (clinical?.currentSmoker) enhancers.push('current smoker');
+    if (clinical?.diabetes) enhancers.push('diabetes');
+    if (clinical?.familyHistoryOfHeartAttack) enhancers.push('family history of heart attack');
+    if (enhancers.length > 0) {
+      return `CAC = 0, but ${enhancers.join(', ')}: the guideline does not apply the CAC = 0 reassurance to smokers, diabetics or a family history of premature ASCVD; decide on statin therapy by clinical risk ${cite}.`;
+    }
+    return `CAC = 0: reasonable to withhold statin therapy and reassess in 5-10 years, unless the patient smokes, has diabetes or a family history of premature ASCVD ${cite}.`;
+  }
+  if (s < 100) {
+    const age =
+      clinical && clinical.ageYears >= 55 ? ' (the patient is 55 or older)' : ', especially at age 55 or older';
+    return `CAC 1-99: favours statin therapy${age}; statin therapy is indicated if CAC is at or above the 75th percentile for age, sex and race (percentile not computed here) ${cite}.`;
+  }
+  return `CAC >= 100: statin therapy is indicated ${cite}.`;
+}
+
+/** MESA 10-year CHD risk model with CAC (McClelland et al., JACC 2015;66:1643, table 2; SPEC.md 1.4). */
+export const MESA_COEFFICIENTS = Object.freeze({
+  age: 0.0172,
+  male: 0.4079,
+  chinese: -0.3475,
+  black: 0.0353,
+  hispanic: -0.0222,
+  diabetes: 0.3892,
+  currentSmoker: 0.3717,
+  totalCholesterol: 0.0043,
+  hdl: -0.0114,
+  lipidLoweringMedication: 0.1206,
+  systolicBp: 0.0066,
+  antihypertensiveMedication: 0.2278,
+  familyHistory: 0.3239,
+  lnCacPlus1: 0.2743,
+  s0: 0.99833,
+});
+
+export const MESA_AGE_RANGE: readonly [number, number] = [45, 84];
+
+export interface MesaResult {
+  /** 10-year CHD risk in percent, or null when the inputs are outside the model. */
+  riskPercent: number | null;
+  notes: string[];
+}
+
+/**
+ * MESA 10-year CHD risk with CAC: 1 - S0^exp(sum beta_i x_i), no centring (SPEC.md 1.4).
+ * Outside ages 45-84 (the range the model was fit on) it returns null with a note rather than
+ * extrapolate. Check value: 70-year-old Hispanic man, SBP 130 on treatment, HDL 50, TC 190, CAC 0 -> 3.06 %.
+ */
+export function mesaTenYearChdRisk(clinical: ClinicalInputs, agatston: number): MesaResult {
+  const notes: string[] = [];
+  const c = MESA_COEFFICIENTS;
+  const numbers: [string, number][] = [
+    ['age', clinical.ageYears],
+    ['total cholesterol', clinical.totalCholesterolMgDl],
+    ['HDL cholesterol', clinical.hdlMgDl],
+    ['systolic blood pressure', clinical.systolicBpMmHg],
+  ];
+  for (const [name, value] of numbers) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      notes.push(`MESA risk not computed: ${name} is missing or not a positive number.`);
+    }
+  }
+  if (!['white', 'chinese', 'black', 'hispanic'].includes(clinical.race)) {
+    notes.push(`MESA risk not computed: race/ethnicity must be white, chinese, black or hispanic (the MESA groups).`);
+  }
+  if (!(agatston >= 0)) notes.push('MESA risk not computed: the calcium score is not a number >= 0.');
+  if (notes.length > 0) return { riskPercent: null, notes };
+  if (clinical.ageYears < MESA_AGE_RANGE[0] || clinical.ageYears > MESA_AGE_RANGE[1]) {
+    return {
+      riskPercent: null,
+      notes: [
+        `MESA risk not computed: the model was fit on ages ${MESA_AGE_RANGE[0]}-${MESA_AGE_RANGE[1]} and the patient is ${clinical.ageYears}; it is not extrapolated.`,
+      ],
+    };
+  }
+  const sum =
+    c.age * clinical.ageYears +
+    (clinical.sex === 'male' ? c.male : 0) +
+    (clinical.race === 'chinese' ? c.chinese : 0) +
+    (clinical.race === 'black' ? c.black : 0) +
+    (clinical.race === 'hispanic' ? c.hispanic : 0) +
+    (clinical.diabetes ? c.diabetes : 0) +
+    (clinical.currentSmoker ? c.currentSmoker : 0) +
+    c.totalCholesterol * clinical.totalCholesterolMgDl +
+    c.hdl * clinical.hdlMgDl +
+    (clinical.lipidLoweringMedication ? c.lipidLoweringMedication : 0) +
+    c.systolicBp * clinical.systolicBpMmHg +
+    (clinical.antihypertensiveMedication ? c.antihypertensiveMedication : 0) +
+    (clinical.familyHistoryOfHeartAttack ? c.familyHistory : 0) +
+    c.lnCacPlus1 * Math.log(agatston + 1);
+  const risk = 1 - Math.pow(c.s0, Math.exp(sum));
+  notes.push('MESA 10-year CHD risk with CAC (McClelland et al., JACC 2015); the MESA age/sex/race percentile is not computed.');
+  return { riskPercent: Math.round(risk * 10000) / 100, notes };
+}
+
+/** All categories and decision-support text for a result's totals. */
+export function riskSummary(
+  total: Pick<Totals, 'agatston'>,
+  arteries: Record<Artery, Pick<Totals, 'agatston'>>,
+  clinical?: ClinicalInputs | null,
+): RiskSummary {
+  const summary: RiskSummary = {
+    agatstonCategory: agatstonCategory(total.agatston),
+    cacDrs: cacDrs(total.agatston, vesselCount(arteries)),
+    cadRadsP: cadRadsPlaqueBurden(total.agatston),
+    guidance: accAhaGuidance(total.agatston, clinical),
+  };
+  if (clinical) {
+    const mesa = mesaTenYearChdRisk(clinical, total.agatston);
+    summary.mesaTenYearChdRiskPercent = mesa.riskPercent;
+    summary.mesaNotes = mesa.notes;
+  }
+  return summary;
+}

@@ -1,0 +1,307 @@
+/**
+ * Artery assignment of detected lesions (SPEC.md 1.3): who says which artery each 2D
+ * component belongs to. Labels are kept per slice component, so one 3D lesion that runs from
+ * one artery into another (LM into LAD is common) can be split.
+ *
+ * Precedence: labels set by a person ('user') or by a person's seed points ('seed') are never
+ * overwritten by automatic labels ('auto'). `reviewed` turns true on the first person's edit
+ * (user or seed), which makes the SEG SEMIAUTOMATIC rather than AUTOMATIC (SPEC.md 2.3).
+ *
+ * Nothing here reads the volume: point look-ups use the sparse voxel lists of the LesionSet.
+ */
+import type { LesionLabel, Vec3 } from '../types';
+import { LESION_LABELS, patientToVoxel, voxelToPatient } from '../types';
+import type { LesionSet } from './detect';
+
+export type LabelSource = 'auto' | 'seed' | 'user' | 'none';
+
+/** A point a person placed on an artery: every lesion it touches belongs to that artery. */
+export interface Seed {
+  pointMm: Vec3;
+  artery: LesionLabel;
+}
+
+/** Serialised assignment: only components that carry a label. */
+export interface AssignmentJson {
+  version: 1;
+  reviewed: boolean;
+  /** [componentId, label, source] */
+  labels: [number, LesionLabel, LabelSource][];
+}
+
+/** How far from a lesion voxel a click or seed still hits that lesion (brief: 2 mm). */
+export const POINT_TOLERANCE_MM = 2;
+
+const SOURCE_RANK: Record<LabelSource, number> = { none: 0, auto: 1, seed: 2, user: 3 };
+
+export class Assignment {
+  readonly set: LesionSet;
+  reviewed = false;
+  private labels: LesionLabel[];
+  private sources: LabelSource[];
+  /** Per component: iMin, iMax, jMin, jMax (built on first point look-up). */
+  private bounds: Int32Array | null = null;
+
+  constructor(set: LesionSet) {
+    this.set = set;
+    this.labels = new Array<LesionLabel>(set.components.length).fill('UNASSIGNED');
+    this.sources = new Array<LabelSource>(set.components.length).fill('none');
+  }
+
+  labelOfComponent(componentId: number): LesionLabel {
+    this.checkComponent(componentId);
+    return this.labels[componentId - 1];
+  }
+
+  sourceOfComponent(componentId: number): LabelSource {
+    this.checkComponent(componentId);
+    return this.sources[componentId - 1];
+  }
+
+  /** Labels of a 3D lesion's components (one entry per distinct label, in component order). */
+  labelsOfLesion(lesionId: number): LesionLabel[] {
+    const lesion = this.lesion(lesionId);
+    return [...new Set(lesion.componentIds.map((id) => this.labels[id - 1]))];
+  }
+
+  /** Assigns every component of a 3D lesion (merging a split lesion back into one artery). */
+  assignLesion(lesionId: number, label: LesionLabel, source: LabelSource = 'user'): void {
+    checkLabel(label);
+    for (const id of this.lesion(lesionId).componentIds) this.setComponent(id, label, source);
+    this.markReviewed(source);
+  }
+
+  /** Assigns one 2D slice component (splits its 3D lesion when the others keep another label). */
+  assignComponent(componentId: number, label: LesionLabel, source: LabelSource = 'user'): void {
+    checkLabel(label);
+    this.checkComponent(componentId);
+    this.setComponent(componentId, label, source);
+    this.markReviewed(source);
+  }
+
+  /**
+   * Assigns the 3D lesion at a point (patient mm): the lesion containing the point, else the one
+   * with the nearest voxel within 2 mm. Returns the lesion id, or null when nothing is near.
+   */
+  assignPoint(pointMm: Vec3, label: LesionLabel, source: LabelSource = 'user'): number | null {
+    checkLabel(label);
+    const lesionId = this.lesionAt(pointMm);
+    if (lesionId !== null) this.assignLesion(lesionId, label, source);
+    return lesionId;
+  }
+
+  /**
+   * Automatic labels (a model or a heuristic) per component; they only fill components that
+   * no person has labelled.
+   */
+  applyAutoLabels(labelOf: (componentId: number) => LesionLabel | null | undefined): void {
+    for (const c of this.set.components) {
+      const label = labelOf(c.id);
+      if (label === null || label === undefined) continue;
+      checkLabel(label);
+      this.setComponent(c.id, label, 'auto');
+    }
+  }
+
+  /**
+   * Applies seed points. A lesion touched by seeds of one artery goes to that artery; a lesion
+   * touched by seeds of different arteries is split: each of its slice components takes the label
+   * of the nearest seed (distance from the seed to the component's nearest voxel; ties go to the
+   * earlier seed). Returns, per seed, the lesion it hit (or null).
+   */
+  applySeeds(seeds: Seed[]): (number | null)[] {
+    const hits: (number | null)[] = [];
+    const byLesion = new Map<number, Seed[]>();
+    for (const seed of seeds) {
+      checkLabel(seed.artery);
+      const lesionId = this.lesionAt(seed.pointMm);
+      hits.push(lesionId);
+      if (lesionId === null) continue;
+      const list = byLesion.get(lesionId) ?? [];
+      list.push(seed);
+      byLesion.set(lesionId, list);
+    }
+    for (const [lesionId, lesionSeeds] of byLesion) {
+      const arteries = new Set(lesionSeeds.map((s) => s.artery));
+      if (arteries.size === 1) {
+        for (const id of this.lesion(lesionId).componentIds) this.setComponent(id, lesionSeeds[0].artery, 'seed');
+        continue;
+      }
+      for (const id of this.lesion(lesionId).componentIds) {
+        let best = lesionSeeds[0];
+        let bestD2 = Infinity;
+        for (const seed of lesionSeeds) {
+          const d2 = this.componentDistance2(id, seed.pointMm);
+          if (d2 < bestD2) {
+            bestD2 = d2;
+            best = seed;
+          }
+        }
+        this.setComponent(id, best.artery, 'seed');
+      }
+    }
+    if (byLesion.size > 0) this.markReviewed('seed');
+    return hits;
+  }
+
+  /**
+   * The 3D lesion at a point (patient mm): the lesion owning the voxel that contains the point,
+   * else the lesion with the nearest voxel centre within 2 mm, else null.
+   */
+  lesionAt(pointMm: Vec3): number | null {
+    const hit = this.componentAt(pointMm);
+    return hit === null ? null : this.set.components[hit - 1].lesionId;
+  }
+
+  /** The slice component at a point (same rule as lesionAt). */
+  componentAt(pointMm: Vec3): number | null {
+    const g = this.set.geometry;
+    const [fi, fj, fk] = patientToVoxel(g, pointMm);
+    const ri = Math.round(fi);
+    const rj = Math.round(fj);
+    const rk = Math.round(fk);
+    const bounds = this.getBounds();
+    const components = this.set.components;
+    // Search window in voxels around the point, wide enough for POINT_TOLERANCE_MM.
+    const wi = Math.ceil(POINT_TOLERANCE_MM / g.columnSpacingMm) + 1;
+    const wj = Math.ceil(POINT_TOLERANCE_MM / g.rowSpacingMm) + 1;
+    const wk = Math.ceil(POINT_TOLERANCE_MM / Math.max(g.sliceIncrementMm, 1e-6)) + 1;
+    const containing =
+      ri >= 0 && ri < g.columns && rj >= 0 && rj < g.rows && rk >= 0 && rk < g.slices
+        ? (rk * g.rows + rj) * g.columns + ri
+        : -1;
+    let best: number | null = null;
+    let bestD2 = POINT_TOLERANCE_MM * POINT_TOLERANCE_MM + 1e-9;
+    for (let n = 0; n < components.length; n++) {
+      const c = components[n];
+      if (Math.abs(c.slice - fk) > wk) continue;
+      const b = n * 4;
+      if (fi < bounds[b] - wi || fi > bounds[b + 1] + wi || fj < bounds[b + 2] - wj || fj > bounds[b + 3] + wj) continue;
+      if (containing >= 0 && c.slice === rk && binarySearch(this.set.componentVoxels[n], containing)) return c.id;
+      const d2 = this.componentDistance2(c.id, pointMm);
+      if (d2 < bestD2) {
+        bestD2 = d2;
+        best = c.id;
+      }
+    }
+    return best;
+  }
+
+  toJSON(): AssignmentJson {
+    const labels: [number, LesionLabel, LabelSource][] = [];
+    for (let n = 0; n < this.labels.length; n++) {
+      if (this.labels[n] !== 'UNASSIGNED' || this.sources[n] !== 'none') labels.push([n + 1, this.labels[n], this.sources[n]]);
+    }
+    return { version: 1, reviewed: this.reviewed, labels };
+  }
+
+  static fromJSON(set: LesionSet, json: AssignmentJson): Assignment {
+    if (!json || json.version !== 1 || !Array.isArray(json.labels)) {
+      throw new Error('This saved assignment is not in a format this version can read (expected version 1); assign the lesions again.');
+    }
+    const a = new Assignment(set);
+    for (const [id, label, source] of json.labels) {
+      if (!Number.isInteger(id) || id < 1 || id > set.components.length) {
+        throw new Error(`The saved assignment names component ${id}, which this scan does not have; it was saved for other settings or another series.`);
+      }
+      checkLabel(label);
+      a.labels[id - 1] = label;
+      a.sources[id - 1] = source in SOURCE_RANK ? source : 'user';
+    }
+    a.reviewed = Boolean(json.reviewed);
+    return a;
+  }
+
+  private setComponent(componentId: number, label: LesionLabel, source: LabelSource): void {
+    const n = componentId - 1;
+    // Automatic labels never overwrite what a person decided.
+    if (source === 'auto' && SOURCE_RANK[this.sources[n]] > SOURCE_RANK.auto) return;
+    this.labels[n] = label;
+    this.sources[n] = label === 'UNASSIGNED' && source === 'auto' ? 'none' : source;
+  }
+
+  private markReviewed(source: LabelSource): void {
+    if (source === 'user' || source === 'seed') this.reviewed = true;
+  }
+
+  private lesion(lesionId: number): { id: number; componentIds: number[] } {
+    const lesion = this.set.lesions[lesionId - 1];
+    if (!lesion || lesion.id !== lesionId) throw new RangeError(`There is no lesion ${lesionId} in this scan.`);
+    return lesion;
+  }
+
+  private checkComponent(componentId: number): void {
+    if (!Number.isInteger(componentId) || componentId < 1 || componentId > this.set.components.length) {
+      throw new RangeError(`There is no lesion component ${componentId} in this scan.`);
+    }
+  }
+
+  private getBounds(): Int32Array {
+    if (this.bounds) return this.bounds;
+    const { columns, rows } = this.set.geometry;
+    const sliceSize = columns * rows;
+    const b = new Int32Array(this.set.components.length * 4);
+    this.set.componentVoxels.forEach((voxels, n) => {
+      let iMin = columns;
+      let iMax = -1;
+      let jMin = rows;
+      let jMax = -1;
+      for (let m = 0; m < voxels.length; m++) {
+        const p = voxels[m] % sliceSize;
+        const j = (p / columns) | 0;
+        const i = p - j * columns;
+        if (i < iMin) iMin = i;
+        if (i > iMax) iMax = i;
+        if (j < jMin) jMin = j;
+        if (j > jMax) jMax = j;
+      }
+      b.set([iMin, iMax, jMin, jMax], n * 4);
+    });
+    this.bounds = b;
+    return b;
+  }
+
+  /** Squared distance (mm^2) from a point to a component's nearest voxel centre. */
+  private componentDistance2(componentId: number, pointMm: Vec3): number {
+    const g = this.set.geometry;
+    const { columns, rows } = g;
+    const voxels = this.set.componentVoxels[componentId - 1];
+    const k = this.set.components[componentId - 1].slice;
+    // voxelToPatient is affine in (i, j) on a slice: origin plus two steps.
+    const o = voxelToPatient(g, 0, 0, k);
+    const di: Vec3 = [g.rowCosines[0] * g.columnSpacingMm, g.rowCosines[1] * g.columnSpacingMm, g.rowCosines[2] * g.columnSpacingMm];
+    const dj: Vec3 = [g.columnCosines[0] * g.rowSpacingMm, g.columnCosines[1] * g.rowSpacingMm, g.columnCosines[2] * g.rowSpacingMm];
+    const sliceSize = columns * rows;
+    let best = Infinity;
+    for (let m = 0; m < voxels.length; m++) {
+      const p = voxels[m] % sliceSize;
+      const j = (p / columns) | 0;
+      const i = p - j * columns;
+      const x = o[0] + i * di[0] + j * dj[0] - pointMm[0];
+      const y = o[1] + i * di[1] + j * dj[1] - pointMm[1];
+      const z = o[2] + i * di[2] + j * dj[2] - pointMm[2];
+      const d2 = x * x + y * y + z * z;
+      if (d2 < best) best = d2;
+    }
+    return best;
+  }
+}
+
+function checkLabel(label: LesionLabel): void {
+  if (!LESION_LABELS.includes(label)) {
+    throw new RangeError(`Unknown artery label "${String(label)}"; use LM, LAD, LCX, RCA, OTHER or UNASSIGNED.`);
+  }
+}
+
+function binarySearch(sorted: Uint32Array, value: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid];
+    if (v === value) return true;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}

@@ -1,0 +1,291 @@
+/**
+ * Lesion detection for Agatston scoring (SPEC.md 1.1).
+ *
+ * One pass over the volume, slice by slice:
+ *  1. threshold (HU >= thresholdHu, inclusive) and label the slice's 2D connected components
+ *     (4- or 8-connectivity) into a reused per-slice Int32Array;
+ *  2. keep the components that reach the minimum area; store their voxel indices sparsely
+ *     (one Uint32Array each) with their per-component sums (area, peak, mean HU, centroid,
+ *     Agatston score), so later re-scoring never touches the volume again;
+ *  3. merge qualifying components into 3D lesions (26-connectivity) with union-find over
+ *     component ids, comparing only the current slice's labels with the previous slice's.
+ *
+ * No full-volume label map is allocated: the extra memory is two slice label buffers, one
+ * slice-sized queue, and 4 bytes per qualifying voxel.
+ */
+import { resolveSettings } from '../settings';
+import type { CtVolume, ScoringSettings, SliceComponent, VolumeGeometry } from '../types';
+import { voxelToPatient } from '../types';
+
+/** The detected components and 3D lesions of one volume: everything scoring needs, without the voxels. */
+export interface LesionSet {
+  geometry: VolumeGeometry;
+  settings: ScoringSettings;
+  /** 2D components; components[id - 1].id === id. */
+  components: SliceComponent[];
+  /** Per component (same index as `components`): flat voxel indices (k * rows + j) * columns + i. */
+  componentVoxels: Uint32Array[];
+  /** Per component (same index as `components`): mean HU of its voxels. */
+  componentMeanHu: number[];
+  /** 3D lesions (26-connected); lesions[id - 1].id === id; componentIds ascending. */
+  lesions: { id: number; componentIds: number[] }[];
+}
+
+/** SPEC.md 1.1 density weight from a 2D component's peak HU: 1 [130,200), 2 [200,300), 3 [300,400), 4 >= 400. */
+export function densityWeight(peakHu: number): number {
+  if (peakHu >= 400) return 4;
+  if (peakHu >= 300) return 3;
+  if (peakHu >= 200) return 2;
+  if (peakHu >= 130) return 1;
+  return 0;
+}
+
+/** Multiplier applied to every slice score: increment / normaliseToMm (SPEC.md 1.1), or 1 when off. */
+export function sliceNormalisation(sliceIncrementMm: number, settings: ScoringSettings): number {
+  return settings.normaliseToMm === null ? 1 : sliceIncrementMm / settings.normaliseToMm;
+}
+
+/** The volume's geometry without its voxels, so a LesionSet does not keep the volume alive. */
+export function geometryOf(v: VolumeGeometry): VolumeGeometry {
+  return {
+    columns: v.columns,
+    rows: v.rows,
+    slices: v.slices,
+    columnSpacingMm: v.columnSpacingMm,
+    rowSpacingMm: v.rowSpacingMm,
+    sliceIncrementMm: v.sliceIncrementMm,
+    imagePositionsMm: v.imagePositionsMm,
+    rowCosines: v.rowCosines,
+    columnCosines: v.columnCosines,
+    normal: v.normal,
+    instances: v.instances,
+    facts: v.facts,
+    source: v.source,
+  };
+}
+
+/** Union-find over component ids (1-based) in a growable Int32Array. */
+class UnionFind {
+  parent = new Int32Array(1024);
+
+  add(id: number): void {
+    if (id >= this.parent.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.parent.length * 2));
+      grown.set(this.parent);
+      this.parent = grown;
+    }
+    this.parent[id] = id;
+  }
+
+  find(x: number): number {
+    const p = this.parent;
+    let r = x;
+    while (p[r] !== r) r = p[r];
+    while (p[x] !== r) {
+      const next = p[x];
+      p[x] = r;
+      x = next;
+    }
+    return r;
+  }
+
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    // Keep the smaller id as the root: lesion numbering then follows scan order.
+    if (ra < rb) this.parent[rb] = ra;
+    else if (rb < ra) this.parent[ra] = rb;
+  }
+}
+
+const IN_QUEUE = -2;
+const BELOW_MIN_AREA = -1;
+
+/**
+ * Finds the 2D components and 3D lesions of a CT volume (SPEC.md 1.1). `settings` are resolved
+ * with resolveSettings (defaults + header mass factor).
+ */
+export function detectLesions(volume: CtVolume, settings?: Partial<ScoringSettings>): LesionSet {
+  const s = resolveSettings(settings ?? {}, volume.facts);
+  const { columns, rows, slices } = volume;
+  const sliceSize = columns * rows;
+  if (volume.hu.length !== sliceSize * slices) {
+    throw new Error(
+      `The volume has ${volume.hu.length} voxels but its geometry says ${columns} x ${rows} x ${slices}; re-read the series.`,
+    );
+  }
+  const hu = volume.hu;
+  const threshold = s.thresholdHu;
+  const pixelAreaMm2 = volume.columnSpacingMm * volume.rowSpacingMm;
+  const norm = sliceNormalisation(volume.sliceIncrementMm, s);
+  const eight = s.connectivity2d === 8;
+  // A component qualifies by pixel count, so compare counts; the 1e-9 keeps exactly 1 mm^2 in
+  // despite floating-point spacing products (SPEC: the minimum area is inclusive).
+  const minPixels =
+    s.minAreaPixels !== null ? s.minAreaPixels : Math.max(1, Math.ceil(s.minAreaMm2 / pixelAreaMm2 - 1e-9));
+
+  let prev = new Int32Array(sliceSize);
+  let cur = new Int32Array(sliceSize);
+  const queue = new Int32Array(sliceSize);
+
+  const components: SliceComponent[] = [];
+  const componentVoxels: Uint32Array[] = [];
+  const componentMeanHu: number[] = [];
+  const uf = new UnionFind();
+
+  for (let k = 0; k < slices; k++) {
+    const base = k * sliceSize;
+    cur.fill(0);
+    const firstIdOfSlice = components.length + 1;
+
+    for (let p0 = 0; p0 < sliceSize; p0++) {
+      if (hu[base + p0] < threshold || cur[p0] !== 0) continue;
+      // Breadth-first fill; the queue doubles as the component's pixel list.
+      let head = 0;
+      let tail = 0;
+      queue[tail++] = p0;
+      cur[p0] = IN_QUEUE;
+      let peak = -Infinity;
+      let sumHu = 0;
+      let sumI = 0;
+      let sumJ = 0;
+      while (head < tail) {
+        const p = queue[head++];
+        const v = hu[base + p];
+        if (v > peak) peak = v;
+        sumHu += v;
+        const j = (p / columns) | 0;
+        const i = p - j * columns;
+        sumI += i;
+        sumJ += j;
+        const left = i > 0;
+        const right = i < columns - 1;
+        const up = j > 0;
+        const down = j < rows - 1;
+        let q: number;
+        if (left) {
+          q = p - 1;
+          if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+        }
+        if (right) {
+          q = p + 1;
+          if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+        }
+        if (up) {
+          q = p - columns;
+          if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+          if (eight) {
+            if (left) {
+              q = p - columns - 1;
+              if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+            }
+            if (right) {
+              q = p - columns + 1;
+              if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+            }
+          }
+        }
+        if (down) {
+          q = p + columns;
+          if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+          if (eight) {
+            if (left) {
+              q = p + columns - 1;
+              if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+            }
+            if (right) {
+              q = p + columns + 1;
+              if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+            }
+          }
+        }
+      }
+      const count = tail;
+      if (count < minPixels) {
+        for (let n = 0; n < count; n++) cur[queue[n]] = BELOW_MIN_AREA;
+        continue;
+      }
+      const id = components.length + 1;
+      const voxels = new Uint32Array(count);
+      for (let n = 0; n < count; n++) {
+        const p = queue[n];
+        cur[p] = id;
+        voxels[n] = base + p;
+      }
+      voxels.sort();
+      uf.add(id);
+      const areaMm2 = count * pixelAreaMm2;
+      const weight = densityWeight(peak);
+      components.push({
+        id,
+        lesionId: 0,
+        slice: k,
+        pixelCount: count,
+        areaMm2,
+        peakHu: peak,
+        weight,
+        agatston: areaMm2 * weight * norm,
+        centroidMm: voxelToPatient(volume, sumI / count, sumJ / count, k),
+      });
+      componentVoxels.push(voxels);
+      componentMeanHu.push(sumHu / count);
+    }
+
+    // 3D merge (26-connectivity): each qualifying voxel against the 3 x 3 block of the previous
+    // slice, and, with 4-connected slices, against its in-slice diagonal neighbours (two 2D
+    // components touching only diagonally are still one 3D lesion).
+    const lastIdOfSlice = components.length;
+    for (let id = firstIdOfSlice; id <= lastIdOfSlice; id++) {
+      const voxels = componentVoxels[id - 1];
+      for (let n = 0; n < voxels.length; n++) {
+        const p = voxels[n] - base;
+        const j = (p / columns) | 0;
+        const i = p - j * columns;
+        const i0 = i > 0 ? -1 : 0;
+        const i1 = i < columns - 1 ? 1 : 0;
+        const j0 = j > 0 ? -1 : 0;
+        const j1 = j < rows - 1 ? 1 : 0;
+        if (k > 0) {
+          for (let dj = j0; dj <= j1; dj++) {
+            const row = p + dj * columns;
+            for (let di = i0; di <= i1; di++) {
+              const other = prev[row + di];
+              if (other > 0) uf.union(id, other);
+            }
+          }
+        }
+        if (!eight) {
+          for (let dj = j0; dj <= j1; dj++) {
+            if (dj === 0) continue;
+            for (let di = i0; di <= i1; di++) {
+              if (di === 0) continue;
+              const other = cur[p + dj * columns + di];
+              if (other > 0 && other !== id) uf.union(id, other);
+            }
+          }
+        }
+      }
+    }
+
+    const t = prev;
+    prev = cur;
+    cur = t;
+  }
+
+  // Number the 3D lesions in order of their first (lowest-id) component.
+  const lesionOfRoot = new Map<number, number>();
+  const lesions: { id: number; componentIds: number[] }[] = [];
+  for (const c of components) {
+    const root = uf.find(c.id);
+    let lesionId = lesionOfRoot.get(root);
+    if (lesionId === undefined) {
+      lesionId = lesions.length + 1;
+      lesionOfRoot.set(root, lesionId);
+      lesions.push({ id: lesionId, componentIds: [] });
+    }
+    c.lesionId = lesionId;
+    lesions[lesionId - 1].componentIds.push(c.id);
+  }
+
+  return { geometry: geometryOf(volume), settings: s, components, componentVoxels, componentMeanHu, lesions };
+}

@@ -1,0 +1,152 @@
+/**
+ * Scores a LesionSet under an Assignment (SPEC.md 1.1-1.4): per lesion, per artery and total
+ * Agatston, volume and mass, plus categories and risk.
+ *
+ * Cheap by design, so the panel can re-score on every click: it sums the per-component figures
+ * that detection stored and never reads the volume (O(number of components)).
+ */
+import { riskSummary } from '../risk';
+import type { Artery, ClinicalInputs, LesionLabel, LesionMeasure, ScoringResult, Totals, Vec3 } from '../types';
+import { ARTERIES, LESION_LABELS } from '../types';
+import type { Assignment, LabelSource } from './assign';
+import type { LesionSet } from './detect';
+
+export interface ScoreOptions {
+  clinical?: ClinicalInputs | null;
+  /** Input warnings (checkVolume) to carry into the result. */
+  warnings?: string[];
+  model?: { name: string; version: string } | null;
+}
+
+export const MASS_FACTOR_MISSING_WARNING =
+  'Calcium mass not computed: the images carry no calibration factor (0018,9351) and no site or phantom factor is set; set one to report mass in mg.';
+
+const SOURCE_RANK: Record<LabelSource, number> = { none: 0, auto: 1, seed: 2, user: 3 };
+
+/** Per-lesion figures from a group of slice components (all of a 3D lesion, or one artery's part). */
+export function measureComponents(
+  set: LesionSet,
+  componentIds: number[],
+  id: number,
+  artery: LesionLabel,
+  labelSource: LabelSource,
+  parentId?: number,
+): LesionMeasure {
+  const g = set.geometry;
+  let agatston = 0;
+  let voxelCount = 0;
+  let sumHu = 0;
+  let peak = -Infinity;
+  let first = Infinity;
+  let last = -Infinity;
+  const centroid: Vec3 = [0, 0, 0];
+  for (const cid of componentIds) {
+    const c = set.components[cid - 1];
+    agatston += c.agatston;
+    voxelCount += c.pixelCount;
+    sumHu += set.componentMeanHu[cid - 1] * c.pixelCount;
+    if (c.peakHu > peak) peak = c.peakHu;
+    if (c.slice < first) first = c.slice;
+    if (c.slice > last) last = c.slice;
+    for (let a = 0; a < 3; a++) centroid[a] += c.centroidMm[a] * c.pixelCount;
+  }
+  const n = Math.max(voxelCount, 1);
+  const meanHu = sumHu / n;
+  // SPEC.md 1.2: volume = voxels x pixel area x slice increment; mass = c x mean HU x volume (cm^3).
+  const volumeMm3 = voxelCount * g.columnSpacingMm * g.rowSpacingMm * g.sliceIncrementMm;
+  const c = set.settings.massFactor;
+  const measure: LesionMeasure = {
+    id,
+    artery,
+    agatston,
+    volumeMm3,
+    massMg: c === null ? null : (c * meanHu * volumeMm3) / 1000,
+    peakHU: peak,
+    meanHU: meanHu,
+    centroidMm: [centroid[0] / n, centroid[1] / n, centroid[2] / n],
+    voxelCount,
+    componentIds: [...componentIds],
+    sliceRange: [first, last],
+    labelSource,
+  };
+  if (parentId !== undefined) measure.parentId = parentId;
+  return measure;
+}
+
+/**
+ * The lesion table: a 3D lesion whose components all carry one label keeps its id; one whose
+ * components carry several labels (a split) becomes one part per label, each with parentId =
+ * the 3D lesion and a stable id above every 3D lesion id:
+ * maxLesionId + (lesionId - 1) x (number of labels) + label index + 1.
+ */
+export function lesionMeasures(set: LesionSet, assignment: Assignment): LesionMeasure[] {
+  const out: LesionMeasure[] = [];
+  const maxLesionId = set.lesions.length;
+  for (const lesion of set.lesions) {
+    const groups = new Map<LesionLabel, number[]>();
+    const rank = new Map<LesionLabel, LabelSource>();
+    for (const cid of lesion.componentIds) {
+      const label = assignment.labelOfComponent(cid);
+      const source = assignment.sourceOfComponent(cid);
+      const list = groups.get(label);
+      if (list) list.push(cid);
+      else groups.set(label, [cid]);
+      const seen = rank.get(label);
+      if (seen === undefined || SOURCE_RANK[source] > SOURCE_RANK[seen]) rank.set(label, source);
+    }
+    if (groups.size === 1) {
+      const [label] = groups.keys();
+      out.push(measureComponents(set, lesion.componentIds, lesion.id, label, rank.get(label) ?? 'none'));
+      continue;
+    }
+    // Parts in a fixed label order (LM, LAD, LCX, RCA, OTHER, UNASSIGNED).
+    LESION_LABELS.forEach((label, labelIndex) => {
+      const ids = groups.get(label);
+      if (!ids) return;
+      const partId = maxLesionId + (lesion.id - 1) * LESION_LABELS.length + labelIndex + 1;
+      out.push(measureComponents(set, ids, partId, label, rank.get(label) ?? 'none', lesion.id));
+    });
+  }
+  return out;
+}
+
+const emptyTotals = (mass: boolean): Totals => ({ agatston: 0, volumeMm3: 0, massMg: mass ? 0 : null, lesionCount: 0 });
+
+/** Scores the set under the assignment; no pass over the volume. */
+export function scoreResult(set: LesionSet, assignment: Assignment, opts: ScoreOptions = {}): ScoringResult {
+  const hasMass = set.settings.massFactor !== null;
+  const lesions = lesionMeasures(set, assignment);
+  const arteries = Object.fromEntries(ARTERIES.map((a) => [a, emptyTotals(hasMass)])) as Record<Artery, Totals>;
+  const total = emptyTotals(hasMass);
+  // The total counts the four arteries only (OTHER and UNASSIGNED are excluded; SPEC.md 1.3);
+  // its lesion count counts each 3D lesion once even when split between arteries.
+  const countedParents = new Set<number>();
+  for (const m of lesions) {
+    if (!(ARTERIES as readonly string[]).includes(m.artery)) continue;
+    const t = arteries[m.artery as Artery];
+    t.agatston += m.agatston;
+    t.volumeMm3 += m.volumeMm3;
+    if (t.massMg !== null && m.massMg !== null) t.massMg += m.massMg;
+    t.lesionCount += 1;
+    total.agatston += m.agatston;
+    total.volumeMm3 += m.volumeMm3;
+    if (total.massMg !== null && m.massMg !== null) total.massMg += m.massMg;
+    countedParents.add(m.parentId ?? m.id);
+  }
+  total.lesionCount = countedParents.size;
+
+  const warnings = [...(opts.warnings ?? [])];
+  if (!hasMass) warnings.push(MASS_FACTOR_MISSING_WARNING);
+
+  return {
+    input: set.geometry.facts,
+    settings: { ...set.settings },
+    total,
+    arteries,
+    lesions,
+    risk: riskSummary(total, arteries, opts.clinical ?? null),
+    warnings: [...new Set(warnings)],
+    reviewed: assignment.reviewed,
+    model: opts.model ?? null,
+  };
+}
