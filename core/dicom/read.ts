@@ -240,8 +240,13 @@ export function readSeries(files: DicomFile[], opts: ReadOptions = {}): ReadResu
     instances.push(parseInstance(f));
   }
   if (instances.length === 0) {
+    const why = 'DICOM Part-10 files have "DICM" at byte 128';
     throw new DicomReadError(
-      files.length === 0 ? 'no files to read' : `none of the ${files.length} file${files.length === 1 ? ' is a' : 's are'} DICOM (Part-10, "DICM" at byte 128)`,
+      files.length === 0
+        ? 'no files to read'
+        : files.length === 1
+          ? `the only file, ${files[0].name}, is not DICOM (${why})`
+          : `none of the ${files.length} files is DICOM (${why})`,
     );
   }
   const series = summariseSeries(instances);
