@@ -1,0 +1,479 @@
+/**
+ * A seedable digital phantom of a non-contrast chest CT with coronary calcium, and its truth.
+ *
+ * `generatePhantom` paints the anatomy of ./anatomy.ts slice by slice (air, body wall, lungs,
+ * mediastinum, spine, ribs, sternum, heart with epicardial fat, aorta, coronary arteries), then
+ * the calcifications asked for (coronary plaques and non-coronary distractors: aortic wall,
+ * aortic valve, mitral annulus, optionally a sternal wire), then seeded Gaussian noise.
+ * Same options and seed give the same voxels and the same UIDs.
+ */
+import type { Artery, CtVolume, SeriesFacts, SliceInstance, SourceContext, Vec3 } from '../types';
+import { ARTERIES } from '../types';
+import { hash128, uidFromSeed } from '../dicom/uid';
+import {
+  AORTA_PATH,
+  AORTIC_RADIUS_MM,
+  AORTIC_ROOT,
+  AORTIC_VALVE_CENTRE,
+  AORTIC_WALL_MM,
+  BLOOD_POOL,
+  BODY,
+  CORONARY_PATHS,
+  DESCENDING_AORTA_XY,
+  EPICARDIAL_FAT_MM,
+  HEART_CENTRE,
+  HEART_FRAME,
+  LEFT_ABDOMEN,
+  LIVER,
+  LUNGS,
+  MEDIASTINUM,
+  RIBS,
+  SPINE,
+  STERNAL_WIRE,
+  STERNUM,
+  TISSUE_HU,
+  VESSEL_RADIUS_MM,
+  descendingAortaAt,
+  heartEllipsoid,
+  mitralAnnulusPoint,
+} from './anatomy';
+import { fillEllipse, fillEllipsoid, paintProfileEllipsoid, paintTube, type Ellipsoid, type Grid } from './raster';
+import { gaussianSource, mulberry32 } from './prng';
+import { add, completeFrame, cross, normalize, pointAlong, scale } from './vec';
+import type { PhantomOptions, PhantomTruth, PlaqueSpec, PlaqueTruth, PhantomGeometryKind } from './types';
+
+export type { PhantomOptions, PhantomTruth, PlaqueSpec, PlaqueTruth, CalciumSite, CalciumKind, PhantomGeometryKind } from './types';
+export { CORONARY_PATHS, TISSUE_HU } from './anatomy';
+
+export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
+
+/**
+ * The demo calcifications: a few plaques in each coronary artery plus an aortic-wall
+ * distractor; on the default gated geometry the coronary total is a moderate Agatston score
+ * (CAC-DRS A2 territory), a case worth reviewing.
+ */
+export const DEMO_PLAQUES: PlaqueSpec[] = [
+  { site: 'LM', at: 0.5, sizeMm: 3.5, widthMm: 3, peakHu: 320 },
+  { site: 'LAD', at: 0.18, sizeMm: 6, widthMm: 3.6, peakHu: 520 },
+  { site: 'LAD', at: 0.45, sizeMm: 4, widthMm: 3, peakHu: 260 },
+  { site: 'LCX', at: 0.35, sizeMm: 4.5, widthMm: 3.2, peakHu: 380 },
+  { site: 'RCA', at: 0.3, sizeMm: 6, widthMm: 3.6, peakHu: 650 },
+  { site: 'RCA', at: 0.65, sizeMm: 3.5, widthMm: 3, peakHu: 210 },
+  { site: 'aortic-wall', at: 0.5, sizeMm: 9, widthMm: 5, peakHu: 600 },
+];
+
+const GEOMETRY_DEFAULTS: Record<PhantomGeometryKind, { fovMm: number; centreXy: [number, number]; coverageMm: number; zCentre: number; slices: number | null; kernel: string }> = {
+  // Cardiac reconstruction centred on the heart, base to apex plus margins.
+  gated: { fovMm: 200, centreXy: [15, -22], coverageMm: 144, zCentre: HEART_CENTRE[2] + 10, slices: 48, kernel: 'B35f' },
+  // Full chest: lung bases to above the aortic arch.
+  nongated: { fovMm: 350, centreXy: [0, 0], coverageMm: 240, zCentre: HEART_CENTRE[2] + 40, slices: null, kernel: 'STANDARD' },
+};
+
+/** Reject impossible options with a message that says what to change. */
+function checkOptions(o: PhantomOptions): void {
+  const positive = (name: string, v: number | undefined, max: number) => {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0 && v <= max)) throw new RangeError(`phantom: ${name} must be a number in (0, ${max}], got ${v}`);
+  };
+  if (o.geometry !== undefined && o.geometry !== 'gated' && o.geometry !== 'nongated')
+    throw new RangeError(`phantom: geometry must be 'gated' or 'nongated', got ${String(o.geometry)}`);
+  if (o.size !== undefined && !(Number.isInteger(o.size) && o.size >= 16 && o.size <= 1024))
+    throw new RangeError(`phantom: size must be an integer from 16 to 1024, got ${o.size}`);
+  if (o.slices !== undefined && !(Number.isInteger(o.slices) && o.slices >= 1 && o.slices <= 2000))
+    throw new RangeError(`phantom: slices must be an integer from 1 to 2000, got ${o.slices}`);
+  positive('sliceThicknessMm', o.sliceThicknessMm, 10);
+  positive('sliceIncrementMm', o.sliceIncrementMm, 10);
+  positive('fovMm', o.fovMm, 600);
+  if (o.noiseSdHu !== undefined && !(Number.isFinite(o.noiseSdHu) && o.noiseSdHu >= 0 && o.noiseSdHu <= 200))
+    throw new RangeError(`phantom: noiseSdHu must be from 0 to 200, got ${o.noiseSdHu}`);
+  if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new RangeError(`phantom: seed must be an integer, got ${o.seed}`);
+  for (const [n, p] of (o.plaques ?? []).entries()) {
+    const sites = [...ARTERIES, 'aortic-wall', 'aortic-valve', 'mitral-annulus'];
+    if (!p || !sites.includes(p.site)) throw new RangeError(`phantom: plaque ${n + 1}: site must be one of ${sites.join(', ')}`);
+    if (!(Number.isFinite(p.sizeMm) && p.sizeMm > 0 && p.sizeMm <= 40)) throw new RangeError(`phantom: plaque ${n + 1}: sizeMm must be in (0, 40]`);
+    if (p.widthMm !== undefined && !(Number.isFinite(p.widthMm) && p.widthMm > 0 && p.widthMm <= 40))
+      throw new RangeError(`phantom: plaque ${n + 1}: widthMm must be in (0, 40]`);
+    if (!(Number.isFinite(p.peakHu) && p.peakHu >= -1000 && p.peakHu <= 3071)) throw new RangeError(`phantom: plaque ${n + 1}: peakHu must be from -1000 to 3071`);
+    if (p.at !== undefined && !(Number.isFinite(p.at) && p.at >= 0 && p.at <= 1)) throw new RangeError(`phantom: plaque ${n + 1}: at must be a fraction from 0 to 1`);
+  }
+}
+
+/** Generate a phantom volume and its truth. */
+export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; truth: PhantomTruth } {
+  checkOptions(opts);
+  const geometry = opts.geometry ?? 'gated';
+  const defaults = GEOMETRY_DEFAULTS[geometry];
+  const seed = opts.seed ?? 1;
+  const size = opts.size ?? 512;
+  const thickness = opts.sliceThicknessMm ?? 3;
+  const increment = opts.sliceIncrementMm ?? thickness;
+  const slices = opts.slices ?? defaults.slices ?? Math.max(1, Math.round(defaults.coverageMm / increment));
+  const fov = opts.fovMm ?? defaults.fovMm;
+  const noiseSd = opts.noiseSdHu ?? 12;
+  const plaqueSpecs = opts.plaques ?? DEMO_PLAQUES;
+  const kvp = opts.kvp ?? 120;
+
+  const spacing = fov / size;
+  const z = new Float64Array(slices);
+  const zStart = defaults.zCentre - ((slices - 1) * increment) / 2;
+  // Round positions to 1/1000 mm so headers (DS) and memory agree exactly.
+  for (let k = 0; k < slices; k++) z[k] = Math.round((zStart + k * increment) * 1000) / 1000;
+  const x0 = Math.round((defaults.centreXy[0] - fov / 2 + spacing / 2) * 1000) / 1000;
+  const y0 = Math.round((defaults.centreXy[1] - fov / 2 + spacing / 2) * 1000) / 1000;
+  const grid: Grid = { columns: size, rows: size, slices, x0, y0, dx: spacing, dy: spacing, z, hu: new Int16Array(size * size * slices) };
+
+  for (let k = 0; k < slices; k++) paintAnatomy(grid, k);
+
+  const plaques: PlaqueTruth[] = [];
+  for (const spec of plaqueSpecs) {
+    const p = placePlaque(grid, spec, plaques.length + 1);
+    paintProfileEllipsoid(grid, { centre: p.centreMm, axes: p.axes, radii: p.radiiMm }, p.peakHu, p.backgroundHu);
+    plaques.push(p);
+  }
+  if (opts.metal) {
+    const centre = snapToVoxel(grid, STERNAL_WIRE.centre);
+    const wire: PlaqueTruth = {
+      id: plaques.length + 1,
+      artery: 'OTHER',
+      kind: 'metal',
+      centreMm: centre,
+      radiiMm: STERNAL_WIRE.radii,
+      axes: STERNAL_WIRE.axes,
+      peakHu: TISSUE_HU.metal,
+      backgroundHu: TISSUE_HU.metal,
+      at: null,
+    };
+    // Constant 3000 HU (background = peak), no streaks: the scorer must exclude it, not the painter.
+    paintProfileEllipsoid(grid, { centre, axes: wire.axes, radii: wire.radiiMm }, wire.peakHu, wire.backgroundHu);
+    plaques.push(wire);
+  }
+
+  if (noiseSd > 0) addNoise(grid.hu, noiseSd, seed);
+
+  const optionKey = optionsKey(opts, { geometry, size, slices, thickness, increment, fov, noiseSd, kvp });
+  const volume = buildVolume(grid, {
+    seed,
+    optionKey,
+    geometry,
+    thickness,
+    increment,
+    kvp,
+    kernel: opts.convolutionKernel ?? defaults.kernel,
+    massFactorPatient: opts.massFactorPatient ?? null,
+  });
+  const truth: PhantomTruth = {
+    format: 'cacs-phantom-truth',
+    version: 1,
+    seed,
+    geometry,
+    noiseSdHu: noiseSd,
+    paths: CORONARY_PATHS,
+    vesselRadiusMm: VESSEL_RADIUS_MM,
+    plaques,
+    landmarks: {
+      heartCentreMm: HEART_CENTRE,
+      bloodPoolMm: BLOOD_POOL.centre,
+      leftLungMm: [LUNGS.left.centre[0] + 20, LUNGS.left.centre[1] - 40, HEART_CENTRE[2] + 40],
+      rightLungMm: [LUNGS.right.centre[0] - 10, LUNGS.right.centre[1] + 10, HEART_CENTRE[2] + 40],
+      vertebralBodyMm: [SPINE.bodyCentre[0], SPINE.bodyCentre[1], vertebralCentreZ(HEART_CENTRE[2])],
+      aorticRootMm: add(AORTIC_ROOT, [0, 0, 10]),
+      descendingAortaMm: descendingAortaAt(HEART_CENTRE[2]),
+    },
+    tissueHu: { ...TISSUE_HU },
+  };
+  return { volume, truth };
+}
+
+/** The viewer's demo study: a gated phantom with calcium in LM, LAD, LCX, RCA and an aortic-wall distractor. */
+export function demoStudy(seed = 1): { volume: CtVolume; truth: PhantomTruth } {
+  return generatePhantom({ geometry: 'gated', seed, plaques: DEMO_PLAQUES });
+}
+
+/** The truth as pretty JSON (what `cacs phantom` writes as truth.json). */
+export function truthToJson(truth: PhantomTruth): string {
+  const round = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1e4) / 1e4 : value);
+  return JSON.stringify(truth, round, 2) + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anatomy, one slice at a time.
+
+function vertebralCentreZ(z: number): number {
+  // Middle of the vertebral level containing z (levels repeat every SPINE.levelMm).
+  const level = Math.floor(z / SPINE.levelMm);
+  return level * SPINE.levelMm + (SPINE.discMm + SPINE.levelMm) / 2;
+}
+
+function paintAnatomy(g: Grid, k: number): void {
+  const z = g.z[k];
+  const sliceSize = g.rows * g.columns;
+  g.hu.fill(TISSUE_HU.air, k * sliceSize, (k + 1) * sliceSize);
+  const [bx, by] = BODY.centre;
+  const [ba, bb] = BODY.semiAxes;
+  fillEllipse(g, k, bx, by, ba, bb, TISSUE_HU.fat);
+  fillEllipse(g, k, bx, by, ba - BODY.fatMm, bb - BODY.fatMm, TISSUE_HU.muscle);
+  fillEllipse(g, k, LUNGS.left.centre[0], LUNGS.left.centre[1], LUNGS.left.semi[0], LUNGS.left.semi[1], TISSUE_HU.lung);
+  fillEllipse(g, k, LUNGS.right.centre[0], LUNGS.right.centre[1], LUNGS.right.semi[0], LUNGS.right.semi[1], TISSUE_HU.lung);
+  fillEllipse(g, k, MEDIASTINUM.centre[0], MEDIASTINUM.centre[1], MEDIASTINUM.semi[0], MEDIASTINUM.semi[1], TISSUE_HU.fat);
+  fillEllipse(g, k, 0, 74, 38, 26, TISSUE_HU.muscle);
+  fillEllipsoid(g, k, LIVER, TISSUE_HU.liver);
+  fillEllipsoid(g, k, LEFT_ABDOMEN, TISSUE_HU.muscle);
+  paintRibs(g, k);
+  paintSpine(g, k);
+  if (z >= STERNUM.zRange[0] && z <= STERNUM.zRange[1]) {
+    fillEllipse(g, k, STERNUM.centre[0], STERNUM.centre[1], STERNUM.semi[0], STERNUM.semi[1], TISSUE_HU.corticalBone);
+    fillEllipse(g, k, STERNUM.centre[0], STERNUM.centre[1], STERNUM.semi[0] - 1.5, STERNUM.semi[1] - 1.5, TISSUE_HU.cancellousBone);
+  }
+  // Heart: epicardial fat shell, myocardium, blood pool (no contrast: blood ~ muscle).
+  fillEllipsoid(g, k, heartEllipsoid(EPICARDIAL_FAT_MM), TISSUE_HU.fat);
+  fillEllipsoid(g, k, heartEllipsoid(0), TISSUE_HU.myocardium);
+  fillEllipsoid(g, k, BLOOD_POOL, TISSUE_HU.blood);
+  paintTube(g, k, AORTA_PATH, [
+    { radiusMm: AORTIC_RADIUS_MM, hu: TISSUE_HU.aorticWall },
+    { radiusMm: AORTIC_RADIUS_MM - AORTIC_WALL_MM, hu: TISSUE_HU.blood },
+  ]);
+  for (const artery of ARTERIES) paintTube(g, k, CORONARY_PATHS[artery], [{ radiusMm: VESSEL_RADIUS_MM, hu: TISSUE_HU.vessel }]);
+}
+
+function paintSpine(g: Grid, k: number): void {
+  const z = g.z[k];
+  const s = SPINE;
+  fillEllipse(g, k, s.canalCentre[0], s.canalCentre[1], s.archRadiusMm, s.archRadiusMm, 600);
+  fillEllipse(g, k, s.spinousCentre[0], s.spinousCentre[1], s.spinousSemi[0], s.spinousSemi[1], 600);
+  fillEllipse(g, k, s.canalCentre[0], s.canalCentre[1], s.canalRadiusMm, s.canalRadiusMm, TISSUE_HU.csf);
+  const inLevel = z - Math.floor(z / s.levelMm) * s.levelMm;
+  if (inLevel < s.discMm) {
+    fillEllipse(g, k, s.bodyCentre[0], s.bodyCentre[1], s.bodySemi[0], s.bodySemi[1], TISSUE_HU.disc);
+  } else {
+    fillEllipse(g, k, s.bodyCentre[0], s.bodyCentre[1], s.bodySemi[0], s.bodySemi[1], TISSUE_HU.corticalBone);
+    fillEllipse(g, k, s.bodyCentre[0], s.bodyCentre[1], s.bodySemi[0] - s.cortexMm, s.bodySemi[1] - s.cortexMm, TISSUE_HU.cancellousBone);
+  }
+}
+
+/** Ribs: arcs in the chest wall, each sloping down from the spine to the front. */
+function paintRibs(g: Grid, k: number): void {
+  const z = g.z[k];
+  const r = RIBS;
+  const a = BODY.semiAxes[0] - BODY.fatMm - r.thicknessMm / 2 - 1;
+  const b = BODY.semiAxes[1] - BODY.fatMm - r.thicknessMm / 2 - 1;
+  const half = r.thicknessMm / 2;
+  const drop = r.slopeMmPerDeg * (r.endDeg - r.startDeg);
+  // Posterior heights z_n = n * levelMm of the ribs that can cross this slice.
+  const nLo = Math.ceil((z - r.heightMm / 2) / r.levelMm);
+  const nHi = Math.floor((z + drop + r.heightMm / 2) / r.levelMm);
+  if (nHi < nLo) return;
+  const jStart = Math.max(0, Math.ceil((BODY.centre[1] - b - half - g.y0) / g.dy));
+  const jEnd = Math.min(g.rows - 1, Math.floor((BODY.centre[1] + b + half - g.y0) / g.dy));
+  const iStart = Math.max(0, Math.ceil((BODY.centre[0] - a - half - g.x0) / g.dx));
+  const iEnd = Math.min(g.columns - 1, Math.floor((BODY.centre[0] + a + half - g.x0) / g.dx));
+  const meanRadius = (a + b) / 2;
+  for (let j = jStart; j <= jEnd; j++) {
+    const y = g.y0 + j * g.dy - BODY.centre[1];
+    const base = (k * g.rows + j) * g.columns;
+    for (let i = iStart; i <= iEnd; i++) {
+      const x = g.x0 + i * g.dx - BODY.centre[0];
+      const rho = Math.sqrt((x / a) ** 2 + (y / b) ** 2);
+      const radial = (rho - 1) * meanRadius;
+      if (Math.abs(radial) > half) continue;
+      const deg = (Math.abs(Math.atan2(x / a, y / b)) * 180) / Math.PI; // 0 = posterior midline
+      if (deg < r.startDeg || deg > r.endDeg) continue;
+      for (let n = nLo; n <= nHi; n++) {
+        const dz = z - (n * r.levelMm - r.slopeMmPerDeg * (deg - r.startDeg));
+        if (Math.abs(dz) > r.heightMm / 2) continue;
+        const core = Math.abs(radial) < half - 1.5 && Math.abs(dz) < r.heightMm / 2 - 1.5;
+        g.hu[base + i] = core ? TISSUE_HU.cancellousBone : TISSUE_HU.corticalBone;
+        break;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calcifications.
+
+function snapToVoxel(g: Grid, p: Vec3): Vec3 {
+  const i = Math.min(g.columns - 1, Math.max(0, Math.round((p[0] - g.x0) / g.dx)));
+  const j = Math.min(g.rows - 1, Math.max(0, Math.round((p[1] - g.y0) / g.dy)));
+  let k = 0;
+  for (let q = 1; q < g.slices; q++) if (Math.abs(g.z[q] - p[2]) < Math.abs(g.z[k] - p[2])) k = q;
+  return [g.x0 + i * g.dx, g.y0 + j * g.dy, g.z[k]];
+}
+
+function insideGrid(g: Grid, p: Vec3, marginMm: number): boolean {
+  const x1 = g.x0 + (g.columns - 1) * g.dx;
+  const y1 = g.y0 + (g.rows - 1) * g.dy;
+  return (
+    p[0] >= g.x0 + marginMm &&
+    p[0] <= x1 - marginMm &&
+    p[1] >= g.y0 + marginMm &&
+    p[1] <= y1 - marginMm &&
+    p[2] >= g.z[0] - 1e-6 &&
+    p[2] <= g.z[g.slices - 1] + 1e-6
+  );
+}
+
+/** Where a plaque goes: on its path at fraction `at`, moved to a voxel centre (preferring a point where the path crosses a slice). */
+function placePlaque(g: Grid, spec: PlaqueSpec, id: number): PlaqueTruth {
+  const at = spec.at ?? 0.5;
+  const lengthRadius = spec.sizeMm / 2;
+  const widthRadius = (spec.widthMm ?? Math.min(spec.sizeMm, 4)) / 2;
+  let centre: Vec3;
+  let along: Vec3;
+  let backgroundHu: number;
+  let artery: Artery | 'OTHER' = 'OTHER';
+  if (spec.site === 'LM' || spec.site === 'LAD' || spec.site === 'LCX' || spec.site === 'RCA') {
+    artery = spec.site;
+    const path = CORONARY_PATHS[spec.site];
+    const hit = pointAlong(path, at);
+    along = hit.tangent;
+    // Prefer a nearby path sample that lies in a slice plane, so snapping moves the centre little.
+    let best = hit.point;
+    let bestDz = Infinity;
+    for (let s = Math.max(0, hit.index - 6); s <= Math.min(path.length - 1, hit.index + 6); s++) {
+      const p = path[s];
+      let dz = Infinity;
+      for (let q = 0; q < g.slices; q++) dz = Math.min(dz, Math.abs(g.z[q] - p[2]));
+      if (dz < bestDz - 1e-9) {
+        bestDz = dz;
+        best = p;
+      }
+    }
+    centre = best;
+    backgroundHu = TISSUE_HU.vessel;
+  } else if (spec.site === 'aortic-wall') {
+    // On the posterolateral wall of the descending aorta, at fraction `at` of the scanned height.
+    const zc = g.z[0] + at * (g.z[g.slices - 1] - g.z[0]);
+    const outward = normalize([0.6, 0.8, 0]);
+    centre = add([DESCENDING_AORTA_XY[0], DESCENDING_AORTA_XY[1], zc], scale(outward, AORTIC_RADIUS_MM - AORTIC_WALL_MM / 2));
+    along = [0, 0, 1];
+    backgroundHu = TISSUE_HU.aorticWall;
+  } else if (spec.site === 'aortic-valve') {
+    // On a cusp: off the valve centre, towards the non-coronary (posterior) side, away from both ostia.
+    const angle = at * 2 * Math.PI;
+    const [v, w] = completeFrame(HEART_FRAME[0]);
+    centre = add(AORTIC_VALVE_CENTRE, add(scale(v, 7 * Math.cos(angle)), scale(w, 7 * Math.sin(angle))));
+    along = normalize(cross(HEART_FRAME[0], normalize(add(scale(v, Math.cos(angle)), scale(w, Math.sin(angle))))));
+    backgroundHu = TISSUE_HU.blood;
+  } else {
+    centre = mitralAnnulusPoint(at);
+    const ahead = mitralAnnulusPoint(Math.min(1, at + 0.01));
+    const behind = mitralAnnulusPoint(Math.max(0, at - 0.01));
+    along = normalize([ahead[0] - behind[0], ahead[1] - behind[1], ahead[2] - behind[2]]);
+    backgroundHu = TISSUE_HU.myocardium;
+  }
+  if (!insideGrid(g, centre, 0)) {
+    throw new RangeError(
+      `phantom: plaque ${id} (${spec.site} at ${at}) lies outside the scanned volume (z ${g.z[0]}..${g.z[g.slices - 1]} mm); use more slices or another position`,
+    );
+  }
+  const snapped = snapToVoxel(g, centre);
+  const [v, w] = completeFrame(along);
+  return {
+    id,
+    artery,
+    kind: artery === 'OTHER' ? (spec.site as PlaqueTruth['kind']) : 'coronary',
+    centreMm: snapped,
+    radiiMm: [lengthRadius, widthRadius, widthRadius],
+    axes: [along, v, w],
+    peakHu: spec.peakHu,
+    backgroundHu,
+    at,
+  };
+}
+
+/** Seeded Gaussian noise, rounded and clamped to the 12-bit CT range. */
+function addNoise(hu: Int16Array, sdHu: number, seed: number): void {
+  const gauss = gaussianSource(mulberry32(seed ^ 0x9e3779b9));
+  for (let n = 0; n < hu.length; n++) {
+    const v = Math.round(hu[n] + sdHu * gauss());
+    hu[n] = v < -1024 ? -1024 : v > 3071 ? 3071 : v;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers.
+
+function optionsKey(opts: PhantomOptions, resolved: Record<string, unknown>): string {
+  // Series and instance UIDs change with anything that changes the pixels.
+  const words = hash128(JSON.stringify({ ...resolved, plaques: opts.plaques ?? 'demo', metal: !!opts.metal, kernel: opts.convolutionKernel ?? null, mf: opts.massFactorPatient ?? null }));
+  return words.map((w) => w.toString(16)).join('');
+}
+
+interface HeaderInputs {
+  seed: number;
+  optionKey: string;
+  geometry: PhantomGeometryKind;
+  thickness: number;
+  increment: number;
+  kvp: number;
+  kernel: string;
+  massFactorPatient: number | null;
+}
+
+function buildVolume(g: Grid, h: HeaderInputs): CtVolume {
+  const gated = h.geometry === 'gated';
+  const facts: SeriesFacts = {
+    modality: 'CT',
+    manufacturer: 'CAC-Phantom',
+    manufacturerModelName: 'Digital chest phantom',
+    kvp: h.kvp,
+    sliceThicknessMm: h.thickness,
+    sliceIncrementMm: h.increment,
+    pixelSpacingMm: [g.dy, g.dx],
+    rows: g.rows,
+    columns: g.columns,
+    sliceCount: g.slices,
+    convolutionKernel: h.kernel,
+    gated,
+    contrast: false,
+    contrastAgent: null,
+    gantryTiltDeg: 0,
+    massFactorPatient: h.massFactorPatient,
+    reconstruction: null,
+  };
+  const source: SourceContext = {
+    patientName: 'PHANTOM^CALCIUM',
+    patientId: `PHANTOM-${h.seed}`,
+    patientBirthDate: '19610315',
+    patientSex: 'M',
+    patientAge: '064Y',
+    studyInstanceUid: uidFromSeed(h.seed, 'study'),
+    studyDate: '20250315',
+    studyTime: '091500',
+    studyId: '1',
+    accessionNumber: `PH${h.seed}`,
+    referringPhysicianName: null,
+    studyDescription: 'Calcium score phantom',
+    seriesInstanceUid: uidFromSeed(h.seed, h.optionKey, 'series'),
+    seriesNumber: gated ? 2 : 3,
+    seriesDescription: gated ? `Calcium Score ${h.thickness} ${h.kernel} (phantom)` : `Chest ${h.thickness} ${h.kernel} (phantom)`,
+    frameOfReferenceUid: uidFromSeed(h.seed, 'frame-of-reference'),
+  };
+  const instances: SliceInstance[] = [];
+  const imagePositionsMm: Vec3[] = [];
+  for (let k = 0; k < g.slices; k++) {
+    imagePositionsMm.push([g.x0, g.y0, g.z[k]]);
+    // Scanners number from the head down: instance 1 is the most superior slice.
+    instances.push({ sopInstanceUid: uidFromSeed(h.seed, h.optionKey, 'sop', k), sopClassUid: CT_IMAGE_STORAGE, instanceNumber: g.slices - k });
+  }
+  return {
+    columns: g.columns,
+    rows: g.rows,
+    slices: g.slices,
+    columnSpacingMm: g.dx,
+    rowSpacingMm: g.dy,
+    sliceIncrementMm: h.increment,
+    imagePositionsMm,
+    rowCosines: [1, 0, 0],
+    columnCosines: [0, 1, 0],
+    normal: [0, 0, 1],
+    instances,
+    facts,
+    source,
+    hu: g.hu,
+  };
+}
+
+/** Every truth object's ellipsoid, for tests and tools that ask "which plaque is this voxel in". */
+export function plaqueEllipsoid(p: PlaqueTruth): Ellipsoid {
+  return { centre: p.centreMm, axes: p.axes, radii: p.radiiMm };
+}

@@ -1,0 +1,102 @@
+import type { Artery, Vec3 } from '../types';
+
+/** Where a calcification sits: on a coronary path, or one of the non-coronary distractors. */
+export type CalciumSite = Artery | 'aortic-wall' | 'aortic-valve' | 'mitral-annulus';
+
+/** Kinds of dense objects the phantom can hold; only 'coronary' ones count in the score. */
+export type CalciumKind = 'coronary' | 'aortic-wall' | 'aortic-valve' | 'mitral-annulus' | 'metal';
+
+/**
+ * One calcification to place (the JSON of `cacs phantom --plaques FILE.json` is an array of these).
+ * The plaque is an ellipsoid whose HU falls smoothly from `peakHu` at its centre voxel to the
+ * local background at its surface (profile 1 - rho^2), so the peak is exactly as asked when
+ * noise is 0 and the area above 130 HU grows with both size and peak.
+ */
+export interface PlaqueSpec {
+  site: CalciumSite;
+  /** Fraction of the path's length from its origin (coronaries: 0 = ostium / bifurcation; aorta: along the wall). Default 0.5. */
+  at?: number;
+  /** Outer diameter along the vessel (mm). */
+  sizeMm: number;
+  /** Outer diameter across the vessel (mm); default min(sizeMm, 4). */
+  widthMm?: number;
+  /** HU at the centre voxel (before noise). */
+  peakHu: number;
+}
+
+export type PhantomGeometryKind = 'gated' | 'nongated';
+
+export interface PhantomOptions {
+  /** 'gated': cardiac FOV ~200 mm, 3 mm slices; 'nongated': full chest FOV ~350 mm. Default 'gated'. */
+  geometry?: PhantomGeometryKind;
+  /** PRNG seed: same seed, same phantom (noise, UIDs). Default 1. */
+  seed?: number;
+  /** Matrix size (rows = columns). Default 512; smaller (e.g. 128) keeps tests fast. */
+  size?: number;
+  /** Number of slices. Default: gated 48; nongated 240 mm of coverage / increment. */
+  slices?: number;
+  /** Reconstructed slice thickness (mm). Default 3. */
+  sliceThicknessMm?: number;
+  /** Distance between slice centres (mm). Default = thickness. */
+  sliceIncrementMm?: number;
+  /** Display field of view (mm). Default gated 200, nongated 350. */
+  fovMm?: number;
+  /** Standard deviation of the Gaussian image noise (HU); 0 = noise-free. Default 12. */
+  noiseSdHu?: number;
+  /** Calcifications to place; default: the demo set (`DEMO_PLAQUES`). */
+  plaques?: PlaqueSpec[];
+  /** Add a sternal wire (~3000 HU, without streaks). */
+  metal?: boolean;
+  /** Tube voltage written in the header (HU values are not changed). Default 120. */
+  kvp?: number;
+  /** (0018,9351) Calcium Scoring Mass Factor Patient to write in the header; default none. */
+  massFactorPatient?: number | null;
+  /** Convolution kernel written in the header; default "B35f" (gated) or "STANDARD" (nongated). */
+  convolutionKernel?: string;
+}
+
+/** One dense object in the phantom, in patient coordinates (LPS, mm). */
+export interface PlaqueTruth {
+  id: number;
+  /** The artery that owns it, or OTHER for distractors (non-coronary; must not be scored). */
+  artery: Artery | 'OTHER';
+  kind: CalciumKind;
+  /** Centre (patient mm); always the centre of a voxel, so the peak voxel exists. */
+  centreMm: Vec3;
+  /** Outer radii (mm) along `axes` (first axis along the vessel). */
+  radiiMm: Vec3;
+  /** Unit vectors of the ellipsoid's axes (patient coordinates). */
+  axes: [Vec3, Vec3, Vec3];
+  /** Nominal HU at the centre voxel (before noise). */
+  peakHu: number;
+  /** HU the profile falls to at the surface (inside: background + (peak - background)(1 - rho^2)). */
+  backgroundHu: number;
+  /** Position along its path (fraction), when placed on one. */
+  at: number | null;
+}
+
+/** Everything a test needs to judge a scorer on this phantom (JSON-serialisable). */
+export interface PhantomTruth {
+  format: 'cacs-phantom-truth';
+  version: 1;
+  seed: number;
+  geometry: PhantomGeometryKind;
+  noiseSdHu: number;
+  /** Coronary centrelines (patient mm), sampled every ~0.5 mm, origin first. */
+  paths: Record<Artery, Vec3[]>;
+  /** Vessel radius (mm) of the coronary tubes. */
+  vesselRadiusMm: number;
+  plaques: PlaqueTruth[];
+  /** Points with known tissue (patient mm) for sanity checks of readers and viewers. */
+  landmarks: {
+    heartCentreMm: Vec3;
+    bloodPoolMm: Vec3;
+    leftLungMm: Vec3;
+    rightLungMm: Vec3;
+    vertebralBodyMm: Vec3;
+    aorticRootMm: Vec3;
+    descendingAortaMm: Vec3;
+  };
+  /** Nominal HU of the tissues, for the same checks. */
+  tissueHu: Record<string, number>;
+}
