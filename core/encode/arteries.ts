@@ -1,0 +1,61 @@
+/**
+ * Which voxels belong to which artery, from a LesionSet and the current labels. The encoders
+ * work per artery (SPEC 2.3: one segment per artery with calcium).
+ */
+import { ARTERIES, type Artery, type LesionLabel, type SliceComponent, type VolumeGeometry } from '../types';
+
+/** The parts of core/scoring LesionSet the encoders read (the real LesionSet satisfies it). */
+export interface LesionSetLike {
+  geometry: VolumeGeometry;
+  components: SliceComponent[];
+  /** Per component (same index as components): flat voxel indices (k*rows+j)*columns+i. */
+  componentVoxels: Uint32Array[];
+}
+
+/** The part of core/scoring Assignment the encoders read. */
+export interface ComponentLabels {
+  labelOfComponent(componentId: number): LesionLabel;
+}
+
+/** One artery's voxels, grouped by slice: in-slice pixel offsets j*columns+i. */
+export interface ArteryVoxels {
+  artery: Artery;
+  voxelCount: number;
+  /** Ascending slice index k -> pixel offsets on that slice. */
+  slices: Map<number, Uint32Array>;
+}
+
+export function arteryVoxels(set: LesionSetLike, labels: ComponentLabels): ArteryVoxels[] {
+  const g = set.geometry;
+  const sliceSize = g.rows * g.columns;
+  const perArtery = new Map<Artery, Map<number, number[]>>();
+  set.components.forEach((comp, idx) => {
+    const label = labels.labelOfComponent(comp.id);
+    if (!(ARTERIES as readonly string[]).includes(label)) return;
+    const artery = label as Artery;
+    let bySlice = perArtery.get(artery);
+    if (!bySlice) perArtery.set(artery, (bySlice = new Map()));
+    const voxels = set.componentVoxels[idx];
+    for (let n = 0; n < voxels.length; n++) {
+      const v = voxels[n];
+      const k = Math.floor(v / sliceSize);
+      let list = bySlice.get(k);
+      if (!list) bySlice.set(k, (list = []));
+      list.push(v - k * sliceSize);
+    }
+  });
+  const out: ArteryVoxels[] = [];
+  for (const artery of ARTERIES) {
+    const bySlice = perArtery.get(artery);
+    if (!bySlice || bySlice.size === 0) continue;
+    const slices = new Map<number, Uint32Array>();
+    let voxelCount = 0;
+    for (const k of [...bySlice.keys()].sort((a, b) => a - b)) {
+      const arr = Uint32Array.from(new Set(bySlice.get(k)!)).sort();
+      voxelCount += arr.length;
+      slices.set(k, arr);
+    }
+    out.push({ artery, voxelCount, slices });
+  }
+  return out;
+}

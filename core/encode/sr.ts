@@ -1,0 +1,247 @@
+/**
+ * The calcium score as a TID 1500 Imaging Measurement Report (SPEC 2.2), readable in stock
+ * OHIF's SR viewport: one TID 1411 group per artery with calcium (finding site = the artery,
+ * referencing its SEG segment), one TID 1501 group with the totals, and qualitative
+ * evaluations with the categories, decision-support text, review state and warnings. The
+ * settings are recorded as TID 4019 algorithm parameters of every group.
+ *
+ * Versions: a corrected report lists its predecessor in the Predecessor Documents Sequence,
+ * carries "Calcium score vN" as its series description and a newer ContentDate/Time. How the
+ * current version is found: see currentReport() in readback.ts.
+ */
+import { ARTERIES, type ScoringResult, type ScoringSettings, type VolumeGeometry } from '../types';
+import {
+  ANATOMY,
+  ARTERY_CODES,
+  LOCAL,
+  LOCAL_SCHEME,
+  MEASUREMENT,
+  NO,
+  PROCEDURE_CT,
+  SEGMENT,
+  SOP_CLASS,
+  SR as SRC,
+  UNITS,
+  YES,
+} from '../dicom/codes';
+import { PRODUCT, SERIES, contentDateTime, equipmentModule, patientStudyModules, referencedSeriesItem, seriesDescription, type WriteContext } from './common';
+import { dicomDateTime, newUid, writePart10, type Dataset } from './dicom-io';
+import type { EncodedSeg } from './seg';
+import { reportText } from './report-text';
+import {
+  AlgorithmIdentification,
+  ImageLibrary,
+  Measurement,
+  MeasurementGroup,
+  MeasurementReport,
+  VolumetricRoiMeasurements,
+  observationContext,
+  type QualitativeEvaluation,
+} from './sr/templates';
+
+/** Tracking Identifier of the totals group (readback finds the totals by it). */
+export const TOTAL_TRACKING_ID = 'Total coronary calcium';
+
+/** Fixed Device Observer UID of this software (TID 1004). */
+export const DEVICE_OBSERVER_UID = '2.25.302518839151713853741366155466425327912';
+
+/** An earlier report this one corrects (PS3.3 C.17.2.3 Predecessor Documents Sequence). */
+export interface PredecessorRef {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid?: string;
+}
+
+export interface SrOptions {
+  ctx: WriteContext;
+  predecessor?: PredecessorRef | null;
+  /** The reviewing radiologist, recorded as a person observer once the result is reviewed. */
+  reviewerName?: string | null;
+  /** When given, the report is VERIFIED by this person (PS3.3 C.17.2 Verifying Observer). */
+  verifier?: { name: string; organization: string } | null;
+}
+
+export interface EncodedSr {
+  kind: 'SR';
+  bytes: Uint8Array;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  seriesInstanceUid: string;
+  version: number;
+}
+
+/** Settings as "name: value" lines; readback.ts parses the same lines. */
+export function settingsParameters(s: ScoringSettings): string[] {
+  return [
+    `Threshold (HU, inclusive): ${s.thresholdHu}`,
+    s.minAreaPixels !== null ? `Minimum area (pixels): ${s.minAreaPixels}` : `Minimum area (mm2): ${s.minAreaMm2}`,
+    `Connectivity (2D): ${s.connectivity2d}`,
+    `Normalised to slice thickness (mm): ${s.normaliseToMm ?? 'none'}`,
+    s.massFactor !== null
+      ? `Mass calibration factor (mg HA/cm3/HU): ${s.massFactor} (${s.massFactorSource ?? 'given'})`
+      : 'Mass calibration factor (mg HA/cm3/HU): none',
+  ];
+}
+
+function measurements(t: { agatston: number; volumeMm3: number; massMg: number | null; lesionCount: number }): Measurement[] {
+  const out = [
+    new Measurement(MEASUREMENT.calciumScore, round(t.agatston, 2), UNITS.score, MEASUREMENT.agatstonMethod),
+    new Measurement(MEASUREMENT.calciumVolume, round(t.volumeMm3, 2), UNITS.mm3, MEASUREMENT.volumeMethod),
+  ];
+  if (t.massMg !== null) out.push(new Measurement(MEASUREMENT.calciumMass, round(t.massMg, 3), UNITS.mg, MEASUREMENT.massMethod));
+  out.push(new Measurement(MEASUREMENT.numberOfLesions, t.lesionCount, UNITS.lesions));
+  return out;
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+export function encodeSr(
+  input: { result: ScoringResult; geometry: VolumeGeometry; seg: EncodedSeg | null },
+  opts: SrOptions,
+): EncodedSr {
+  const { result, geometry: g, seg } = input;
+  const version = opts.ctx.version;
+  const algorithm = new AlgorithmIdentification(
+    result.model?.name ?? PRODUCT.algorithmName,
+    result.model?.version ?? PRODUCT.softwareVersion,
+    settingsParameters(result.settings),
+  );
+
+  const groups: (VolumetricRoiMeasurements | MeasurementGroup)[] = [];
+  for (const artery of ARTERIES) {
+    const t = result.arteries[artery];
+    if (t.lesionCount === 0) continue;
+    const segment = seg?.segments.find((s) => s.artery === artery);
+    if (!seg || !segment) throw new Error(`encodeSr: ${artery} has calcium but the SEG has no ${artery} segment`);
+    groups.push(
+      new VolumetricRoiMeasurements({
+        trackingIdentifier: segment.trackingId,
+        trackingUid: segment.trackingUid,
+        finding: SEGMENT.type,
+        findingSite: ARTERY_CODES[artery],
+        segment: { sopClassUid: seg.sopClassUid, sopInstanceUid: seg.sopInstanceUid, segmentNumbers: [segment.segmentNumber] },
+        sourceSeriesUid: g.source.seriesInstanceUid,
+        measurements: measurements(t),
+      }),
+    );
+  }
+  // Totals: with calcium, a TID 1411 group over the union of all artery segments (so the
+  // Imaging Measurements container holds one kind of group: validators that pick one template
+  // per container accept it); without calcium there is no SEG and the totals are a TID 1501 group.
+  const total = {
+    trackingIdentifier: TOTAL_TRACKING_ID,
+    trackingUid: newUid(),
+    finding: SEGMENT.type,
+    findingSite: ANATOMY.coronaryArtery,
+    measurements: measurements(result.total),
+  };
+  groups.push(
+    seg
+      ? new VolumetricRoiMeasurements({
+          ...total,
+          segment: { sopClassUid: seg.sopClassUid, sopInstanceUid: seg.sopInstanceUid, segmentNumbers: seg.segments.map((s) => s.segmentNumber) },
+          sourceSeriesUid: g.source.seriesInstanceUid,
+        })
+      : new MeasurementGroup(total),
+  );
+
+  const evaluations: QualitativeEvaluation[] = [
+    { name: SRC.comment, text: reportText(result) },
+    { name: LOCAL.agatstonCategory, text: result.risk.agatstonCategory },
+    { name: LOCAL.cacDrs, text: result.risk.cacDrs },
+  ];
+  if (result.risk.cadRadsP) evaluations.push({ name: LOCAL.cadRadsP, text: result.risk.cadRadsP });
+  evaluations.push({ name: LOCAL.guidance, text: result.risk.guidance });
+  if (result.risk.mesaTenYearChdRiskPercent != null) {
+    evaluations.push({ name: LOCAL.mesaRisk, text: `${result.risk.mesaTenYearChdRiskPercent.toFixed(1)} %` });
+  }
+  evaluations.push({ name: LOCAL.reviewed, code: result.reviewed ? YES : NO });
+  evaluations.push({ name: LOCAL.reportVersion, text: String(version) });
+  for (const w of result.warnings) evaluations.push({ name: LOCAL.warning, text: w });
+
+  const framedSlices = seg ? [...new Set(seg.segments.flatMap((s) => s.slices))].sort((a, b) => a - b) : [];
+  const librarySlices = framedSlices.length > 0 ? framedSlices : g.instances.map((_, k) => k);
+  const report = new MeasurementReport({
+    observers: observationContext(
+      { uid: DEVICE_OBSERVER_UID, name: PRODUCT.modelName, manufacturer: PRODUCT.manufacturer, modelName: PRODUCT.modelName },
+      result.reviewed ? opts.reviewerName : null,
+    ),
+    procedureReported: PROCEDURE_CT,
+    imageLibrary: new ImageLibrary(
+      librarySlices.map((k) => ({ sopClassUid: g.instances[k].sopClassUid, sopInstanceUid: g.instances[k].sopInstanceUid })),
+    ),
+    groups,
+    algorithm,
+    evaluations,
+  });
+
+  const sopInstanceUid = newUid();
+  const seriesInstanceUid = newUid();
+  const evidenceSeries: Dataset[] = [referencedSeriesItem(g, librarySlices)];
+  if (seg) {
+    evidenceSeries.push({
+      SeriesInstanceUID: seg.seriesInstanceUid,
+      ReferencedSOPSequence: [{ ReferencedSOPClassUID: seg.sopClassUid, ReferencedSOPInstanceUID: seg.sopInstanceUid }],
+    });
+  }
+  // Evidence items use ReferencedSOPSequence (PS3.3 Table 10-4, Hierarchical SOP Instance Reference).
+  for (const s of evidenceSeries) {
+    if (s.ReferencedInstanceSequence) {
+      s.ReferencedSOPSequence = s.ReferencedInstanceSequence;
+      delete s.ReferencedInstanceSequence;
+    }
+  }
+  const verified = !!opts.verifier;
+  const dataset: Dataset = {
+    ...patientStudyModules(g.source),
+    ...equipmentModule(),
+    ...contentDateTime(opts.ctx),
+    SOPClassUID: SOP_CLASS.comprehensiveSr,
+    SOPInstanceUID: sopInstanceUid,
+    Modality: 'SR',
+    SeriesInstanceUID: seriesInstanceUid,
+    SeriesNumber: SERIES.srNumberBase + version,
+    SeriesDescription: seriesDescription('SR', version),
+    ReferencedPerformedProcedureStepSequence: [],
+    InstanceNumber: 1,
+    PreliminaryFlag: verified ? 'FINAL' : 'PRELIMINARY',
+    CompletionFlag: result.reviewed ? 'COMPLETE' : 'PARTIAL',
+    VerificationFlag: verified ? 'VERIFIED' : 'UNVERIFIED',
+    PerformedProcedureCodeSequence: [],
+    CurrentRequestedProcedureEvidenceSequence: [{ StudyInstanceUID: g.source.studyInstanceUid, ReferencedSeriesSequence: evidenceSeries }],
+    ...report.content(),
+    // PS3.3 C.12.1.1.4: describe the private coding scheme used for the local concepts.
+    CodingSchemeIdentificationSequence: [
+      { CodingSchemeDesignator: LOCAL_SCHEME, CodingSchemeName: 'OHIF calcium scoring local concepts', CodingSchemeResponsibleOrganization: PRODUCT.manufacturer },
+    ],
+  };
+  if (verified) {
+    dataset.VerifyingObserverSequence = [
+      {
+        VerifyingObserverName: opts.verifier!.name,
+        VerifyingOrganization: opts.verifier!.organization,
+        VerificationDateTime: dicomDateTime(opts.ctx.now),
+        VerifyingObserverIdentificationCodeSequence: [],
+      },
+    ];
+  }
+  if (opts.predecessor) {
+    const p = opts.predecessor;
+    dataset.PredecessorDocumentsSequence = [
+      {
+        StudyInstanceUID: p.studyInstanceUid,
+        ReferencedSeriesSequence: [
+          {
+            SeriesInstanceUID: p.seriesInstanceUid,
+            ReferencedSOPSequence: [{ ReferencedSOPClassUID: p.sopClassUid ?? SOP_CLASS.comprehensiveSr, ReferencedSOPInstanceUID: p.sopInstanceUid }],
+          },
+        ],
+      },
+    ];
+  }
+  return { kind: 'SR', bytes: writePart10(dataset), sopClassUid: SOP_CLASS.comprehensiveSr, sopInstanceUid, seriesInstanceUid, version };
+}
