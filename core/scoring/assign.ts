@@ -177,7 +177,7 @@ export class Assignment {
       if (Math.abs(c.slice - fk) > wk) continue;
       const b = n * 4;
       if (fi < bounds[b] - wi || fi > bounds[b + 1] + wi || fj < bounds[b + 2] - wj || fj > bounds[b + 3] + wj) continue;
-      if (containing >= 0 && c.slice === rk && binarySearch(this.set.componentVoxels[n], containing)) return c.id;
+      if (containing >= 0 && c.slice === rk && this.set.componentVoxels[n].includes(containing)) return c.id;
       const d2 = this.componentDistance2(c.id, pointMm);
       if (d2 < bestD2) {
         bestD2 = d2;
@@ -291,17 +291,4 @@ function checkLabel(label: LesionLabel): void {
   if (!LESION_LABELS.includes(label)) {
     throw new RangeError(`Unknown artery label "${String(label)}"; use LM, LAD, LCX, RCA, OTHER or UNASSIGNED.`);
   }
-}
-
-function binarySearch(sorted: Uint32Array, value: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = sorted[mid];
-    if (v === value) return true;
-    if (v < value) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }

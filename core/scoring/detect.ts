@@ -23,7 +23,7 @@ export interface LesionSet {
   settings: ScoringSettings;
   /** 2D components; components[id - 1].id === id. */
   components: SliceComponent[];
-  /** Per component (same index as `components`): flat voxel indices (k * rows + j) * columns + i. */
+  /** Per component (same index as `components`): flat voxel indices (k * rows + j) * columns + i, in no particular order. */
   componentVoxels: Uint32Array[];
   /** Per component (same index as `components`): mean HU of its voxels. */
   componentMeanHu: number[];
@@ -132,6 +132,8 @@ export function detectLesions(volume: CtVolume, settings?: Partial<ScoringSettin
   const componentVoxels: Uint32Array[] = [];
   const componentMeanHu: number[] = [];
   const uf = new UnionFind();
+  let touched = new Int32Array(64);
+  let prevHasComponents = false;
 
   for (let k = 0; k < slices; k++) {
     const base = k * sliceSize;
@@ -149,6 +151,8 @@ export function detectLesions(volume: CtVolume, settings?: Partial<ScoringSettin
       let sumHu = 0;
       let sumI = 0;
       let sumJ = 0;
+      let touchedCount = 0;
+      let lastTouched = 0;
       while (head < tail) {
         const p = queue[head++];
         const v = hu[base + p];
@@ -162,6 +166,28 @@ export function detectLesions(volume: CtVolume, settings?: Partial<ScoringSettin
         const right = i < columns - 1;
         const up = j > 0;
         const down = j < rows - 1;
+        // 26-connectivity to the previous slice: note the qualifying components in the 3 x 3
+        // block below this voxel (merged once this component is known to qualify).
+        if (prevHasComponents) {
+          const j0 = up ? p - columns : p;
+          const j1 = down ? p + columns : p;
+          const d0 = left ? -1 : 0;
+          const d1 = right ? 1 : 0;
+          for (let row = j0; row <= j1; row += columns) {
+            for (let d = d0; d <= d1; d++) {
+              const other = prev[row + d];
+              if (other > 0 && other !== lastTouched) {
+                if (touchedCount === touched.length) {
+                  const grown = new Int32Array(touched.length * 2);
+                  grown.set(touched);
+                  touched = grown;
+                }
+                touched[touchedCount++] = other;
+                lastTouched = other;
+              }
+            }
+          }
+        }
         let q: number;
         if (left) {
           q = p - 1;
@@ -212,8 +238,8 @@ export function detectLesions(volume: CtVolume, settings?: Partial<ScoringSettin
         cur[p] = id;
         voxels[n] = base + p;
       }
-      voxels.sort();
       uf.add(id);
+      for (let n = 0; n < touchedCount; n++) uf.union(id, touched[n]);
       const areaMm2 = count * pixelAreaMm2;
       const weight = densityWeight(peak);
       components.push({
@@ -231,34 +257,20 @@ export function detectLesions(volume: CtVolume, settings?: Partial<ScoringSettin
       componentMeanHu.push(sumHu / count);
     }
 
-    // 3D merge (26-connectivity): each qualifying voxel against the 3 x 3 block of the previous
-    // slice, and, with 4-connected slices, against its in-slice diagonal neighbours (two 2D
-    // components touching only diagonally are still one 3D lesion).
+    // With 4-connected slices, two 2D components touching only diagonally are still one 3D lesion
+    // (26-connectivity, SPEC.md 1.1): merge them once the whole slice is labelled.
     const lastIdOfSlice = components.length;
-    for (let id = firstIdOfSlice; id <= lastIdOfSlice; id++) {
-      const voxels = componentVoxels[id - 1];
-      for (let n = 0; n < voxels.length; n++) {
-        const p = voxels[n] - base;
-        const j = (p / columns) | 0;
-        const i = p - j * columns;
-        const i0 = i > 0 ? -1 : 0;
-        const i1 = i < columns - 1 ? 1 : 0;
-        const j0 = j > 0 ? -1 : 0;
-        const j1 = j < rows - 1 ? 1 : 0;
-        if (k > 0) {
-          for (let dj = j0; dj <= j1; dj++) {
-            const row = p + dj * columns;
-            for (let di = i0; di <= i1; di++) {
-              const other = prev[row + di];
-              if (other > 0) uf.union(id, other);
-            }
-          }
-        }
-        if (!eight) {
-          for (let dj = j0; dj <= j1; dj++) {
-            if (dj === 0) continue;
-            for (let di = i0; di <= i1; di++) {
-              if (di === 0) continue;
+    if (!eight) {
+      for (let id = firstIdOfSlice; id <= lastIdOfSlice; id++) {
+        const voxels = componentVoxels[id - 1];
+        for (let n = 0; n < voxels.length; n++) {
+          const p = voxels[n] - base;
+          const j = (p / columns) | 0;
+          const i = p - j * columns;
+          for (const dj of [-1, 1]) {
+            if (j + dj < 0 || j + dj >= rows) continue;
+            for (const di of [-1, 1]) {
+              if (i + di < 0 || i + di >= columns) continue;
               const other = cur[p + dj * columns + di];
               if (other > 0 && other !== id) uf.union(id, other);
             }
@@ -266,6 +278,7 @@ export function detectLesions(volume: CtVolume, settings?: Partial<ScoringSettin
         }
       }
     }
+    prevHasComponents = lastIdOfSlice >= firstIdOfSlice;
 
     const t = prev;
     prev = cur;
