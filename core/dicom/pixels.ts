@@ -162,6 +162,18 @@ function storedToHu(bytes: Uint8Array, layout: PixelLayout, out: Int16Array): vo
   const fix = shift > 0 && shift < layout.bitsAllocated;
   const mask = (1 << bitsStored) - 1;
   const integer = slope === 1 && Number.isInteger(intercept);
+  if (integer && !fix && stored instanceof Int16Array) {
+    // The common CT case (signed 16-bit, slope 1): a copy, plus a shift when the intercept is not 0.
+    if (intercept === 0) {
+      out.set(stored.subarray(0, n));
+      return;
+    }
+    for (let p = 0; p < n; p++) {
+      const hu = stored[p] + intercept;
+      out[p] = hu > 32767 ? 32767 : hu < -32768 ? -32768 : hu;
+    }
+    return;
+  }
   for (let p = 0; p < n; p++) {
     let v = stored[p];
     if (fix) v = pixelRepresentation === 1 ? ((v << (32 - bitsStored)) >> (32 - bitsStored)) : v & mask;

@@ -83,6 +83,8 @@ export interface ReadOptions {
   chooseSeriesHint?: string;
   /** Build the volume even when slices are missing (a warning instead of an error). */
   allowGaps?: boolean;
+  /** Called after each slice is decoded (for progress displays). */
+  onSlice?: (done: number, total: number) => void;
 }
 
 export interface ReadResult {
@@ -147,6 +149,16 @@ function classify(ds: NaturalDataset, hasPixels: boolean): ParsedInstance['kind'
   const imageType = strs(ds, 'ImageType');
   if (imageType.some((t) => t === 'LOCALIZER' || t === 'SCOUT' || t === 'TOPOGRAM')) return 'localizer';
   return 'image';
+}
+
+/**
+ * Series summaries from header-only datasets (e.g. DICOMweb series metadata, where pixel data is
+ * a BulkDataURI): lets a client choose the series before retrieving any pixels.
+ */
+export function summariseDatasets(datasets: NaturalDataset[]): SeriesSummary[] {
+  return summariseSeries(
+    datasets.map((d, n) => ({ name: `instance ${n + 1}`, dataset: d, transferSyntaxUid: TS.explicitLittle, frames: null, kind: classify(d, has(d, 'Rows')) })),
+  );
 }
 
 /** Group instances by series and say which can be scored. */
@@ -415,6 +427,7 @@ export function assembleVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {
       throw new DicomReadError(`${inst.name}: pixel data cannot be decoded (${oneLine(e)})`);
     }
     instances.push({ sopInstanceUid: str(ds, 'SOPInstanceUID') ?? '', sopClassUid: str(ds, 'SOPClassUID') ?? CT_IMAGE_STORAGE, instanceNumber: num(ds, 'InstanceNumber') });
+    opts.onSlice?.(k + 1, sliceCount);
   }
 
   const facts = seriesFacts(unique.map((g) => g.inst.dataset), { rows, columns, sliceCount, increment, spacing: [spacing[0], spacing[1]], lengthMm: unique[sliceCount - 1].along - unique[0].along });

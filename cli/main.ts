@@ -1,0 +1,79 @@
+/**
+ * `cacs` entry point: dispatch to a subcommand and turn errors into exit codes.
+ * 0 = done; 2 = the user's input is wrong (one line on stderr, no stack trace); 1 = internal error.
+ */
+import { UsageError } from './args';
+
+const VERSION = '0.1.0';
+
+export const MAIN_HELP = `cacs ${VERSION}: coronary artery calcium scoring from CT (headless core of the OHIF plugin)
+
+Usage:
+  cacs score <folder> [options]                       score a CT series from DICOM files
+  cacs score --dicomweb URL --study UID [options]     score a CT series from a DICOMweb archive
+  cacs phantom [options]                              write a synthetic CT phantom with known calcium
+  cacs --help | cacs <command> --help | cacs --version
+
+Scores follow the Agatston method (HU >= 130, 1 mm^2, slice sums normalised to 3 mm),
+with volume and, given a calibration factor, mass, per artery (LM, LAD, LCX, RCA).
+Automatic artery labelling is not available yet: lesions stay UNASSIGNED unless a seed
+(--seeds) assigns them. Not for clinical use without review by a qualified reader.`;
+
+/** Run the command line; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(`${MAIN_HELP}\n`);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === '--version' || command === '-v') {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    if (command === 'score') {
+      const { scoreCommand } = await import('./score');
+      return await scoreCommand(rest);
+    }
+    if (command === 'phantom') {
+      return await phantomCommand(rest);
+    }
+    throw new UsageError(`unknown command '${command}' (commands: score, phantom; see cacs --help)`);
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+async function phantomCommand(argv: string[]): Promise<number> {
+  let mod: Record<string, unknown>;
+  try {
+    // A variable specifier: cli/phantom.ts is another module's file and may be absent from a build.
+    const specifier = './phantom';
+    mod = (await import(specifier)) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /cli\/phantom/.test(String((e as Error).message))) {
+      throw new UsageError('cacs phantom is not available in this build');
+    }
+    throw e;
+  }
+  const run = (mod.phantomCommand ?? mod.main ?? mod.default) as ((argv: string[]) => Promise<number | void> | number | void) | undefined;
+  if (typeof run !== 'function') throw new Error('cli/phantom.ts exports no phantomCommand(argv)');
+  const code = await run(argv);
+  return typeof code === 'number' ? code : 0;
+}
+
+function isUserError(e: unknown): boolean {
+  if (e instanceof UsageError) return true;
+  const name = (e as { name?: string } | null)?.name;
+  // Errors the core raises for input a user can fix, named so across module boundaries.
+  return name === 'UsageError' || name === 'DicomReadError' || name === 'InputError' || name === 'SettingsError';
+}
+
+function reportError(e: unknown): number {
+  if (isUserError(e)) {
+    process.stderr.write(`cacs: ${String((e as Error).message).split('\n')[0]}\n`);
+    return 2;
+  }
+  process.stderr.write(`cacs: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return 1;
+}

@@ -1,0 +1,128 @@
+/**
+ * What `cacs score` prints: a JSON document with fixed key names (for scripts and batch
+ * comparison), or a table for a person at a terminal.
+ */
+import { describeSettings } from '../core/settings';
+import { ARTERIES, type ScoringResult, type SeriesFacts, type Totals } from '../core/types';
+
+export interface ScoreSource {
+  /** Folder or DICOMweb URL. */
+  from: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  seriesDescription: string | null;
+  filesRead: number;
+  filesSkipped: number;
+}
+
+/**
+ * The JSON document. Keys promised to users: input, settings, total, arteries (LM, LAD, LCX,
+ * RCA: agatston, volumeMm3, massMg, lesionCount), lesions (id, artery, agatston, volumeMm3,
+ * massMg, peakHU, centroidMm, voxelCount), risk (agatstonCategory, cacDrs), warnings.
+ */
+export function resultJson(result: ScoringResult, source: ScoreSource, extra: { autoLabelling: string }) {
+  const totals = (t: Totals) => ({ agatston: t.agatston, volumeMm3: t.volumeMm3, massMg: t.massMg, lesionCount: t.lesionCount });
+  return {
+    source,
+    input: result.input,
+    settings: result.settings,
+    total: totals(result.total),
+    arteries: Object.fromEntries(ARTERIES.map((a) => [a, totals(result.arteries[a])])),
+    lesions: result.lesions.map((l) => ({
+      id: l.id,
+      ...(l.parentId !== undefined ? { parentId: l.parentId } : {}),
+      artery: l.artery,
+      agatston: l.agatston,
+      volumeMm3: l.volumeMm3,
+      massMg: l.massMg,
+      peakHU: l.peakHU,
+      meanHU: l.meanHU,
+      centroidMm: l.centroidMm,
+      voxelCount: l.voxelCount,
+      sliceRange: l.sliceRange,
+      labelSource: l.labelSource,
+    })),
+    risk: result.risk,
+    warnings: result.warnings,
+    reviewed: result.reviewed,
+    model: result.model,
+    autoLabelling: extra.autoLabelling,
+  };
+}
+
+const MAX_OTHER_LESIONS_SHOWN = 15;
+const f1 = (x: number) => x.toFixed(1);
+const mass = (x: number | null) => (x === null ? '-' : f1(x));
+
+function pad(cells: string[], widths: number[], rightAlign: boolean[]): string {
+  return cells.map((c, n) => (rightAlign[n] ? c.padStart(widths[n]) : c.padEnd(widths[n]))).join('  ').trimEnd();
+}
+
+function table(header: string[], rows: string[][], rightAlign: boolean[]): string[] {
+  const widths = header.map((h, n) => Math.max(h.length, ...rows.map((r) => r[n].length)));
+  return [pad(header, widths, rightAlign), pad(widths.map((w) => '-'.repeat(w)), widths, rightAlign), ...rows.map((r) => pad(r, widths, rightAlign))];
+}
+
+export function describeInput(f: SeriesFacts): string {
+  const parts = [
+    `${f.sliceCount} slices ${f.columns}x${f.rows}`,
+    f.pixelSpacingMm ? `${f.pixelSpacingMm[1].toFixed(2)} mm pixels` : null,
+    `${f.sliceThicknessMm ?? '?'} mm thick every ${f.sliceIncrementMm !== null ? f.sliceIncrementMm.toFixed(2) : '?'} mm`,
+    `${f.kvp ?? '?'} kVp`,
+    f.convolutionKernel ? `kernel ${f.convolutionKernel}` : null,
+    f.gated === null ? 'gating unknown' : f.gated ? 'ECG-gated' : 'not gated',
+    f.manufacturer ? `${f.manufacturer}${f.manufacturerModelName ? ` ${f.manufacturerModelName}` : ''}` : null,
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+export function resultTable(result: ScoringResult, source: ScoreSource, extra: { autoLabelling: string }): string {
+  const lines: string[] = [];
+  lines.push(`Series   ${source.seriesInstanceUid}${source.seriesDescription ? ` "${source.seriesDescription}"` : ''}`);
+  lines.push(`Input    ${describeInput(result.input)}`);
+  lines.push(`Settings ${describeSettings(result.settings)}`);
+  lines.push('');
+  const rows = ARTERIES.map((a) => {
+    const t = result.arteries[a];
+    return [a, f1(t.agatston), f1(t.volumeMm3), mass(t.massMg), String(t.lesionCount)];
+  });
+  const t = result.total;
+  rows.push(['Total', f1(t.agatston), f1(t.volumeMm3), mass(t.massMg), String(t.lesionCount)]);
+  lines.push(...table(['Artery', 'Agatston', 'Volume mm3', 'Mass mg', 'Lesions'], rows, [false, true, true, true, true]));
+  lines.push('');
+  lines.push(`Category ${result.risk.agatstonCategory}   ${result.risk.cacDrs}${result.risk.cadRadsP ? `   CAD-RADS ${result.risk.cadRadsP}` : ''}`);
+  if (result.risk.guidance) lines.push(result.risk.guidance);
+  const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED');
+  if (unassigned.length > 0) {
+    const sum = unassigned.reduce((s, l) => s + l.agatston, 0);
+    lines.push('');
+    lines.push(`${unassigned.length} lesion${unassigned.length === 1 ? '' : 's'} not assigned to an artery (Agatston ${f1(sum)} not in the totals): ${extra.autoLabelling}`);
+  }
+  if (result.lesions.length > 0) {
+    lines.push('');
+    // Every lesion counted in an artery, then the largest others: a chest CT holds hundreds of
+    // bone and aortic wall lesions that would bury the table (JSON lists them all).
+    const counted = result.lesions.filter((l) => l.artery !== 'UNASSIGNED' && l.artery !== 'OTHER');
+    const others = result.lesions.filter((l) => l.artery === 'UNASSIGNED' || l.artery === 'OTHER').sort((a, b) => b.agatston - a.agatston);
+    const shown = [...counted, ...others.slice(0, MAX_OTHER_LESIONS_SHOWN)];
+    if (shown.length < result.lesions.length) {
+      lines.push(`Lesions: ${counted.length} in arteries and the ${Math.min(others.length, MAX_OTHER_LESIONS_SHOWN)} largest of ${others.length} others (--format json lists all ${result.lesions.length})`);
+    }
+    const lesionRows = shown.map((l) => [
+      String(l.id),
+      l.artery,
+      f1(l.agatston),
+      f1(l.volumeMm3),
+      mass(l.massMg),
+      String(l.peakHU),
+      l.centroidMm.map((x) => x.toFixed(1)).join(', '),
+    ]);
+    lines.push(...table(['Lesion', 'Artery', 'Agatston', 'Volume mm3', 'Mass mg', 'Peak HU', 'Centre x, y, z (mm, LPS)'], lesionRows, [true, false, true, true, true, true, false]));
+  }
+  if (result.warnings.length > 0) {
+    lines.push('');
+    lines.push('Warnings');
+    for (const w of result.warnings) lines.push(`  - ${w}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,154 @@
+/**
+ * `cacs score`: read a CT series (folder or DICOMweb), detect and score calcium, print JSON or a table.
+ */
+import type { ScoringSettings } from '../core/types';
+import { numberOption, parseArgs, UsageError } from './args';
+import { Progress, readFolder } from './folder';
+import { resultJson, resultTable, type ScoreSource } from './output';
+import { readSeedsFile, type SeedPoint } from './seeds';
+
+export const SCORE_HELP = `cacs score: Agatston, volume and mass per coronary artery from a non-contrast CT series
+
+Usage:
+  cacs score <folder> [options]
+  cacs score --dicomweb URL --study UID [--series UID] [options]
+
+Input:
+  <folder>              folder with the series' DICOM files (searched recursively; other files are skipped)
+  --series UID          SeriesInstanceUID to score when the input holds several CT series
+  --dicomweb URL        DICOMweb root (e.g. http://localhost:8042/dicom-web) instead of a folder
+  --study UID           StudyInstanceUID to read from --dicomweb
+  --allow-gaps          score a series with missing slices (warned) instead of refusing it
+
+Scoring (defaults follow the Agatston method, SPEC 1.1):
+  --threshold HU        calcium threshold in HU, voxels >= HU count (default 130)
+  --min-area MM2        smallest 2D lesion area in mm^2 (default 1)
+  --mass-factor C       calibration factor in mg HA/cm^3 per HU for calcium mass; a factor in the
+                        header (0018,9351) takes precedence. Without either, mass is not reported.
+  --seeds FILE          JSON [{"pointMm":[x,y,z],"artery":"LAD"}, ...] in patient mm (LPS); every
+                        lesion a seed touches (within 2 mm) takes that artery (LM, LAD, LCX, RCA, or
+                        OTHER = not coronary). Seeds always win over automatic labels.
+  --no-auto             do not run automatic artery labelling. (No automatic labeller ships yet:
+                        lesions without a seed stay UNASSIGNED and are left out of the totals.)
+  --force               score even when the input checks find errors (they become warnings)
+
+Output:
+  --format table|json   table for people (default), json for scripts
+  --progress            progress on stderr even when stderr is not a terminal
+
+Exit codes: 0 scored; 2 bad input (one line on stderr says what to fix); 1 internal error.`;
+
+const AUTO_LABELLING_NOTE = 'automatic artery labelling is not available yet; place seeds (--seeds) to assign lesions';
+
+const SPEC = {
+  values: ['format', 'seeds', 'threshold', 'min-area', 'mass-factor', 'dicomweb', 'study', 'series', 'store'],
+  booleans: ['no-auto', 'progress', 'allow-gaps', 'force', 'help'],
+} as const;
+
+export async function scoreCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, SPEC, 'score');
+  if (args.flags.has('help')) {
+    process.stdout.write(`${SCORE_HELP}\n`);
+    return 0;
+  }
+  const format = args.values.get('format') ?? 'table';
+  if (format !== 'json' && format !== 'table') throw new UsageError(`--format must be json or table (got '${format}')`);
+  const settings: Partial<ScoringSettings> = {};
+  const threshold = numberOption(args, 'threshold', 'a calcium threshold in HU, e.g. 130', 1, 3000);
+  if (threshold !== undefined) settings.thresholdHu = threshold;
+  const minArea = numberOption(args, 'min-area', 'an area in mm^2, e.g. 1', 0, 100);
+  if (minArea !== undefined) settings.minAreaMm2 = minArea;
+  const massFactor = numberOption(args, 'mass-factor', 'a calibration factor in mg HA/cm^3 per HU, e.g. 0.78', 1e-6, 100);
+  if (massFactor !== undefined) {
+    settings.massFactor = massFactor;
+    settings.massFactorSource = 'user';
+  }
+  if (args.values.has('store')) throw new UsageError('--store is not available yet in this version');
+  const seedsFile = args.values.get('seeds');
+  const seeds: SeedPoint[] = seedsFile !== undefined ? readSeedsFile(seedsFile) : [];
+
+  const dicomweb = args.values.get('dicomweb');
+  const study = args.values.get('study');
+  const seriesUid = args.values.get('series');
+  if (args.positionals.length > 1) throw new UsageError(`cacs score takes one folder (got ${args.positionals.length}: ${args.positionals.join(' ')})`);
+  const folder = args.positionals[0];
+  if (dicomweb !== undefined && folder !== undefined) throw new UsageError('give either a folder or --dicomweb URL --study UID, not both');
+  if (dicomweb === undefined && study !== undefined) throw new UsageError('--study needs --dicomweb URL');
+  if (dicomweb !== undefined && study === undefined) throw new UsageError('--dicomweb needs --study UID (the study to score)');
+  if (dicomweb === undefined && folder === undefined) throw new UsageError('no input: cacs score <folder>, or --dicomweb URL --study UID (see cacs score --help)');
+
+  const progress = new Progress(args.flags.has('progress') || Boolean(process.stderr.isTTY));
+  // CACS_TIMING=1: phase times on stderr (used by scripts/bench.ts to say where the time goes).
+  const timing = process.env.CACS_TIMING === '1';
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    if (timing) process.stderr.write(`timing ${name} ${(now - mark).toFixed(0)} ms\n`);
+    mark = now;
+  };
+  phase('start');
+  const read = await import('../core/dicom/read');
+  const codecsReady = read.initCodecs();
+
+  let files;
+  let from: string;
+  let chosenSeries = seriesUid;
+  if (dicomweb !== undefined) {
+    if (!/^https?:\/\//i.test(dicomweb)) throw new UsageError(`--dicomweb must be an http(s) URL of the DICOMweb root (got '${dicomweb}')`);
+    const { fetchSeries } = await import('./dicomweb');
+    const fetched = await fetchSeries({ url: dicomweb, studyUid: study!, seriesUid }, progress);
+    files = fetched.files;
+    chosenSeries = fetched.seriesUid;
+    from = dicomweb;
+  } else {
+    files = readFolder(folder!, progress);
+    from = folder!;
+  }
+
+  await codecsReady;
+  phase('read-files');
+  let readResult;
+  try {
+    readResult = read.readSeries(files, {
+      seriesUid: chosenSeries,
+      chooseSeriesHint: 'pass --series UID',
+      allowGaps: args.flags.has('allow-gaps'),
+      onSlice: (done, total) => progress.update('decoding slices', done, total),
+    });
+  } catch (e) {
+    if (e instanceof read.DicomReadError) throw new UsageError(e.message);
+    throw e;
+  }
+  const { volume } = readResult;
+  files = undefined; // let the encoded bytes go before scoring
+
+  phase('parse-decode');
+  const core = await import('../core/index');
+  phase('import-core');
+  progress.note(`scoring ${volume.columns}x${volume.rows}x${volume.slices} voxels`);
+  let scored;
+  try {
+    scored = core.scoreVolume(volume, { settings, seeds, ignoreErrors: args.flags.has('force') });
+  } catch (e) {
+    if (e instanceof core.InputError) throw new UsageError(`${e.problems.join(' ')} (--force scores it anyway)`);
+    if (e instanceof core.SettingsError) throw new UsageError(e.message);
+    throw e;
+  }
+  phase('score');
+  const result = scored.result;
+  result.warnings = [...readResult.warnings, ...result.warnings];
+
+  const source: ScoreSource = {
+    from,
+    studyInstanceUid: volume.source.studyInstanceUid,
+    seriesInstanceUid: volume.source.seriesInstanceUid,
+    seriesDescription: volume.source.seriesDescription,
+    filesRead: volume.slices,
+    filesSkipped: readResult.skipped.length,
+  };
+  const autoLabelling = args.flags.has('no-auto') ? 'automatic artery labelling switched off (--no-auto)' : AUTO_LABELLING_NOTE;
+  if (format === 'json') process.stdout.write(`${JSON.stringify(resultJson(result, source, { autoLabelling }), null, 2)}\n`);
+  else process.stdout.write(`${resultTable(result, source, { autoLabelling })}\n`);
+  phase('output');
+  return 0;
+}
