@@ -1,0 +1,144 @@
+// `npm start`: set up and run the product. Fetches the OHIF viewer once, builds the plugin
+// when its sources changed, starts the embedded Orthanc (or uses --dicomweb URL), stores the
+// demo study into an empty archive, serves everything on one origin and prints the URL.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureViewer } from './fetch-viewer.mjs';
+import { DIST_DIR, ensureBuilt, REPO_ROOT } from './lib/build.mjs';
+import { ensureOrthancInstalled, isPortFree, startOrthanc, UserError as OrthancUserError } from './lib/orthanc.mjs';
+import { startServer, UserError as ServerUserError } from './server.mjs';
+import { archiveIsEmpty, storeDemoStudy } from './demo-study';
+
+const USAGE = `Usage: npm start -- [options]
+
+  --port PORT          viewer port (env PORT; default 3000)
+  --host HOST          address to listen on (env HOST; default 127.0.0.1)
+  --orthanc-port PORT  embedded Orthanc HTTP port (env ORTHANC_PORT; default 8042)
+  --orthanc-dir DIR    embedded Orthanc storage (env ORTHANC_DIR; default .orthanc/)
+  --dicomweb URL       use an existing DICOMweb archive instead (env DICOMWEB_URL);
+                       nothing is started, e.g. http://127.0.0.1:8042/dicom-web
+  --no-demo            do not store the demo study into an empty archive
+  --rebuild            rebuild the plugin bundles even if they look current
+  -h, --help           this text`;
+
+class UsageError extends Error {}
+
+function port(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${name} must be a port number 1-65535, not "${value}".`);
+  return n;
+}
+
+function options() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'orthanc-port': { type: 'string' },
+        'orthanc-dir': { type: 'string' },
+        dicomweb: { type: 'string' },
+        'no-demo': { type: 'boolean' },
+        rebuild: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  const dicomweb = parsed.dicomweb ?? process.env.DICOMWEB_URL ?? null;
+  if (dicomweb) {
+    let u: URL;
+    try {
+      u = new URL(dicomweb);
+    } catch {
+      throw new UsageError(`--dicomweb must be an http(s) URL of a DICOMweb root, not "${dicomweb}".`);
+    }
+    if (!/^https?:$/.test(u.protocol)) throw new UsageError(`--dicomweb must be an http(s) URL, not "${dicomweb}".`);
+  }
+  return {
+    help: !!parsed.help,
+    port: port(parsed.port ?? process.env.PORT, '--port', 3000),
+    host: parsed.host ?? process.env.HOST ?? '127.0.0.1',
+    orthancPort: port(parsed['orthanc-port'] ?? process.env.ORTHANC_PORT, '--orthanc-port', 8042),
+    orthancDir: path.resolve(parsed['orthanc-dir'] ?? process.env.ORTHANC_DIR ?? path.join(REPO_ROOT, '.orthanc')),
+    dicomweb: dicomweb ? dicomweb.replace(/\/$/, '') : null,
+    demo: !parsed['no-demo'],
+    rebuild: !!parsed.rebuild,
+  };
+}
+
+async function main() {
+  const t0 = performance.now();
+  const opts = options();
+  if (opts.help) {
+    console.log(USAGE);
+    return;
+  }
+  const log = (m: string) => console.log(m);
+  // Fail on a taken viewer port before starting anything.
+  if (!(await isPortFree(opts.port))) {
+    throw new ServerUserError(`Port ${opts.port} for the viewer is already in use. Choose another with --port PORT (or PORT=PORT).`);
+  }
+  const viewerDir = ensureViewer({ log });
+  ensureBuilt({ force: opts.rebuild, log });
+
+  const cleanups: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const cleanUp = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping...');
+    await cleanUp();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    let dicomWebUrl: string;
+    if (opts.dicomweb) {
+      dicomWebUrl = opts.dicomweb;
+      log(`Using the DICOMweb archive at ${dicomWebUrl} (nothing started).`);
+    } else {
+      ensureOrthancInstalled({ log });
+      const orthanc = await startOrthanc({ port: opts.orthancPort, dir: opts.orthancDir, log });
+      cleanups.push(orthanc.stop);
+      dicomWebUrl = orthanc.dicomWebUrl;
+    }
+
+    if (opts.demo) {
+      try {
+        if (await archiveIsEmpty(dicomWebUrl)) {
+          const t = performance.now();
+          const stored = await storeDemoStudy(dicomWebUrl);
+          log(`Stored the demo study (gated calcium phantom, ${stored.instances} CT images) in ${((performance.now() - t) / 1000).toFixed(1)} s.`);
+        }
+      } catch (e) {
+        console.warn(`Warning: could not store the demo study: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+
+    const server = await startServer({ port: opts.port, host: opts.host, viewerDir, pluginDir: DIST_DIR, dicomWebUrl });
+    cleanups.push(server.close);
+    const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+    log(`\nCalcium scoring viewer: ${server.url}/  (ready in ${seconds} s)`);
+    log(`Archive (DICOMweb): ${dicomWebUrl}, proxied at ${server.url}/dicom-web`);
+    log('Open a CT study and choose "Calcium Scoring". Ctrl-C stops.');
+  } catch (e) {
+    await cleanUp();
+    throw e;
+  }
+}
+
+main().catch((e: unknown) => {
+  const userMistake = e instanceof UsageError || e instanceof OrthancUserError || e instanceof ServerUserError;
+  console.error(userMistake ? `Error: ${(e as Error).message}` : e);
+  process.exit(1);
+});
