@@ -76,7 +76,11 @@ export function checkVolume(volume: CtVolume): CheckReport {
   const thickness = facts.sliceThicknessMm;
   if (thickness !== null && Math.abs(thickness - STANDARD_SLICE_MM) > MM_TOLERANCE) {
     warnings.push(
-      `Slice thickness ${fmt(thickness)} mm, not 3 mm: partial volume differs from a standard 3 mm reconstruction and the score will differ (usually higher for thinner slices).`,
+      `Slice thickness ${fmt(thickness)} mm, not 3 mm: ${
+        thickness < STANDARD_SLICE_MM
+          ? 'thinner slices show more small and faint calcium, so the score is usually higher'
+          : 'thicker slices blur small calcifications below 130 HU, so the score is usually lower'
+      } than on a standard 3 mm reconstruction.`,
     );
   }
   if (Number.isFinite(volume.sliceIncrementMm) && Math.abs(volume.sliceIncrementMm - STANDARD_SLICE_MM) > MM_TOLERANCE) {
