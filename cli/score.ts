@@ -126,9 +126,19 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const core = await import('../core/index');
   phase('import-core');
   progress.note(`scoring ${volume.columns}x${volume.rows}x${volume.slices} voxels`);
+  let ignoreErrors = args.flags.has('force');
+  let readWarnings = readResult.warnings;
+  if (args.flags.has('allow-gaps') && !ignoreErrors) {
+    // The input checks also refuse gaps; --allow-gaps lets exactly that error through (as a warning).
+    const errors = core.checkVolume(volume).errors;
+    if (errors.length > 0 && errors.every((e) => /missing slice/i.test(e))) {
+      ignoreErrors = true;
+      readWarnings = readWarnings.filter((w) => !/slices? missing/.test(w));
+    }
+  }
   let scored;
   try {
-    scored = core.scoreVolume(volume, { settings, seeds, ignoreErrors: args.flags.has('force') });
+    scored = core.scoreVolume(volume, { settings, seeds, ignoreErrors });
   } catch (e) {
     if (e instanceof core.InputError) throw new UsageError(`${e.problems.join(' ')} (--force scores it anyway)`);
     if (e instanceof core.SettingsError) throw new UsageError(e.message);
@@ -136,7 +146,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   }
   phase('score');
   const result = scored.result;
-  result.warnings = [...readResult.warnings, ...result.warnings];
+  result.warnings = [...readWarnings, ...result.warnings];
 
   const source: ScoreSource = {
     from,
