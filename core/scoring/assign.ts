@@ -187,6 +187,16 @@ export class Assignment {
     return best;
   }
 
+  /** An independent copy (for undo, or for UI state that must not be mutated in place). */
+  clone(): Assignment {
+    const a = new Assignment(this.set);
+    a.labels = [...this.labels];
+    a.sources = [...this.sources];
+    a.reviewed = this.reviewed;
+    a.bounds = this.bounds;
+    return a;
+  }
+
   toJSON(): AssignmentJson {
     const labels: [number, LesionLabel, LabelSource][] = [];
     for (let n = 0; n < this.labels.length; n++) {
