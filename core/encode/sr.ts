@@ -37,7 +37,7 @@ import {
   VolumetricRoiMeasurements,
   observationContext,
   type QualitativeEvaluation,
-} from './sr/templates';
+} from './tid/templates';
 
 /** Tracking Identifier of the totals group (readback finds the totals by it). */
 export const TOTAL_TRACKING_ID = 'Total coronary calcium';

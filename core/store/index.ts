@@ -1,0 +1,1 @@
+export { storeResult, outboxFiles, stowBody, type StoreOptions, type StoreOutcome, type StoreFailure, type StorableObject } from './stow';
