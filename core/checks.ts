@@ -112,6 +112,12 @@ export function checkVolume(volume: CtVolume): CheckReport {
       );
     }
   }
+  const metalVoxels = centralMetalVoxelCount(volume);
+  if (metalVoxels >= METAL_MIN_VOXELS) {
+    warnings.push(
+      `Metal (HU >= ${METAL_HU}) in the heart region (stent, wire, lead or valve?): metal and its streaks are counted as calcium unless those lesions are marked non-coronary.`,
+    );
+  }
   const kernel = facts.convolutionKernel;
   if (kernel && isSharpKernel(kernel)) {
     warnings.push(
@@ -274,6 +280,27 @@ export function centralSoftTissueMedianHu(v: CtVolume): number | null {
     if (seen * 2 >= count) return h;
   }
   return null;
+}
+
+/** HU above which a voxel is taken as metal (cortical bone and calcium stay below ~2000 HU at 120 kVp). */
+export const METAL_HU = 3000;
+const METAL_MIN_VOXELS = 10;
+
+/** Voxels at or above METAL_HU in the central third of the image (all slices): stents, wires, leads, valves. */
+export function centralMetalVoxelCount(v: CtVolume): number {
+  if (!v.hu || v.hu.length !== v.columns * v.rows * v.slices) return 0;
+  const i0 = Math.floor(v.columns / 3);
+  const i1 = Math.ceil((2 * v.columns) / 3);
+  const j0 = Math.floor(v.rows / 3);
+  const j1 = Math.ceil((2 * v.rows) / 3);
+  let count = 0;
+  for (let k = 0; k < v.slices; k++) {
+    for (let j = j0; j < j1; j++) {
+      const row = (k * v.rows + j) * v.columns;
+      for (let i = i0; i < i1; i++) if (v.hu[row + i] >= METAL_HU) count++;
+    }
+  }
+  return count;
 }
 
 /** Sharp kernels by vendor naming: GE BONE/LUNG/EDGE/DETAIL, Siemens B/Br/Qr/I 45 and above, Philips C/D/L/Y*, Canon FC30+. */

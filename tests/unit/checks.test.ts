@@ -131,6 +131,14 @@ describe('warnings: the score can be computed but means something else', () => {
     expect(warnings).toEqual([expect.stringMatching(/not uniform \(2.6 to 3.4 mm\)/)]);
   });
 
+  it('metal in the heart region (a stent at 3071 HU) is flagged; dense calcium at 1500 HU is not', () => {
+    const v = clean();
+    fillBox(v, [20, 21], [20, 22], [1, 3], 1500);
+    expect(checkVolume(v).warnings).toEqual([]);
+    fillBox(v, [24, 25], [24, 25], [1, 3], 3071);
+    expect(checkVolume(v).warnings).toEqual([expect.stringMatching(/Metal \(HU >= 3000\) in the heart region/)]);
+  });
+
   it('a sharp kernel and iterative reconstruction are named', () => {
     const v = clean();
     v.facts.convolutionKernel = 'B70f';
