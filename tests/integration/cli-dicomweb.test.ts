@@ -1,0 +1,97 @@
+/**
+ * `cacs score --dicomweb URL --study UID` against a real Orthanc (DICOMweb plugin) on a free
+ * loopback port: QIDO-RS series list, WADO-RS metadata to tell the axial series from a
+ * localizer, WADO-RS retrieval of Part-10 instances, then the same reader and scoring as files.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain .mjs helper without type declarations
+import { freePort, startOrthanc } from '../../scripts/lib/orthanc.mjs';
+import { asFiles, ctSlice, uid } from '../unit/read-fixtures';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const QRM = path.resolve(REPO_ROOT, '../shared/data/qrm-phantom');
+const QRM_STUDY = '1.2.392.200036.9116.2.6.1.3268.2051117512.1455183481.419226';
+const QRM_SERIES = '1.2.392.200036.9116.2.6.1.3268.2051117512.1455185283.786246';
+
+/** Asynchronous spawn: the test process must keep serving nothing, but Orthanc runs beside it. */
+function cacs(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), ...args], { cwd: REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let orthanc: { url: string; dicomWebUrl: string; stop: () => Promise<void> };
+let dir: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cacs-orthanc-'));
+  orthanc = await startOrthanc({ port: await freePort(), dir });
+  const upload = async (bytes: Uint8Array) => {
+    const res = await fetch(`${orthanc.url}/instances`, { method: 'POST', body: bytes, headers: { 'Content-Type': 'application/dicom' } });
+    expect(res.ok).toBe(true);
+  };
+  for (const name of fs.readdirSync(QRM).filter((n) => n.endsWith('.dcm'))) await upload(new Uint8Array(fs.readFileSync(path.join(QRM, name))));
+  // A CT localizer series in the same study: two CT series, only one of them scorable.
+  const scout = ctSlice({ studyUid: QRM_STUDY, seriesUid: uid(), z: 600, imageType: ['ORIGINAL', 'PRIMARY', 'LOCALIZER'], seriesDescription: 'Topogram' });
+  for (const f of asFiles([scout], 'scout')) await upload(f.bytes);
+});
+
+afterAll(async () => {
+  await orthanc?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('cacs score over DICOMweb', () => {
+  it('finds the axial CT series of the study (not the localizer), retrieves it and scores it as from files', async () => {
+    const r = await cacs('score', '--dicomweb', orthanc.dicomWebUrl, '--study', QRM_STUDY, '--format', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.source.seriesInstanceUid).toBe(QRM_SERIES);
+    expect(j.source.from).toBe(orthanc.dicomWebUrl);
+    expect(j.input).toMatchObject({ kvp: 120, sliceCount: 47, sliceIncrementMm: 3 });
+    expect(j.lesions.some((l: { peakHU: number }) => l.peakHU >= 800)).toBe(true);
+
+    const local = await cacs('score', QRM, '--format', 'json');
+    const f = JSON.parse(local.stdout);
+    expect(j.lesions.length).toBe(f.lesions.length);
+    expect(j.lesions.map((l: { agatston: number }) => l.agatston)).toEqual(f.lesions.map((l: { agatston: number }) => l.agatston));
+  });
+
+  it('scores the series named by --series', async () => {
+    const r = await cacs('score', '--dicomweb', `${orthanc.dicomWebUrl}/`, '--study', QRM_STUDY, '--series', QRM_SERIES, '--format', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).input.sliceCount).toBe(47);
+  });
+
+  it('says so in one line when the study or series does not exist, or the server cannot be reached', async () => {
+    const missing = await cacs('score', '--dicomweb', orthanc.dicomWebUrl, '--study', '1.2.3.4.5');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trimEnd().split('\n')).toEqual([`cacs: study 1.2.3.4.5 was not found at ${orthanc.dicomWebUrl} (QIDO-RS returned no series)`]);
+
+    const badSeries = await cacs('score', '--dicomweb', orthanc.dicomWebUrl, '--study', QRM_STUDY, '--series', '1.2.3');
+    expect(badSeries.code).toBe(2);
+    expect(badSeries.stderr).toMatch(/^cacs: series 1\.2\.3 is not in study .*; found: .*"Cardiac 3\.000" \(CT, 47 instances\)/);
+
+    const port = await freePort();
+    const down = await cacs('score', '--dicomweb', `http://127.0.0.1:${port}/dicom-web`, '--study', QRM_STUDY);
+    expect(down.code).toBe(2);
+    expect(down.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(down.stderr).toMatch(/cannot reach the DICOMweb server .*ECONNREFUSED/);
+  });
+
+  it('refuses --dicomweb without --study', async () => {
+    const r = await cacs('score', '--dicomweb', orthanc.dicomWebUrl);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('cacs: --dicomweb needs --study UID (the study to score)\n');
+  });
+});
