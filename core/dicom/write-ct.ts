@@ -193,7 +193,9 @@ export function ctSliceDataset(volume: CtVolume, k: number, opts: WriteCtOptions
     ds.CardiacRRIntervalSpecified = Math.round(rrMs);
     ds.CardiacBeatRejectionTechnique = 'NONE';
   }
-  // Non-contrast: the Contrast/Bolus module is left out, as scanners do when no agent is given.
+  // Contrast/Bolus module (C.7.6.4): say "NONE" for a non-contrast series, so readers know rather than guess.
+  if (facts.contrast === false) ds.ContrastBolusAgent = 'NONE';
+  else if (facts.contrast === true) ds.ContrastBolusAgent = facts.contrastAgent ?? 'CONTRAST';
   if (facts.massFactorPatient !== null && facts.massFactorPatient !== undefined) {
     ds.CalciumScoringMassFactorPatient = facts.massFactorPatient;
   }

@@ -112,7 +112,8 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
   const plaqueSpecs = opts.plaques ?? DEMO_PLAQUES;
   const kvp = opts.kvp ?? 120;
 
-  const spacing = fov / size;
+  // Ten significant digits: exactly what a DICOM DS can carry, so files and memory agree.
+  const spacing = Number((fov / size).toPrecision(10));
   const z = new Float64Array(slices);
   const zStart = defaults.zCentre - ((slices - 1) * increment) / 2;
   // Round positions to 1/1000 mm so headers (DS) and memory agree exactly.
@@ -173,7 +174,7 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
       heartCentreMm: HEART_CENTRE,
       bloodPoolMm: BLOOD_POOL.centre,
       leftLungMm: [LUNGS.left.centre[0] + 20, LUNGS.left.centre[1] - 40, HEART_CENTRE[2] + 40],
-      rightLungMm: [LUNGS.right.centre[0] - 10, LUNGS.right.centre[1] + 10, HEART_CENTRE[2] + 40],
+      rightLungMm: [LUNGS.right.centre[0] + 8, LUNGS.right.centre[1] + 10, HEART_CENTRE[2] + 40],
       vertebralBodyMm: [SPINE.bodyCentre[0], SPINE.bodyCentre[1], vertebralCentreZ(HEART_CENTRE[2])],
       aorticRootMm: add(AORTIC_ROOT, [0, 0, 10]),
       descendingAortaMm: descendingAortaAt(HEART_CENTRE[2]),
@@ -191,7 +192,8 @@ export function demoStudy(seed = 1): { volume: CtVolume; truth: PhantomTruth } {
 /** The truth as pretty JSON (what `cacs phantom` writes as truth.json). */
 export function truthToJson(truth: PhantomTruth): string {
   const round = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1e4) / 1e4 : value);
-  return JSON.stringify(truth, round, 2) + '\n';
+  // Points on one line each: [x, y, z] rather than one number per line.
+  return JSON.stringify(truth, round, 2).replace(/\[\s+(-?[\d.e+-]+),\s+(-?[\d.e+-]+),\s+(-?[\d.e+-]+)\s+\]/g, '[$1, $2, $3]') + '\n';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,7 +447,7 @@ function buildVolume(g: Grid, h: HeaderInputs): CtVolume {
     studyDescription: 'Calcium score phantom',
     seriesInstanceUid: uidFromSeed(h.seed, h.optionKey, 'series'),
     seriesNumber: gated ? 2 : 3,
-    seriesDescription: gated ? `Calcium Score ${h.thickness} ${h.kernel} (phantom)` : `Chest ${h.thickness} ${h.kernel} (phantom)`,
+    seriesDescription: gated ? `Calcium Score ${h.thickness} ${h.kernel} (phantom)` : `Chest non-gated ${h.thickness} ${h.kernel} (phantom)`,
     frameOfReferenceUid: uidFromSeed(h.seed, 'frame-of-reference'),
   };
   const instances: SliceInstance[] = [];
