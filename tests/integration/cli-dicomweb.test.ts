@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain .mjs helper without type declarations
 import { freePort, startOrthanc } from '../../scripts/lib/orthanc.mjs';
 import { asFiles, ctSlice, uid } from '../unit/read-fixtures';
 
@@ -37,7 +36,7 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cacs-orthanc-'));
   orthanc = await startOrthanc({ port: await freePort(), dir });
   const upload = async (bytes: Uint8Array) => {
-    const res = await fetch(`${orthanc.url}/instances`, { method: 'POST', body: bytes, headers: { 'Content-Type': 'application/dicom' } });
+    const res = await fetch(`${orthanc.url}/instances`, { method: 'POST', body: bytes as Uint8Array<ArrayBuffer>, headers: { 'Content-Type': 'application/dicom' } });
     expect(res.ok).toBe(true);
   };
   for (const name of fs.readdirSync(QRM).filter((n) => n.endsWith('.dcm'))) await upload(new Uint8Array(fs.readFileSync(path.join(QRM, name))));
