@@ -91,6 +91,17 @@ export class Assignment {
   }
 
   /**
+   * Assigns only the slice component at a point (same hit rule as assignPoint): how a reader
+   * splits a lesion by hand, one slice at a time. Returns the component id, or null.
+   */
+  assignComponentAtPoint(pointMm: Vec3, label: LesionLabel, source: LabelSource = 'user'): number | null {
+    checkLabel(label);
+    const componentId = this.componentAt(pointMm);
+    if (componentId !== null) this.assignComponent(componentId, label, source);
+    return componentId;
+  }
+
+  /**
    * Automatic labels (a model or a heuristic) per component; they only fill components that
    * no person has labelled.
    */

@@ -134,6 +134,20 @@ describe('splitting a lesion that runs from one artery into another', () => {
     expect(merged.lesions[0].parentId).toBeUndefined();
   });
 
+  it('a reader can split by hand, one slice at a time, by clicking a slice component', () => {
+    const { v, set } = columnLesion();
+    const a = new Assignment(set);
+    a.assignLesion(1, 'LM');
+    expect(a.assignComponentAtPoint(mmOf(v, 4, 5, 3), 'LAD')).toBe(4);
+    const r = scoreResult(set, a);
+    expect(r.lesions.map((l) => [l.artery, l.componentIds])).toEqual([
+      ['LM', [1, 2, 3]],
+      ['LAD', [4]],
+    ]);
+    expect(r.arteries.LAD.agatston).toBeCloseTo(4, 10);
+    expect(a.assignComponentAtPoint([9, 9, 9], 'LAD')).toBeNull();
+  });
+
   it('a seed far from any calcium hits nothing', () => {
     const { set } = columnLesion();
     const a = new Assignment(set);
