@@ -1,0 +1,105 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { runPhantom } from '../../cli/phantom';
+import { readSeriesFromFiles } from '../../core/dicom/read';
+import type { PhantomTruth } from '../../core/phantom/index';
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cacs-phantom-cli-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+/** Run `cacs phantom ARGS` in-process, capturing what it prints. */
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const code = await runPhantom(args);
+  vi.restoreAllMocks();
+  return { code, stdout, stderr };
+}
+
+function readDir(dir: string) {
+  const names = fs.readdirSync(dir).filter((n) => n.endsWith('.dcm')).sort();
+  return readSeriesFromFiles(names.map((name) => ({ name, bytes: new Uint8Array(fs.readFileSync(path.join(dir, name))) })));
+}
+
+describe('cacs phantom', () => {
+  it('writes a gated series and truth.json that agree with each other', async () => {
+    const out = path.join(tmp, 'gated');
+    const { code, stdout, stderr } = await run(['--out', out, '--size', '64', '--seed', '3']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/wrote 48 CT images \(64 x 64, 3 mm, gated\) and truth\.json \(6 coronary, 1 other\)/);
+    const truth = JSON.parse(fs.readFileSync(path.join(out, 'truth.json'), 'utf8')) as PhantomTruth;
+    expect(truth.seed).toBe(3);
+    expect(truth.geometry).toBe('gated');
+    const volume = readDir(out);
+    expect(volume.slices).toBe(48);
+    expect(volume.facts.gated).toBe(true);
+    expect(volume.source.patientId).toBe('PHANTOM-3');
+  });
+
+  it('takes plaques from a JSON file, non-gated geometry, thickness, noise and metal', async () => {
+    const out = path.join(tmp, 'custom');
+    const plaques = path.join(tmp, 'plaques.json');
+    fs.writeFileSync(plaques, JSON.stringify([{ site: 'LAD', at: 0.3, sizeMm: 5, peakHu: 480 }, { site: 'mitral-annulus', sizeMm: 6, peakHu: 600 }]));
+    const { code, stdout } = await run(['--out', out, '--geometry', 'nongated', '--size', '64', '--thickness', '5', '--noise', '0', '--plaques', plaques, '--metal']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\(1 coronary, 2 other\)/);
+    const truth = JSON.parse(fs.readFileSync(path.join(out, 'truth.json'), 'utf8')) as PhantomTruth;
+    expect(truth.plaques.map((p) => p.kind)).toEqual(['coronary', 'mitral-annulus', 'metal']);
+    expect(truth.noiseSdHu).toBe(0);
+    const volume = readDir(out);
+    expect(volume.facts).toMatchObject({ gated: false, sliceThicknessMm: 5 });
+    expect(volume.slices).toBe(48);
+  });
+
+  it.each([
+    [['--size', '64'], /--out DIR is required/],
+    [['--out', 'x', '--geometry', 'spiral'], /--geometry must be gated or nongated/],
+    [['--out', 'x', '--size', 'big'], /--size must be the matrix size/],
+    [['--out', 'x', '--size', '64.5'], /--size must be a whole number/],
+    [['--out', 'x', '--thickness', '30'], /--thickness must be the slice thickness in mm between 0.5 and 10/],
+    [['--out', 'x', '--plaques', '/nonexistent/plaques.json'], /cannot read the plaques file/],
+    [['--out', 'x', '--colour', 'red'], /unknown option --colour/],
+    [['--out', 'x', '--slices', '3'], /lies outside the scanned volume/],
+  ])('refuses %j with one line on stderr and exit code 2', async (args, message) => {
+    const { code, stderr } = await run(args as string[]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message as RegExp);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('refuses a plaques file that is not a JSON array of valid plaques', async () => {
+    const bad = path.join(tmp, 'bad.json');
+    fs.writeFileSync(bad, '{"site": "LAD"}');
+    expect((await run(['--out', path.join(tmp, 'b'), '--plaques', bad])).stderr).toMatch(/must hold a JSON array/);
+    fs.writeFileSync(bad, '[{"site": "LAD", "sizeMm": 4, "peakHu": 9000}]');
+    expect((await run(['--out', path.join(tmp, 'b'), '--plaques', bad])).stderr).toMatch(/plaque 1: peakHu must be from -1000 to 3071/);
+    fs.writeFileSync(bad, '[{"site": "LAD",');
+    expect((await run(['--out', path.join(tmp, 'b'), '--plaques', bad])).stderr).toMatch(/is not valid JSON/);
+  });
+
+  it('prints its help', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Usage: cacs phantom --out DIR/);
+  });
+
+  it('runs from the installed `cacs` command', () => {
+    const out = path.join(tmp, 'bin');
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), 'phantom', '--out', out, '--size', '32', '--slices', '48'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(out).filter((n) => n.endsWith('.dcm'))).toHaveLength(48);
+    const bad = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), 'phantom', '--out', out, '--seed', '-1'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^cacs: --seed must be an integer seed between 0 and 2147483647 \(got -1\)\n$/);
+  });
+});
