@@ -33,6 +33,8 @@ export interface PdfOptions {
  * The standard PDF fonts encode WinAnsi only: keep Latin-1 letters (Müller), fold other
  * accented letters to their base letter, and show anything else as "?" rather than failing.
  */
+const FOLD: Record<string, string> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', ı: 'i', Œ: 'OE', œ: 'oe' };
+
 export function pdfSafe(text: string): string {
   let out = '';
   for (const ch of text) {
@@ -40,7 +42,7 @@ export function pdfSafe(text: string): string {
     if ((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff)) out += ch;
     else if (c === 0x0a || c === 0x09) out += ' ';
     else {
-      const base = ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+      const base = (FOLD[ch] ?? ch).normalize('NFD').replace(/[\u0300-\u036f]/g, '');
       out += base.length > 0 && base.codePointAt(0)! < 0x7f ? base : '?';
     }
   }

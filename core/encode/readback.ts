@@ -1,0 +1,342 @@
+/**
+ * Reading stored calcium results back (a second reader continues where the first stopped):
+ *  - readCalciumSr: the TID 1500 report's scores, references, settings, flags and warnings;
+ *  - readCalciumSeg: the SEG's artery segments as voxel lists per CT slice;
+ *  - restoreAssignment: maps the SEG's artery voxels onto a freshly detected LesionSet's
+ *    components and sets the Assignment labels accordingly;
+ *  - currentReport: which of several stored versions is the current one.
+ *
+ * "Current" is decided like this (and only like this): among the calcium reports of a study,
+ * drop every report that another report names in its Predecessor Documents Sequence; of the
+ * rest, the one with the latest ContentDate/ContentTime (UTC, written by encodeSr) is current,
+ * then the highest version number. A VERIFIED report wins over an UNVERIFIED one only through
+ * that chain: a correction of a verified report is itself the newest.
+ */
+import { ARTERIES, type Artery, type LesionLabel, type Totals } from '../types';
+import { MEASUREMENT, LOCAL, SR as SRC, arteryOfCode, codeFromItem, sameCode, type Code } from '../dicom/codes';
+import type { ComponentLabels, LesionSetLike } from './arteries';
+import { TOTAL_TRACKING_ID } from './sr';
+import { first, readPart10, type Dataset } from './dicom-io';
+
+export interface ArteryReadback extends Totals {
+  trackingId: string;
+  trackingUid: string;
+  segmentNumber: number | null;
+}
+
+export interface CalciumReport {
+  sopInstanceUid: string;
+  seriesInstanceUid: string;
+  studyInstanceUid: string;
+  seriesDescription: string;
+  version: number;
+  /** DICOM ContentDate + ContentTime, e.g. "20261125161036.123000". */
+  contentDateTime: string;
+  completionFlag: string;
+  verificationFlag: string;
+  reviewed: boolean;
+  /** SOP Instance UIDs of the reports this one corrects. */
+  predecessors: string[];
+  arteries: Partial<Record<Artery, ArteryReadback>>;
+  total: Totals;
+  seg: { sopClassUid: string; sopInstanceUid: string } | null;
+  sourceSeriesUid: string | null;
+  settingsParameters: string[];
+  algorithm: { name: string; version: string } | null;
+  warnings: string[];
+  agatstonCategory: string | null;
+  cacDrs: string | null;
+  cadRadsP: string | null;
+  guidance: string | null;
+  reportText: string | null;
+}
+
+type Item = Dataset & { ContentSequence?: Item[] };
+
+function conceptName(item: Item): Code | null {
+  return codeFromItem(first(item.ConceptNameCodeSequence));
+}
+function children(item: Item): Item[] {
+  return (item.ContentSequence as Item[] | undefined) ?? [];
+}
+function findChild(item: Item, code: Code): Item | undefined {
+  return children(item).find((c) => sameCode(conceptName(c), code));
+}
+function numValue(item: Item | undefined): number | null {
+  const mv = first<Dataset>(item?.MeasuredValueSequence);
+  if (!mv) return null;
+  const v = Number(first(mv.NumericValue));
+  return Number.isFinite(v) ? v : null;
+}
+
+function asDataset(input: Uint8Array | Dataset): Dataset {
+  return input instanceof Uint8Array ? readPart10(input) : input;
+}
+
+/** Whether a dataset is one of our calcium reports (TID 1500 with a calcium score). */
+export function isCalciumReport(input: Uint8Array | Dataset): boolean {
+  const ds = asDataset(input) as Item;
+  if (!sameCode(conceptName(ds), SRC.imagingMeasurementReport)) return false;
+  const meas = findChild(ds, SRC.imagingMeasurements);
+  return !!meas && children(meas).some((g) => children(g).some((c) => sameCode(conceptName(c), MEASUREMENT.calciumScore)));
+}
+
+export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
+  const ds = asDataset(input) as Item;
+  if (!sameCode(conceptName(ds), SRC.imagingMeasurementReport)) {
+    throw new Error('This SR is not a TID 1500 Imaging Measurement Report; it holds no calcium score.');
+  }
+  const meas = findChild(ds, SRC.imagingMeasurements);
+  if (!meas) throw new Error('The calcium report has no Imaging Measurements container.');
+  const arteries: Partial<Record<Artery, ArteryReadback>> = {};
+  let total: Totals | null = null;
+  let seg: CalciumReport['seg'] = null;
+  let sourceSeriesUid: string | null = null;
+  const params: string[] = [];
+  let algName: string | null = null;
+  let algVersion: string | null = null;
+  for (const c of children(meas)) {
+    const name = conceptName(c);
+    if (sameCode(name, SRC.algorithmName)) algName = String(c.TextValue);
+    else if (sameCode(name, SRC.algorithmVersion)) algVersion = String(c.TextValue);
+    else if (name?.value === '111002' && name.scheme === 'DCM') params.push(String(c.TextValue));
+    if (!sameCode(name, SRC.measurementGroup)) continue;
+    const trackingId = String(findChild(c, SRC.trackingIdentifier)?.TextValue ?? '');
+    const trackingUid = String(findChild(c, SRC.trackingUid)?.UID ?? '');
+    const site = codeFromItem(first(findChild(c, SRC.findingSite)?.ConceptCodeSequence));
+    const refSeg = findChild(c, SRC.referencedSegment);
+    const sop = first<Dataset>(refSeg?.ReferencedSOPSequence);
+    const segNumbers = sop ? ([] as unknown[]).concat(sop.ReferencedSegmentNumber ?? []).map(Number) : [];
+    if (sop && !seg) seg = { sopClassUid: String(sop.ReferencedSOPClassUID), sopInstanceUid: String(sop.ReferencedSOPInstanceUID) };
+    const src = findChild(c, SRC.sourceSeriesForSegmentation);
+    if (src && !sourceSeriesUid) sourceSeriesUid = String(src.UID);
+    const totals: Totals = {
+      agatston: numValue(findChild(c, MEASUREMENT.calciumScore)) ?? 0,
+      volumeMm3: numValue(findChild(c, MEASUREMENT.calciumVolume)) ?? 0,
+      massMg: numValue(findChild(c, MEASUREMENT.calciumMass)),
+      lesionCount: numValue(findChild(c, MEASUREMENT.numberOfLesions)) ?? 0,
+    };
+    const artery = arteryOfCode(site);
+    if (artery) arteries[artery] = { ...totals, trackingId, trackingUid, segmentNumber: segNumbers.length === 1 ? segNumbers[0] : null };
+    else if (trackingId === TOTAL_TRACKING_ID) total = totals;
+  }
+  if (!total) throw new Error('The calcium report has no total group ("Total coronary calcium").');
+  const evals = findChild(ds, SRC.qualitativeEvaluations);
+  const texts = (code: Code) => (evals ? children(evals).filter((c) => sameCode(conceptName(c), code)).map((c) => String(c.TextValue)) : []);
+  const reviewedItem = evals ? children(evals).find((c) => sameCode(conceptName(c), LOCAL.reviewed)) : undefined;
+  const reviewedCode = codeFromItem(first(reviewedItem?.ConceptCodeSequence));
+  const version = Number(texts(LOCAL.reportVersion)[0] ?? NaN);
+  const predecessors: string[] = [];
+  for (const st of (ds.PredecessorDocumentsSequence as Dataset[] | undefined) ?? []) {
+    for (const se of (st.ReferencedSeriesSequence as Dataset[] | undefined) ?? []) {
+      for (const s of (se.ReferencedSOPSequence as Dataset[] | undefined) ?? []) predecessors.push(String(s.ReferencedSOPInstanceUID));
+    }
+  }
+  return {
+    sopInstanceUid: String(ds.SOPInstanceUID),
+    seriesInstanceUid: String(ds.SeriesInstanceUID),
+    studyInstanceUid: String(ds.StudyInstanceUID),
+    seriesDescription: String(ds.SeriesDescription ?? ''),
+    version: Number.isFinite(version) ? version : 1,
+    contentDateTime: `${ds.ContentDate ?? ''}${ds.ContentTime ?? ''}`,
+    completionFlag: String(ds.CompletionFlag ?? ''),
+    verificationFlag: String(ds.VerificationFlag ?? ''),
+    reviewed: reviewedCode ? reviewedCode.value === '373066001' : ds.CompletionFlag === 'COMPLETE',
+    predecessors,
+    arteries,
+    total,
+    seg,
+    sourceSeriesUid,
+    settingsParameters: params,
+    algorithm: algName ? { name: algName, version: algVersion ?? '' } : null,
+    warnings: texts(LOCAL.warning),
+    agatstonCategory: texts(LOCAL.agatstonCategory)[0] ?? null,
+    cacDrs: texts(LOCAL.cacDrs)[0] ?? null,
+    cadRadsP: texts(LOCAL.cadRadsP)[0] ?? null,
+    guidance: texts(LOCAL.guidance)[0] ?? null,
+    reportText: texts(SRC.comment)[0] ?? null,
+  };
+}
+
+/** The current report among several versions (see the module comment for the rule). */
+export function currentReport<T extends Pick<CalciumReport, 'sopInstanceUid' | 'predecessors' | 'contentDateTime' | 'version'>>(
+  reports: T[],
+): T | null {
+  const superseded = new Set(reports.flatMap((r) => r.predecessors));
+  const candidates = reports.filter((r) => !superseded.has(r.sopInstanceUid));
+  candidates.sort((a, b) => (a.contentDateTime === b.contentDateTime ? b.version - a.version : a.contentDateTime < b.contentDateTime ? 1 : -1));
+  return candidates[0] ?? null;
+}
+
+export interface SegSegmentReadback {
+  segmentNumber: number;
+  label: string;
+  artery: Artery | null;
+  trackingUid: string | null;
+  algorithmType: string;
+  /** CT SOP Instance UID -> in-slice pixel offsets j*columns+i of this segment. */
+  pixelsBySourceInstance: Map<string, Uint32Array>;
+}
+
+export interface CalciumSegReadback {
+  sopInstanceUid: string;
+  segmentationType: string;
+  rows: number;
+  columns: number;
+  frameOfReferenceUid: string | null;
+  referencedSeriesUid: string | null;
+  segments: SegSegmentReadback[];
+}
+
+function pixelBytes(ds: Dataset): Uint8Array {
+  const pd = ds.PixelData as ArrayBuffer[] | ArrayBuffer | undefined;
+  const parts = (Array.isArray(pd) ? pd : pd ? [pd] : []).map((b) => new Uint8Array(b as ArrayBuffer));
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function readCalciumSeg(input: Uint8Array | Dataset): CalciumSegReadback {
+  const ds = asDataset(input);
+  const type = String(ds.SegmentationType ?? '');
+  if (type !== 'BINARY' && type !== 'LABELMAP') throw new Error(`Segmentation type ${type || '(none)'} is not supported for calcium read-back.`);
+  const rows = Number(ds.Rows);
+  const columns = Number(ds.Columns);
+  const frames = Number(ds.NumberOfFrames ?? 1);
+  const sliceSize = rows * columns;
+  const bits = pixelBytes(ds);
+  const bitsAllocated = Number(ds.BitsAllocated);
+  const segments = new Map<number, SegSegmentReadback>();
+  for (const s of (ds.SegmentSequence as Dataset[]) ?? []) {
+    const num = Number(s.SegmentNumber);
+    segments.set(num, {
+      segmentNumber: num,
+      label: String(s.SegmentLabel ?? ''),
+      artery: arteryOfCode(codeFromItem(first(s.AnatomicRegionSequence))),
+      trackingUid: s.TrackingUID ? String(s.TrackingUID) : null,
+      algorithmType: String(s.SegmentAlgorithmType ?? ''),
+      pixelsBySourceInstance: new Map(),
+    });
+  }
+  const perFrame = (ds.PerFrameFunctionalGroupsSequence as Dataset[]) ?? [];
+  const shared = first<Dataset>(ds.SharedFunctionalGroupsSequence) ?? {};
+  const collect = new Map<number, Map<string, number[]>>();
+  for (let f = 0; f < frames; f++) {
+    const fg = perFrame[f] ?? {};
+    const der = first<Dataset>(fg.DerivationImageSequence) ?? first<Dataset>(shared.DerivationImageSequence);
+    const srcImg = first<Dataset>(der?.SourceImageSequence);
+    const sourceUid = srcImg ? String(srcImg.ReferencedSOPInstanceUID) : `frame:${f + 1}`;
+    const segId = first<Dataset>(fg.SegmentIdentificationSequence) ?? first<Dataset>(shared.SegmentIdentificationSequence);
+    const frameSegment = segId ? Number(segId.ReferencedSegmentNumber) : null;
+    for (let p = 0; p < sliceSize; p++) {
+      let value: number;
+      if (bitsAllocated === 1) {
+        const bit = f * sliceSize + p;
+        value = (bits[bit >> 3] >> (bit & 7)) & 1;
+      } else if (bitsAllocated === 8) value = bits[f * sliceSize + p];
+      else value = bits[(f * sliceSize + p) * 2] | (bits[(f * sliceSize + p) * 2 + 1] << 8);
+      if (!value) continue;
+      const segNo = type === 'BINARY' ? frameSegment : value;
+      if (segNo === null || !segments.has(segNo)) continue;
+      let bySrc = collect.get(segNo);
+      if (!bySrc) collect.set(segNo, (bySrc = new Map()));
+      let list = bySrc.get(sourceUid);
+      if (!list) bySrc.set(sourceUid, (list = []));
+      list.push(p);
+    }
+  }
+  for (const [segNo, bySrc] of collect) {
+    const s = segments.get(segNo)!;
+    for (const [uid, list] of bySrc) s.pixelsBySourceInstance.set(uid, Uint32Array.from(list));
+  }
+  const refSeries = first<Dataset>(ds.ReferencedSeriesSequence);
+  return {
+    sopInstanceUid: String(ds.SOPInstanceUID),
+    segmentationType: type,
+    rows,
+    columns,
+    frameOfReferenceUid: ds.FrameOfReferenceUID ? String(ds.FrameOfReferenceUID) : null,
+    referencedSeriesUid: refSeries ? String(refSeries.SeriesInstanceUID) : null,
+    segments: [...segments.values()],
+  };
+}
+
+/** The Assignment methods restoreAssignment uses (core/scoring Assignment has them). */
+export interface AssignmentTarget extends ComponentLabels {
+  assignComponent(componentId: number, label: LesionLabel, source?: 'auto' | 'seed' | 'user' | 'none'): void;
+  reviewed: boolean;
+}
+
+export interface RestoreSummary {
+  /** Components given an artery label from the SEG. */
+  assigned: number;
+  /** Components the automatic result had on an artery that the stored result left out (now OTHER). */
+  excluded: number;
+  /** SEG voxels that fell on no detected component (settings changed, or the CT differs). */
+  unmatchedVoxels: number;
+  /** SEG voxels on CT slices not in this series. */
+  foreignVoxels: number;
+}
+
+/**
+ * Apply a stored SEG's artery segments to a LesionSet's components: each component takes the
+ * artery that covers most of its voxels; a component the stored result did not put on any
+ * artery but that is currently on one is set to OTHER (excluded), so a reader's exclusions
+ * survive. Labels are set as the reader's ('user') when the stored report was reviewed.
+ */
+export function restoreAssignment(
+  set: LesionSetLike,
+  assignment: AssignmentTarget,
+  seg: CalciumSegReadback,
+  opts: { reviewed: boolean },
+): RestoreSummary {
+  const g = set.geometry;
+  if (seg.rows !== g.rows || seg.columns !== g.columns) {
+    throw new Error(`The stored segmentation is ${seg.columns} x ${seg.rows} pixels but this CT is ${g.columns} x ${g.rows}: it belongs to another series.`);
+  }
+  const sliceOf = new Map(g.instances.map((inst, k) => [inst.sopInstanceUid, k]));
+  const sliceSize = g.rows * g.columns;
+  const arteryOfVoxel = new Map<number, Artery>();
+  let foreignVoxels = 0;
+  for (const s of seg.segments) {
+    if (!s.artery) continue;
+    for (const [uid, pixels] of s.pixelsBySourceInstance) {
+      const k = sliceOf.get(uid);
+      if (k === undefined) {
+        foreignVoxels += pixels.length;
+        continue;
+      }
+      for (const p of pixels) arteryOfVoxel.set(k * sliceSize + p, s.artery);
+    }
+  }
+  const source = opts.reviewed ? 'user' : 'auto';
+  let assigned = 0;
+  let excluded = 0;
+  const matched = new Set<number>();
+  set.components.forEach((comp, idx) => {
+    const counts = new Map<Artery, number>();
+    for (const v of set.componentVoxels[idx]) {
+      const a = arteryOfVoxel.get(v);
+      if (a) {
+        counts.set(a, (counts.get(a) ?? 0) + 1);
+        matched.add(v);
+      }
+    }
+    let best: Artery | null = null;
+    for (const a of ARTERIES) if ((counts.get(a) ?? 0) > (best ? counts.get(best)! : 0)) best = a;
+    const current = assignment.labelOfComponent(comp.id);
+    if (best) {
+      assignment.assignComponent(comp.id, best, source);
+      assigned++;
+    } else if ((ARTERIES as readonly string[]).includes(current)) {
+      assignment.assignComponent(comp.id, 'OTHER', source);
+      excluded++;
+    }
+  });
+  assignment.reviewed = opts.reviewed;
+  return { assigned, excluded, unmatchedVoxels: arteryOfVoxel.size - matched.size, foreignVoxels };
+}

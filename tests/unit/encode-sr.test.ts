@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { encodeResult } from '../../core/encode/index';
+import { readPart10 } from '../../core/encode/dicom-io';
+import { currentReport, readCalciumSr } from '../../core/encode/readback';
+import { reportText } from '../../core/encode/report-text';
+import { Measurement, MeasurementReport, VolumetricRoiMeasurements, AlgorithmIdentification, ImageLibrary } from '../../core/encode/tid/templates';
+import { ARTERY_CODES, SEGMENT, SOP_CLASS } from '../../core/dicom/codes';
+import { makeFixture, type Blob } from '../helpers/encode-fixtures';
+
+const now = new Date('2026-11-25T12:00:00Z');
+
+function srItems(ds: Record<string, any>): Record<string, any>[] {
+  const out: Record<string, any>[] = [];
+  const walk = (it: Record<string, any>) => {
+    out.push(it);
+    for (const c of it.ContentSequence ?? []) walk(c);
+  };
+  walk(ds);
+  return out;
+}
+
+describe('calcium SR (TID 1500)', () => {
+  const f = makeFixture();
+
+  it('reads back the same per-artery and total Agatston, volume, mass and lesion counts', async () => {
+    const enc = await encodeResult({ ...f }, { now, pdf: false });
+    const r = readCalciumSr(enc.sr.bytes);
+    for (const a of ['LM', 'LAD', 'LCX', 'RCA'] as const) {
+      expect(r.arteries[a]!.agatston).toBeCloseTo(f.result.arteries[a].agatston, 2);
+      expect(r.arteries[a]!.volumeMm3).toBeCloseTo(f.result.arteries[a].volumeMm3, 2);
+      expect(r.arteries[a]!.massMg!).toBeCloseTo(f.result.arteries[a].massMg!, 2);
+      expect(r.arteries[a]!.lesionCount).toBe(f.result.arteries[a].lesionCount);
+    }
+    expect(r.total.agatston).toBeCloseTo(f.result.total.agatston, 2);
+    expect(r.total.lesionCount).toBe(4);
+    expect(r.cacDrs).toBe(f.result.risk.cacDrs);
+    expect(r.agatstonCategory).toBe(f.result.risk.agatstonCategory);
+    expect(r.guidance).toBe(f.result.risk.guidance);
+    expect(r.reviewed).toBe(true);
+    expect(r.settingsParameters).toContain('Threshold (HU, inclusive): 130');
+    expect(r.settingsParameters.some((p) => p.startsWith('Mass calibration factor') && p.includes('0.743'))).toBe(true);
+  });
+
+  it('groups have Tracking Identifier and UID, finding site = the artery, Agatston method, and reference their SEG segment', async () => {
+    const enc = await encodeResult({ ...f }, { now, pdf: false });
+    const ds = readPart10(enc.sr.bytes) as Record<string, any>;
+    expect(ds.SOPClassUID).toBe(SOP_CLASS.comprehensiveSr);
+    expect(ds.ConceptNameCodeSequence[0].CodeValue).toBe('126000');
+    const meas = ds.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '126010');
+    const groups = meas.ContentSequence.filter((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '125007');
+    expect(groups).toHaveLength(5);
+    for (const [n, artery] of (['LM', 'LAD', 'LCX', 'RCA'] as const).entries()) {
+      const g = groups[n];
+      const by = (code: string) => g.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === code);
+      expect(by('112039').TextValue).toBe(`${artery} coronary calcium`);
+      expect(by('112040').UID).toBe(enc.seg!.segments[n].trackingUid);
+      expect(by('363698007').ConceptCodeSequence[0].CodeValue).toBe(ARTERY_CODES[artery].value);
+      expect(by('121071').ConceptCodeSequence[0].CodeValue).toBe(SEGMENT.type.value);
+      const ref = by('121191').ReferencedSOPSequence[0];
+      expect(ref.ReferencedSOPInstanceUID).toBe(enc.seg!.sopInstanceUid);
+      expect(ref.ReferencedSegmentNumber).toBe(n + 1);
+      const score = by('450360000');
+      expect(score.ContentSequence[0].ConceptCodeSequence[0].CodeValue).toBe('112055');
+      expect(score.MeasuredValueSequence[0].MeasurementUnitsCodeSequence[0].CodeValue).toBe('1');
+    }
+    const items = srItems(ds);
+    const lang = items.find((i) => i.ConceptNameCodeSequence?.[0]?.CodeValue === '121049');
+    expect(lang!.ConceptCodeSequence[0]).toMatchObject({ CodeValue: 'en-US', CodingSchemeDesignator: 'RFC5646' });
+    // Evidence lists the CT slices and the SEG.
+    const evidence = ds.CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence.map((s: any) => s.SeriesInstanceUID);
+    expect(evidence).toEqual([f.volume.source.seriesInstanceUid, enc.seg!.seriesInstanceUid]);
+  });
+
+  it('records warnings, whether a reader reviewed, and the report version', async () => {
+    const result = { ...f.result, warnings: ['Slice thickness 2.5 mm differs from 3 mm.', 'Tube voltage 100 kVp.'] };
+    const enc = await encodeResult({ ...f, result }, { now, pdf: false });
+    const r = readCalciumSr(enc.sr.bytes);
+    expect(r.warnings).toEqual(result.warnings);
+    expect(r.completionFlag).toBe('COMPLETE');
+    expect(r.version).toBe(1);
+    expect(r.seriesDescription).toBe('Calcium score v1');
+    const auto = makeFixture({ reviewed: false });
+    const r2 = readCalciumSr((await encodeResult({ ...auto }, { now, pdf: false })).sr.bytes);
+    expect(r2.reviewed).toBe(false);
+    expect(r2.completionFlag).toBe('PARTIAL');
+  });
+
+  it('a corrected report references its predecessor and is the current version', async () => {
+    const v1 = await encodeResult({ ...f }, { now, pdf: false });
+    const r1 = readCalciumSr(v1.sr.bytes);
+    const v2 = await encodeResult(
+      { ...f },
+      {
+        now: new Date(now.getTime() + 60_000),
+        pdf: false,
+        version: 2,
+        predecessor: { studyInstanceUid: r1.studyInstanceUid, seriesInstanceUid: r1.seriesInstanceUid, sopInstanceUid: r1.sopInstanceUid },
+      },
+    );
+    const r2 = readCalciumSr(v2.sr.bytes);
+    expect(r2.predecessors).toEqual([r1.sopInstanceUid]);
+    expect(r2.seriesDescription).toBe('Calcium score v2');
+    expect(currentReport([r2, r1])!.sopInstanceUid).toBe(r2.sopInstanceUid);
+    expect(currentReport([r1, r2])!.sopInstanceUid).toBe(r2.sopInstanceUid);
+    await expect(encodeResult({ ...f }, { version: 2, pdf: false })).rejects.toThrow(/predecessor/);
+  });
+
+  it('a scan with no calcium gives a valid report that says so', async () => {
+    const z = makeFixture({ blobs: [] });
+    const enc = await encodeResult({ ...z }, { now, pdf: false });
+    expect(enc.seg).toBeNull();
+    expect(enc.all.map((o) => o.kind)).toEqual(['SR']);
+    const r = readCalciumSr(enc.sr.bytes);
+    expect(r.total).toMatchObject({ agatston: 0, volumeMm3: 0, lesionCount: 0 });
+    expect(Object.keys(r.arteries)).toHaveLength(0);
+    expect(r.reportText).toMatch(/No coronary artery calcium detected \(Agatston score 0, CAC-DRS 0\)/);
+    expect(reportText(z.result)).toBe(r.reportText);
+  });
+
+  it('keeps non-ASCII patient names intact (UTF-8, ISO_IR 192)', async () => {
+    const n = makeFixture({ patientName: 'Müller^Zoë=山田^太郎' });
+    const enc = await encodeResult({ ...n }, { now, pdf: false });
+    for (const o of enc.all) {
+      const ds = readPart10(o.bytes) as Record<string, any>;
+      expect(ds.SpecificCharacterSet).toBe('ISO_IR 192');
+      expect(ds.PatientName[0].Alphabetic).toBe('Müller^Zoë');
+      expect(ds.PatientName[0].Ideographic).toBe('山田^太郎');
+    }
+  });
+
+  it('handles hundreds of lesions', async () => {
+    const blobs: Blob[] = [];
+    const arteries = ['LM', 'LAD', 'LCX', 'RCA'] as const;
+    for (const k of [2, 6, 10]) for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) {
+      blobs.push({ label: arteries[(x + y + k) % 4], box: [4 + x * 9, 5 + x * 9, 4 + y * 9, 5 + y * 9, k, k], hu: 300 + x * 10 });
+    }
+    const many = makeFixture({ blobs });
+    expect(many.result.total.lesionCount).toBe(300);
+    const enc = await encodeResult({ ...many }, { now });
+    const r = readCalciumSr(enc.sr.bytes);
+    expect(r.total.lesionCount).toBe(300);
+    expect(arteries.reduce((s, a) => s + r.arteries[a]!.lesionCount, 0)).toBe(300);
+    expect(enc.seg!.frameCount).toBe(12);
+  });
+});
+
+describe('SR templates refuse invalid reports when built', () => {
+  it('needs a finite number, a tracking identifier, a valid UID and a segment number', () => {
+    const unit = { scheme: 'UCUM', value: '1', meaning: 'no units' };
+    expect(() => new Measurement(SEGMENT.type, Number.NaN, unit)).toThrow(/finite/);
+    const base = {
+      trackingIdentifier: 'LAD',
+      trackingUid: '2.25.1',
+      finding: SEGMENT.type,
+      findingSite: ARTERY_CODES.LAD,
+      measurements: [],
+      segment: { sopClassUid: SOP_CLASS.segmentation, sopInstanceUid: '2.25.2', segmentNumbers: [1] },
+      sourceSeriesUid: '2.25.3',
+    };
+    expect(() => new VolumetricRoiMeasurements({ ...base, trackingIdentifier: ' ' })).toThrow(/Tracking Identifier/);
+    expect(() => new VolumetricRoiMeasurements({ ...base, trackingUid: '1.2.abc' })).toThrow(/not a valid DICOM UID/);
+    expect(() => new VolumetricRoiMeasurements({ ...base, segment: { ...base.segment, segmentNumbers: [0] } })).toThrow(/segment numbers/);
+    const g = new VolumetricRoiMeasurements(base);
+    expect(
+      () =>
+        new MeasurementReport({
+          observers: [],
+          procedureReported: SEGMENT.type,
+          imageLibrary: new ImageLibrary([]),
+          groups: [g],
+          algorithm: new AlgorithmIdentification('a', '1'),
+          evaluations: [],
+        }),
+    ).toThrow(/observer/);
+  });
+});
