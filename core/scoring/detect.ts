@@ -99,6 +99,12 @@ class UnionFind {
 }
 
 const IN_QUEUE = -2;
+
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(a.length * 2);
+  grown.set(a);
+  return grown;
+}
 const BELOW_MIN_AREA = -1;
 
 /**
@@ -166,62 +172,72 @@ export function detectLesions(volume: CtVolume, settings?: Partial<ScoringSettin
         const right = i < columns - 1;
         const up = j > 0;
         const down = j < rows - 1;
-        // 26-connectivity to the previous slice: note the qualifying components in the 3 x 3
-        // block below this voxel (merged once this component is known to qualify).
-        if (prevHasComponents) {
-          const j0 = up ? p - columns : p;
-          const j1 = down ? p + columns : p;
-          const d0 = left ? -1 : 0;
-          const d1 = right ? 1 : 0;
-          for (let row = j0; row <= j1; row += columns) {
-            for (let d = d0; d <= d1; d++) {
-              const other = prev[row + d];
-              if (other > 0 && other !== lastTouched) {
-                if (touchedCount === touched.length) {
-                  const grown = new Int32Array(touched.length * 2);
-                  grown.set(touched);
-                  touched = grown;
-                }
-                touched[touchedCount++] = other;
-                lastTouched = other;
-              }
-            }
-          }
-        }
+        // In-slice neighbours: enqueue the unvisited ones above threshold. Count the 8 neighbours
+        // above threshold: with 8-connectivity they all belong to this component.
         let q: number;
+        let aboveNeighbours = 0;
         if (left) {
           q = p - 1;
-          if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+          if (hu[base + q] >= threshold) { aboveNeighbours++; if (cur[q] === 0) { cur[q] = IN_QUEUE; queue[tail++] = q; } }
         }
         if (right) {
           q = p + 1;
-          if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+          if (hu[base + q] >= threshold) { aboveNeighbours++; if (cur[q] === 0) { cur[q] = IN_QUEUE; queue[tail++] = q; } }
         }
         if (up) {
           q = p - columns;
-          if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+          if (hu[base + q] >= threshold) { aboveNeighbours++; if (cur[q] === 0) { cur[q] = IN_QUEUE; queue[tail++] = q; } }
           if (eight) {
             if (left) {
               q = p - columns - 1;
-              if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+              if (hu[base + q] >= threshold) { aboveNeighbours++; if (cur[q] === 0) { cur[q] = IN_QUEUE; queue[tail++] = q; } }
             }
             if (right) {
               q = p - columns + 1;
-              if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+              if (hu[base + q] >= threshold) { aboveNeighbours++; if (cur[q] === 0) { cur[q] = IN_QUEUE; queue[tail++] = q; } }
             }
           }
         }
         if (down) {
           q = p + columns;
-          if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+          if (hu[base + q] >= threshold) { aboveNeighbours++; if (cur[q] === 0) { cur[q] = IN_QUEUE; queue[tail++] = q; } }
           if (eight) {
             if (left) {
               q = p + columns - 1;
-              if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+              if (hu[base + q] >= threshold) { aboveNeighbours++; if (cur[q] === 0) { cur[q] = IN_QUEUE; queue[tail++] = q; } }
             }
             if (right) {
               q = p + columns + 1;
-              if (cur[q] === 0 && hu[base + q] >= threshold) { cur[q] = IN_QUEUE; queue[tail++] = q; }
+              if (hu[base + q] >= threshold) { aboveNeighbours++; if (cur[q] === 0) { cur[q] = IN_QUEUE; queue[tail++] = q; } }
+            }
+          }
+        }
+        // 26-connectivity to the previous slice: note the qualifying components in the 3 x 3 block
+        // below this voxel (merged once this component is known to qualify). For an interior voxel
+        // (8-connected, all 8 neighbours in this component) each of those 9 is also the voxel right
+        // below one of this component's voxels, so checking right below is enough.
+        if (prevHasComponents) {
+          if (aboveNeighbours === 8 && eight) {
+            const other = prev[p];
+            if (other > 0 && other !== lastTouched) {
+              if (touchedCount === touched.length) touched = grow(touched);
+              touched[touchedCount++] = other;
+              lastTouched = other;
+            }
+          } else {
+            const j0 = up ? p - columns : p;
+            const j1 = down ? p + columns : p;
+            const d0 = left ? -1 : 0;
+            const d1 = right ? 1 : 0;
+            for (let row = j0; row <= j1; row += columns) {
+              for (let d = d0; d <= d1; d++) {
+                const other = prev[row + d];
+                if (other > 0 && other !== lastTouched) {
+                  if (touchedCount === touched.length) touched = grow(touched);
+                  touched[touchedCount++] = other;
+                  lastTouched = other;
+                }
+              }
             }
           }
         }
