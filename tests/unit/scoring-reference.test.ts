@@ -96,7 +96,7 @@ describe('detector agrees with a naive full-volume labelling', () => {
     for (const minPixels of [1, 3]) {
       it(`random speckle, ${conn}-connected slices, minimum ${minPixels} pixel(s): same components and lesions`, () => {
         for (let seed = 1; seed <= 12; seed++) {
-          const v = randomVolume(seed * 7919, 0.25 + (seed % 4) * 0.08);
+          const v = randomVolume(seed * 7919, [0.25, 0.4, 0.6, 0.85][seed % 4]); // dense ones have interior voxels
           const set = detectLesions(v, { connectivity2d: conn, minAreaPixels: minPixels });
           const ref = naive(v, 130, minPixels, conn);
           const got = set.componentVoxels.map((vox) => [...vox].sort((a, b) => a - b).join(',')).sort();
@@ -120,4 +120,15 @@ describe('detector agrees with a naive full-volume labelling', () => {
       });
     }
   }
+});
+
+describe('3D merge under the middle of a large calcification', () => {
+  it('a one-voxel speck right under the centre of a 5 x 5 block on the next slice joins it', () => {
+    const v = makeVolume();
+    for (let j = 3; j <= 7; j++) for (let i = 3; i <= 7; i++) v.hu[(1 * v.rows + j) * v.columns + i] = 500;
+    v.hu[(0 * v.rows + 5) * v.columns + 5] = 500;
+    const set = detectLesions(v, { minAreaPixels: 1 });
+    expect(set.components).toHaveLength(2);
+    expect(set.lesions).toHaveLength(1);
+  });
 });
