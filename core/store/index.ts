@@ -1,1 +1,10 @@
 export { storeResult, outboxFiles, stowBody, type StoreOptions, type StoreOutcome, type StoreFailure, type StorableObject } from './stow';
+export {
+  loadCalciumResults,
+  retrieveInstance,
+  searchForInstances,
+  searchForSeries,
+  parseMultipart,
+  type DicomwebOptions,
+  type StoredCalciumResults,
+} from './dicomweb';

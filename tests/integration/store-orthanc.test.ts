@@ -1,0 +1,116 @@
+/**
+ * Round trip through a real archive: Orthanc (Debian package) on a free loopback port with a
+ * temporary storage folder. STOW-RS the CT and the encoded result, then QIDO finds the series,
+ * WADO returns the objects, and parsing them back gives the same scores, segments, codes and
+ * references; a correction becomes the current version; a second reader restores the labels.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startOrthanc } from '../../scripts/lib/orthanc.mjs';
+import { encodeResult } from '../../core/encode/index';
+import { readPart10 } from '../../core/encode/dicom-io';
+import { restoreAssignment } from '../../core/encode/readback';
+import { storeResult } from '../../core/store/stow';
+import { loadCalciumResults, retrieveInstance, searchForSeries, jsonValue } from '../../core/store/dicomweb';
+import { writeCtSeries } from '../../core/dicom/write-ct';
+import { Assignment } from '../../core/scoring/assign';
+import { detectLesions } from '../../core/scoring/detect';
+import { scoreResult } from '../../core/scoring/score';
+import { ARTERY_CODES } from '../../core/dicom/codes';
+import { makeFixture } from '../helpers/encode-fixtures';
+
+let orthanc: { url: string; dicomWebUrl: string; stop: () => Promise<void> };
+let dir: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cacs-store-'));
+  orthanc = await startOrthanc({ port: await freePort(), dir });
+});
+afterAll(async () => {
+  await orthanc?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('storing a calcium result in the archive (Orthanc, STOW/QIDO/WADO)', () => {
+  const f = makeFixture({ patientName: 'Søren^Kierkegård' });
+
+  it('stores SEG, SR and PDF in that order and reads back the same scores, segments, codes and references', async () => {
+    const ct = writeCtSeries(f.volume);
+    const ctStore = await storeResult(
+      ct.map((bytes, k) => ({ kind: 'CT', bytes, sopInstanceUid: f.volume.instances[k].sopInstanceUid, sopClassUid: f.volume.instances[k].sopClassUid })),
+      { url: orthanc.dicomWebUrl },
+    );
+    expect(ctStore.ok).toBe(true);
+
+    const enc = await encodeResult({ ...f }, { reviewerName: 'Reader^First' });
+    const outcome = await storeResult(enc.all, { url: orthanc.dicomWebUrl, retries: 1 });
+    expect(outcome.failure).toBeNull();
+    expect(outcome.stored.map((s) => s.kind)).toEqual(['SEG', 'SR', 'PDF']);
+    expect(outcome.pending).toHaveLength(0);
+
+    const study = f.volume.source.studyInstanceUid;
+    const series = await searchForSeries({ url: orthanc.dicomWebUrl }, study);
+    const modalities = series.map((s) => jsonValue(s, '00080060')).sort();
+    expect(modalities).toEqual(['CT', 'DOC', 'SEG', 'SR']);
+    const descriptions = series.map((s) => jsonValue(s, '0008103E'));
+    expect(descriptions).toEqual(expect.arrayContaining(['Calcium score v1', 'Calcium segmentation v1', 'Calcium score summary v1']));
+
+    const loaded = await loadCalciumResults({ url: orthanc.dicomWebUrl }, study);
+    expect(loaded.reports).toHaveLength(1);
+    const r = loaded.current!;
+    expect(r.sopInstanceUid).toBe(enc.sr.sopInstanceUid);
+    for (const a of ['LM', 'LAD', 'LCX', 'RCA'] as const) {
+      expect(r.arteries[a]!.agatston).toBeCloseTo(f.result.arteries[a].agatston, 2);
+      expect(r.arteries[a]!.volumeMm3).toBeCloseTo(f.result.arteries[a].volumeMm3, 2);
+      expect(r.arteries[a]!.lesionCount).toBe(f.result.arteries[a].lesionCount);
+    }
+    expect(r.total.agatston).toBeCloseTo(f.result.total.agatston, 2);
+    expect(r.seg).toEqual({ sopClassUid: enc.seg!.sopClassUid, sopInstanceUid: enc.seg!.sopInstanceUid });
+    expect(r.sourceSeriesUid).toBe(f.volume.source.seriesInstanceUid);
+    expect(loaded.seg!.segments.map((s) => s.artery)).toEqual(['LM', 'LAD', 'LCX', 'RCA']);
+    expect(loaded.seg!.segments.map((s) => s.trackingUid)).toEqual(['LM', 'LAD', 'LCX', 'RCA'].map((a) => r.arteries[a as 'LM']!.trackingUid));
+
+    // The archive keeps the SEG's codes and the UTF-8 patient name.
+    const segDs = readPart10(loaded.seg!.bytes) as Record<string, any>;
+    expect(segDs.SegmentSequence[1].AnatomicRegionSequence[0].CodeValue).toBe(ARTERY_CODES.LAD.value);
+    expect(segDs.PatientName[0].Alphabetic).toBe('Søren^Kierkegård');
+
+    // The summary page comes back byte for byte.
+    const pdfBytes = await retrieveInstance({ url: orthanc.dicomWebUrl }, study, enc.pdf!.seriesInstanceUid, enc.pdf!.sopInstanceUid);
+    const pdfDs = readPart10(pdfBytes) as Record<string, any>;
+    const doc = new Uint8Array(pdfDs.EncapsulatedDocument[0]).subarray(0, pdfDs.EncapsulatedDocumentLength);
+    expect(Buffer.from(doc).equals(Buffer.from(enc.pdf!.pdf))).toBe(true);
+  });
+
+  it('a corrected result references its predecessor and becomes the current version', async () => {
+    const study = f.volume.source.studyInstanceUid;
+    const before = await loadCalciumResults({ url: orthanc.dicomWebUrl }, study);
+    const v1 = before.current!;
+    // The reader moves the LM plaque to LAD.
+    const lm = f.lesionSet.components.find((c) => f.assignment.labelOfComponent(c.id) === 'LM')!;
+    f.assignment.assignComponent(lm.id, 'LAD', 'user');
+    const corrected = scoreResult(f.lesionSet, f.assignment, { model: null });
+    const enc = await encodeResult(
+      { ...f, result: corrected },
+      { version: v1.version + 1, predecessor: { studyInstanceUid: study, seriesInstanceUid: v1.seriesInstanceUid, sopInstanceUid: v1.sopInstanceUid } },
+    );
+    expect((await storeResult(enc.all, { url: orthanc.dicomWebUrl })).ok).toBe(true);
+    const after = await loadCalciumResults({ url: orthanc.dicomWebUrl }, study);
+    expect(after.reports).toHaveLength(2);
+    expect(after.current!.sopInstanceUid).toBe(enc.sr.sopInstanceUid);
+    expect(after.current!.version).toBe(2);
+    expect(after.current!.predecessors).toEqual([v1.sopInstanceUid]);
+    expect(after.current!.seriesDescription).toBe('Calcium score v2');
+    expect(after.current!.arteries.LM).toBeUndefined();
+    expect(after.current!.arteries.LAD!.agatston).toBeCloseTo(corrected.arteries.LAD.agatston, 2);
+
+    // A second reader opens the study: fresh detection, labels restored from the archive.
+    const set2 = detectLesions(f.volume, f.lesionSet.settings);
+    const a2 = new Assignment(set2);
+    restoreAssignment(set2, a2, after.seg!, { reviewed: after.current!.reviewed });
+    const again = scoreResult(set2, a2, { model: null });
+    for (const a of ['LM', 'LAD', 'LCX', 'RCA'] as const) expect(again.arteries[a].agatston).toBeCloseTo(corrected.arteries[a].agatston, 6);
+  });
+});
