@@ -80,7 +80,7 @@ export function appConfigSource({ extensionUrl = EXTENSION_PATH, modeUrl = MODE_
           wadoUriRoot: root,
           qidoRoot: root,
           wadoRoot: root,
-          qidoSupportsIncludeField: false,
+          qidoSupportsIncludeField: true,
           imageRendering: 'wadors',
           thumbnailRendering: 'wadors',
           enableStudyLazyLoad: true,
@@ -138,7 +138,11 @@ function inside(root, urlPath) {
  * point back at this server. A remote archive gets its own Host plus RFC 7239 Forwarded.
  */
 function proxy(req, res, upstream, dicomWebPath) {
-  const rest = req.url.slice(dicomWebPath.length);
+  // OHIF sends includefield=a%2Cb; Orthanc's DICOMweb plugin (1.7) only splits a literal comma
+  // and then leaves out e.g. StudyDescription. Decode the commas of that one parameter.
+  const rest = req.url
+    .slice(dicomWebPath.length)
+    .replace(/([?&]includefield=)([^&]*)/gi, (_m, key, value) => key + value.replace(/%2C/gi, ','));
   const target = new URL(upstream.pathname.replace(/\/$/, '') + rest, upstream);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(upstream.hostname);
   const headers = { ...req.headers };
