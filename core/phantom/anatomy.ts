@@ -98,14 +98,38 @@ export const AORTA_PATH: Vec3[] = smoothPath(
     AORTIC_ROOT,
     add(AORTIC_ROOT, [-3, -5, 30]),
     add(AORTIC_ROOT, [-4, -6, 55]),
-    add(AORTIC_ROOT, [8, 8, 78]),
-    [DESCENDING_AORTA_XY[0], DESCENDING_AORTA_XY[1] - 5, AORTIC_ROOT[2] + 70],
+    add(AORTIC_ROOT, [8, 8, 76]),
+    // The arch passes left of the trachea on its way back to the spine.
+    [24, -6, AORTIC_ROOT[2] + 80],
+    [34, 22, AORTIC_ROOT[2] + 72],
     [DESCENDING_AORTA_XY[0], DESCENDING_AORTA_XY[1], AORTIC_ROOT[2] + 45],
     [DESCENDING_AORTA_XY[0], DESCENDING_AORTA_XY[1], AORTIC_ROOT[2] + 10],
     [DESCENDING_AORTA_XY[0], DESCENDING_AORTA_XY[1], -420],
   ],
   2,
 );
+/** Superior vena cava: right of the ascending aorta, down into the right atrium. */
+export const SVC_PATH: Vec3[] = resample([[-34, -16, 80], [-34, -18, AORTIC_ROOT[2] - 4]], 2);
+export const SVC_RADIUS_MM = 9;
+
+/** Trachea down to the carina, then the main bronchi (air inside a soft-tissue wall). */
+const CARINA: Vec3 = [0, 12, AORTIC_ROOT[2] + 24];
+export const AIRWAYS: { path: Vec3[]; radiusMm: number }[] = [
+  { path: resample([[0, 6, 120], CARINA], 2), radiusMm: 9 },
+  { path: smoothPath([CARINA, [-20, 14, CARINA[2] - 10], [-42, 18, CARINA[2] - 24]], 1), radiusMm: 6 },
+  { path: smoothPath([CARINA, [20, 14, CARINA[2] - 10], [44, 20, CARINA[2] - 26]], 1), radiusMm: 5.5 },
+];
+export const AIRWAY_WALL_MM = 2;
+
+/** Pulmonary vessels: a few branches fanning out from each hilum (soft tissue in the lung). */
+function fan(hilum: Vec3, tips: Vec3[], radiusMm: number): { path: Vec3[]; radiusMm: number }[] {
+  return tips.map((tip) => ({ path: resample([hilum, tip], 2), radiusMm }));
+}
+export const PULMONARY_VESSELS: { path: Vec3[]; radiusMm: number }[] = [
+  ...fan([46, 14, HEART_CENTRE[2] + 40], [[105, 45, HEART_CENTRE[2] + 70], [120, 30, HEART_CENTRE[2] - 10], [95, 55, HEART_CENTRE[2] - 45], [70, 5, HEART_CENTRE[2] + 110]], 2.6),
+  ...fan([-46, 14, HEART_CENTRE[2] + 40], [[-110, 45, HEART_CENTRE[2] + 70], [-120, 25, HEART_CENTRE[2] - 5], [-95, 50, HEART_CENTRE[2] - 50], [-75, 0, HEART_CENTRE[2] + 110]], 2.6),
+];
+
 export const AORTIC_VALVE_CENTRE: Vec3 = add(AORTIC_ROOT, scale(U, 6));
 
 /** Coronary centrelines, origin first, sampled every 0.5 mm. */

@@ -11,6 +11,8 @@ import type { Artery, CtVolume, SeriesFacts, SliceInstance, SourceContext, Vec3 
 import { ARTERIES } from '../types';
 import { hash128, uidFromSeed } from '../dicom/uid';
 import {
+  AIRWAYS,
+  AIRWAY_WALL_MM,
   AORTA_PATH,
   AORTIC_RADIUS_MM,
   AORTIC_ROOT,
@@ -27,10 +29,13 @@ import {
   LIVER,
   LUNGS,
   MEDIASTINUM,
+  PULMONARY_VESSELS,
   RIBS,
   SPINE,
   STERNAL_WIRE,
   STERNUM,
+  SVC_PATH,
+  SVC_RADIUS_MM,
   TISSUE_HU,
   VESSEL_RADIUS_MM,
   descendingAortaAt,
@@ -38,7 +43,7 @@ import {
   mitralAnnulusPoint,
 } from './anatomy';
 import { fillEllipse, fillEllipsoid, paintProfileEllipsoid, paintTube, type Ellipsoid, type Grid } from './raster';
-import { gaussianSource, mulberry32 } from './prng';
+import { normalTable16 } from './prng';
 import { add, completeFrame, cross, normalize, pointAlong, scale } from './vec';
 import type { PhantomOptions, PhantomTruth, PlaqueSpec, PlaqueTruth, PhantomGeometryKind } from './types';
 
@@ -148,7 +153,7 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
     plaques.push(wire);
   }
 
-  if (noiseSd > 0) addNoise(grid.hu, noiseSd, seed);
+  if (noiseSd > 0) addNoise(grid, noiseSd, seed);
 
   const optionKey = optionsKey(opts, { geometry, size, slices, thickness, increment, fov, noiseSd, kvp });
   const volume = buildVolume(grid, {
@@ -219,6 +224,12 @@ function paintAnatomy(g: Grid, k: number): void {
   fillEllipse(g, k, 0, 74, 38, 26, TISSUE_HU.muscle);
   fillEllipsoid(g, k, LIVER, TISSUE_HU.liver);
   fillEllipsoid(g, k, LEFT_ABDOMEN, TISSUE_HU.muscle);
+  for (const v of PULMONARY_VESSELS) paintTube(g, k, v.path, [{ radiusMm: v.radiusMm, hu: TISSUE_HU.blood }]);
+  for (const a of AIRWAYS)
+    paintTube(g, k, a.path, [
+      { radiusMm: a.radiusMm + AIRWAY_WALL_MM, hu: TISSUE_HU.muscle },
+      { radiusMm: a.radiusMm, hu: TISSUE_HU.air },
+    ]);
   paintRibs(g, k);
   paintSpine(g, k);
   if (z >= STERNUM.zRange[0] && z <= STERNUM.zRange[1]) {
@@ -229,6 +240,7 @@ function paintAnatomy(g: Grid, k: number): void {
   fillEllipsoid(g, k, heartEllipsoid(EPICARDIAL_FAT_MM), TISSUE_HU.fat);
   fillEllipsoid(g, k, heartEllipsoid(0), TISSUE_HU.myocardium);
   fillEllipsoid(g, k, BLOOD_POOL, TISSUE_HU.blood);
+  paintTube(g, k, SVC_PATH, [{ radiusMm: SVC_RADIUS_MM, hu: TISSUE_HU.blood }]);
   paintTube(g, k, AORTA_PATH, [
     { radiusMm: AORTIC_RADIUS_MM, hu: TISSUE_HU.aorticWall },
     { radiusMm: AORTIC_RADIUS_MM - AORTIC_WALL_MM, hu: TISSUE_HU.blood },
@@ -382,12 +394,50 @@ function placePlaque(g: Grid, spec: PlaqueSpec, id: number): PlaqueTruth {
   };
 }
 
-/** Seeded Gaussian noise, rounded and clamped to the 12-bit CT range. */
-function addNoise(hu: Int16Array, sdHu: number, seed: number): void {
-  const gauss = gaussianSource(mulberry32(seed ^ 0x9e3779b9));
-  for (let n = 0; n < hu.length; n++) {
-    const v = Math.round(hu[n] + sdHu * gauss());
-    hu[n] = v < -1024 ? -1024 : v > 3071 ? 3071 : v;
+/**
+ * Seeded Gaussian noise with a short in-plane correlation (white noise smoothed by a separable
+ * [1 2 1]/4 kernel, then rescaled to the requested standard deviation): CT noise has a grain of
+ * a few pixels rather than independent pixels. Rounded and clamped to the 12-bit CT range.
+ */
+function addNoise(g: Grid, sdHu: number, seed: number): void {
+  const table = normalTable16();
+  const n = g.rows * g.columns;
+  const white = new Float32Array(n);
+  const smooth = new Float32Array(n);
+  // Variance of [1 2 1]/4 smoothing in x and y: (6/16)^2, so the sd shrinks by 6/16.
+  const gain = sdHu / (6 / 16);
+  let state = (seed ^ 0x9e3779b9) >>> 0;
+  const C = g.columns;
+  const R = g.rows;
+  for (let k = 0; k < g.slices; k++) {
+    for (let p = 0; p < n; p += 2) {
+      // mulberry32, inlined: one 32-bit draw gives two 16-bit table indices.
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      t = (t ^ (t >>> 14)) >>> 0;
+      white[p] = table[t >>> 16];
+      if (p + 1 < n) white[p + 1] = table[t & 0xffff];
+    }
+    for (let j = 0; j < R; j++) {
+      const row = j * C;
+      for (let i = 0; i < C; i++) {
+        const l = i > 0 ? i - 1 : i + 1 < C ? i + 1 : i;
+        const r = i + 1 < C ? i + 1 : i > 0 ? i - 1 : i;
+        smooth[row + i] = 0.25 * white[row + l] + 0.5 * white[row + i] + 0.25 * white[row + r];
+      }
+    }
+    const base = k * n;
+    for (let j = 0; j < R; j++) {
+      const up = (j > 0 ? j - 1 : j + 1 < R ? j + 1 : j) * C;
+      const down = (j + 1 < R ? j + 1 : j > 0 ? j - 1 : j) * C;
+      const row = j * C;
+      for (let i = 0; i < C; i++) {
+        const v = Math.round(g.hu[base + row + i] + gain * (0.25 * smooth[up + i] + 0.5 * smooth[row + i] + 0.25 * smooth[down + i]));
+        g.hu[base + row + i] = v < -1024 ? -1024 : v > 3071 ? 3071 : v;
+      }
+    }
   }
 }
 
