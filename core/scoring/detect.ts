@@ -109,9 +109,14 @@ const BELOW_MIN_AREA = -1;
 
 /**
  * Finds the 2D components and 3D lesions of a CT volume (SPEC.md 1.1). `settings` are resolved
- * with resolveSettings (defaults + header mass factor).
+ * with resolveSettings (defaults + header mass factor). `onProgress` is called every 16 slices
+ * and after the last one (for a progress bar in a Worker).
  */
-export function detectLesions(volume: CtVolume, settings?: Partial<ScoringSettings>): LesionSet {
+export function detectLesions(
+  volume: CtVolume,
+  settings?: Partial<ScoringSettings>,
+  opts: { onProgress?: (slicesDone: number, slices: number) => void } = {},
+): LesionSet {
   const s = resolveSettings(settings ?? {}, volume.facts);
   const { columns, rows, slices } = volume;
   const sliceSize = columns * rows;
@@ -295,6 +300,7 @@ export function detectLesions(volume: CtVolume, settings?: Partial<ScoringSettin
       }
     }
     prevHasComponents = lastIdOfSlice >= firstIdOfSlice;
+    if (opts.onProgress && ((k + 1) % 16 === 0 || k + 1 === slices)) opts.onProgress(k + 1, slices);
 
     const t = prev;
     prev = cur;

@@ -62,3 +62,12 @@ describe('non-axial slices', () => {
     expect(b.labelOfComponent(1)).toBe('LCX');
   });
 });
+
+describe('progress', () => {
+  it('detection reports progress up to the last slice', () => {
+    const v = makeVolume({ slices: 40 });
+    const seen: number[] = [];
+    detectLesions(v, {}, { onProgress: (done, total) => seen.push(done / total) });
+    expect(seen).toEqual([16 / 40, 32 / 40, 1]);
+  });
+});
