@@ -34,6 +34,8 @@ export interface ScoreVolumeOptions {
   model?: { name: string; version: string } | null;
   /** Score even when checkVolume reports errors (their messages become warnings). */
   ignoreErrors?: boolean;
+  /** Detection progress, every 16 slices and at the end. */
+  onProgress?: (slicesDone: number, slices: number) => void;
 }
 
 /**
@@ -47,7 +49,7 @@ export function scoreVolume(
   const checks = checkVolume(volume);
   if (checks.errors.length > 0 && !opts.ignoreErrors) throw new InputError(checks.errors);
   const settings = resolveSettings(opts.settings ?? {}, volume.facts);
-  const lesionSet = detectLesions(volume, settings);
+  const lesionSet = detectLesions(volume, settings, { onProgress: opts.onProgress });
   const assignment = new Assignment(lesionSet);
   const warnings = [...checks.errors, ...checks.warnings];
   if (opts.seeds && opts.seeds.length > 0) {
