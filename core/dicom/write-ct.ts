@@ -35,6 +35,11 @@ export interface WriteCtOptions {
   heartRateBpm?: number;
   /** Nominal cardiac phase (% of R-R) of a prospectively triggered scan; default 70. */
   cardiacPhasePercent?: number;
+  /**
+   * Store unsigned pixels (HU + 1024, RescaleIntercept -1024) as many scanners do, instead of
+   * signed HU with intercept 0; readers must apply the rescale once either way.
+   */
+  unsigned?: boolean;
   /** Extra or overriding attributes, by dcmjs keyword (naturalized values). */
   extra?: Record<string, unknown>;
 }
@@ -168,11 +173,11 @@ export function ctSliceDataset(volume: CtVolume, k: number, opts: WriteCtOptions
     BitsAllocated: 16,
     BitsStored: 16,
     HighBit: 15,
-    PixelRepresentation: 1,
+    PixelRepresentation: opts.unsigned ? 0 : 1,
     // VOI LUT (C.11.2) and modality LUT in the CT Image module
     WindowCenter: formatDs(opts.windowCenter ?? 40),
     WindowWidth: formatDs(opts.windowWidth ?? 400),
-    RescaleIntercept: '0',
+    RescaleIntercept: opts.unsigned ? '-1024' : '0',
     RescaleSlope: '1',
     RescaleType: 'HU',
   };
@@ -206,13 +211,14 @@ export function ctSliceDataset(volume: CtVolume, k: number, opts: WriteCtOptions
 /** VRs dcmjs cannot infer or that must be explicit (multi-VR pixel data). */
 const VR_MAP = { PixelData: 'OW' };
 
-/** Little-endian bytes of slice k's HU values. */
-function slicePixels(volume: CtVolume, k: number): ArrayBuffer {
+/** Little-endian bytes of slice k: signed HU, or unsigned HU + 1024 (clamped at 0). */
+function slicePixels(volume: CtVolume, k: number, unsigned: boolean): ArrayBuffer {
   const n = volume.rows * volume.columns;
   const buffer = new ArrayBuffer(n * 2);
   const view = new DataView(buffer);
   const offset = k * n;
-  for (let p = 0; p < n; p++) view.setInt16(p * 2, volume.hu[offset + p], true);
+  if (unsigned) for (let p = 0; p < n; p++) view.setUint16(p * 2, Math.max(0, volume.hu[offset + p] + 1024), true);
+  else for (let p = 0; p < n; p++) view.setInt16(p * 2, volume.hu[offset + p], true);
   return buffer;
 }
 
@@ -232,7 +238,7 @@ export function writeCtSeries(volume: CtVolume, opts: WriteCtOptions = {}): Uint
   const files: Uint8Array[] = [];
   for (let k = 0; k < volume.slices; k++) {
     const ds = ctSliceDataset(volume, k, opts);
-    ds.PixelData = [slicePixels(volume, k)];
+    ds.PixelData = [slicePixels(volume, k, opts.unsigned === true)];
     ds._vrMap = VR_MAP;
     const meta = {
       FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,

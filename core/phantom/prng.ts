@@ -15,23 +15,6 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** Standard normal deviates from a uniform source (Box-Muller, both values used). */
-export function gaussianSource(uniform: () => number): () => number {
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    // 1 - u keeps the logarithm finite (u is in [0, 1)).
-    const r = Math.sqrt(-2 * Math.log(1 - uniform()));
-    const theta = 2 * Math.PI * uniform();
-    spare = r * Math.sin(theta);
-    return r * Math.cos(theta);
-  };
-}
-
 /**
  * Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
  * Used to build a stratified table of normal deviates, so image noise needs one table look-up

@@ -42,7 +42,7 @@ function fillSpan(g: Grid, k: number, j: number, xLo: number, xHi: number, hu: n
   g.hu.fill(hu, base + iStart, base + iEnd + 1);
 }
 
-/** An axis-aligned ellipse in every slice within [zMin, zMax]: the body outline, lungs, spine. */
+/** Fill an axis-aligned ellipse in slice k: the body outline, lungs, spine (prisms along z). */
 export function fillEllipse(g: Grid, k: number, cx: number, cy: number, ax: number, ay: number, hu: number): void {
   const jStart = Math.max(0, Math.ceil(rowOf(g, cy - ay)));
   const jEnd = Math.min(g.rows - 1, Math.floor(rowOf(g, cy + ay)));

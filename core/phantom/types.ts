@@ -14,7 +14,12 @@ export type CalciumKind = 'coronary' | 'aortic-wall' | 'aortic-valve' | 'mitral-
  */
 export interface PlaqueSpec {
   site: CalciumSite;
-  /** Fraction of the path's length from its origin (coronaries: 0 = ostium / bifurcation; aorta: along the wall). Default 0.5. */
+  /**
+   * Where along its site, 0..1 (default 0.5): coronaries, fraction of the path's length from its
+   * origin (LM and RCA: the ostium; LAD and LCX: the LM bifurcation); aortic-wall, fraction of the
+   * scanned height on the descending aorta; aortic-valve, position around the valve ring;
+   * mitral-annulus, position along the posterior annulus.
+   */
   at?: number;
   /** Outer diameter along the vessel (mm). */
   sizeMm: number;

@@ -86,6 +86,23 @@ describe('CT series writer', () => {
     expect(backNongated.facts).toMatchObject({ gated: false, contrast: false, sliceThicknessMm: 5, convolutionKernel: 'STANDARD', massFactorPatient: null });
   });
 
+  it('can store unsigned pixels with a -1024 intercept, which readers turn back into the same HU', () => {
+    const files = writeCtSeries(nongated.volume, { unsigned: true });
+    const ds = readNatural(files[0]);
+    expect(ds.PixelRepresentation).toBe(0);
+    expect(Number(ds.RescaleIntercept)).toBe(-1024);
+    const n = nongated.volume.rows * nongated.volume.columns;
+    const stored = new Uint16Array(ds.PixelData[0]);
+    expect(stored[0]).toBe(nongated.volume.hu[0] + 1024);
+    expect(stored.length).toBe(n);
+    const back = readSeriesFromFiles(files.map((bytes, k) => ({ name: ctFileName(k), bytes })));
+    expect(back.hu).toEqual(nongated.volume.hu);
+    if (HAS_DCIODVFY) {
+      const run = spawnSync('dciodvfy', [writeFile('unsigned.dcm', files[0])], { encoding: 'utf8' });
+      expect(`${run.stdout}${run.stderr}`.split('\n').filter((l) => /^Error/.test(l))).toEqual([]);
+    }
+  });
+
   it('writes the same bytes for the same seed', () => {
     const again = writeCtSeries(generatePhantom({ size: 96, seed: 4, massFactorPatient: 0.743 }).volume);
     again.forEach((bytes, k) => expect(Buffer.from(bytes).equals(Buffer.from(gatedFiles[k]))).toBe(true));
