@@ -89,76 +89,85 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   phase('start');
   const read = await import('../core/dicom/read');
   const codecsReady = read.initCodecs();
-
-  let files;
-  let from: string;
-  let chosenSeries = seriesUid;
-  if (dicomweb !== undefined) {
-    if (!/^https?:\/\//i.test(dicomweb)) throw new UsageError(`--dicomweb must be an http(s) URL of the DICOMweb root (got '${dicomweb}')`);
-    const { fetchSeries } = await import('./dicomweb');
-    const fetched = await fetchSeries({ url: dicomweb, studyUid: study!, seriesUid }, progress);
-    files = fetched.files;
-    chosenSeries = fetched.seriesUid;
-    from = dicomweb;
-  } else {
-    files = readFolder(folder!, progress);
-    from = folder!;
-  }
-
-  await codecsReady;
-  phase('read-files');
-  let readResult;
+  const { DecodePool } = await import('./decode-pool');
+  const pool = new DecodePool();
   try {
-    readResult = read.readSeries(files, {
-      seriesUid: chosenSeries,
-      chooseSeriesHint: 'pass --series UID',
-      allowGaps: args.flags.has('allow-gaps'),
-      onSlice: (done, total) => progress.update('decoding slices', done, total),
-    });
-  } catch (e) {
-    if (e instanceof read.DicomReadError) throw new UsageError(e.message);
-    throw e;
+    return await scoreInput();
+  } finally {
+    pool.close();
   }
-  const { volume } = readResult;
-  files = undefined; // let the encoded bytes go before scoring
 
-  phase('parse-decode');
-  const core = await import('../core/index');
-  phase('import-core');
-  progress.note(`scoring ${volume.columns}x${volume.rows}x${volume.slices} voxels`);
-  let ignoreErrors = args.flags.has('force');
-  let readWarnings = readResult.warnings;
-  if (args.flags.has('allow-gaps') && !ignoreErrors) {
-    // The input checks also refuse gaps; --allow-gaps lets exactly that error through (as a warning).
-    const errors = core.checkVolume(volume).errors;
-    if (errors.length > 0 && errors.every((e) => /missing slice/i.test(e))) {
-      ignoreErrors = true;
-      readWarnings = readWarnings.filter((w) => !/slices? missing/.test(w));
+  async function scoreInput(): Promise<number> {
+
+    let files;
+    let from: string;
+    let chosenSeries = seriesUid;
+    if (dicomweb !== undefined) {
+      if (!/^https?:\/\//i.test(dicomweb)) throw new UsageError(`--dicomweb must be an http(s) URL of the DICOMweb root (got '${dicomweb}')`);
+      const { fetchSeries } = await import('./dicomweb');
+      const fetched = await fetchSeries({ url: dicomweb, studyUid: study!, seriesUid }, progress);
+      files = fetched.files;
+      chosenSeries = fetched.seriesUid;
+      from = dicomweb;
+    } else {
+      files = readFolder(folder!, progress);
+      from = folder!;
     }
-  }
-  let scored;
-  try {
-    scored = core.scoreVolume(volume, { settings, seeds, ignoreErrors });
-  } catch (e) {
-    if (e instanceof core.InputError) throw new UsageError(`${e.problems.join(' ')} (--force scores it anyway)`);
-    if (e instanceof core.SettingsError) throw new UsageError(e.message);
-    throw e;
-  }
-  phase('score');
-  const result = scored.result;
-  result.warnings = [...readWarnings, ...result.warnings];
 
-  const source: ScoreSource = {
-    from,
-    studyInstanceUid: volume.source.studyInstanceUid,
-    seriesInstanceUid: volume.source.seriesInstanceUid,
-    seriesDescription: volume.source.seriesDescription,
-    filesRead: volume.slices,
-    filesSkipped: readResult.skipped.length,
-  };
-  const autoLabelling = args.flags.has('no-auto') ? 'automatic artery labelling switched off (--no-auto)' : AUTO_LABELLING_NOTE;
-  if (format === 'json') process.stdout.write(`${JSON.stringify(resultJson(result, source, { autoLabelling }), null, 2)}\n`);
-  else process.stdout.write(`${resultTable(result, source, { autoLabelling })}\n`);
-  phase('output');
-  return 0;
+    await codecsReady;
+    phase('read-files');
+    let readResult;
+    let hu: Int16Array;
+    try {
+      readResult = read.planSeries(files, { seriesUid: chosenSeries, chooseSeriesHint: 'pass --series UID', allowGaps: args.flags.has('allow-gaps') });
+      const g = readResult.plan.geometry;
+      hu = await pool.decode(readResult.plan.jobs, g.columns * g.rows * g.slices, (done, total) => progress.update('decoding slices', done, total));
+    } catch (e) {
+      if (e instanceof read.DicomReadError) throw new UsageError(e.message);
+      throw e;
+    }
+    const volume = { ...readResult.plan.geometry, hu };
+    files = undefined; // let the encoded bytes go before scoring
+    readResult.plan.jobs.length = 0;
+
+    phase('parse-decode');
+    const core = await import('../core/index');
+    phase('import-core');
+    progress.note(`scoring ${volume.columns}x${volume.rows}x${volume.slices} voxels`);
+    let ignoreErrors = args.flags.has('force');
+    let readWarnings = readResult.warnings;
+    if (args.flags.has('allow-gaps') && !ignoreErrors) {
+      // The input checks also refuse gaps; --allow-gaps lets exactly that error through (as a warning).
+      const errors = core.checkVolume(volume).errors;
+      if (errors.length > 0 && errors.every((e) => /missing slice/i.test(e))) {
+        ignoreErrors = true;
+        readWarnings = readWarnings.filter((w) => !/slices? missing/.test(w));
+      }
+    }
+    let scored;
+    try {
+      scored = core.scoreVolume(volume, { settings, seeds, ignoreErrors });
+    } catch (e) {
+      if (e instanceof core.InputError) throw new UsageError(`${e.problems.join(' ')} (--force scores it anyway)`);
+      if (e instanceof core.SettingsError) throw new UsageError(e.message);
+      throw e;
+    }
+    phase('score');
+    const result = scored.result;
+    result.warnings = [...readWarnings, ...result.warnings];
+
+    const source: ScoreSource = {
+      from,
+      studyInstanceUid: volume.source.studyInstanceUid,
+      seriesInstanceUid: volume.source.seriesInstanceUid,
+      seriesDescription: volume.source.seriesDescription,
+      filesRead: volume.slices,
+      filesSkipped: readResult.skipped.length,
+    };
+    const autoLabelling = args.flags.has('no-auto') ? 'automatic artery labelling switched off (--no-auto)' : AUTO_LABELLING_NOTE;
+    if (format === 'json') process.stdout.write(`${JSON.stringify(resultJson(result, source, { autoLabelling }), null, 2)}\n`);
+    else process.stdout.write(`${resultTable(result, source, { autoLabelling })}\n`);
+    phase('output');
+    return 0;
+  }
 }

@@ -242,6 +242,18 @@ export function chooseSeries(series: SeriesSummary[], opts: ReadOptions = {}): S
  * decode and rescale the pixels once. Synchronous; compressed data needs `await initCodecs()` first.
  */
 export function readSeries(files: DicomFile[], opts: ReadOptions = {}): ReadResult {
+  const planned = planSeries(files, opts);
+  const { geometry, jobs } = planned.plan;
+  const hu = new Int16Array(geometry.columns * geometry.rows * geometry.slices);
+  for (const job of jobs) {
+    decodeSlice(job, hu);
+    opts.onSlice?.(job.k + 1, jobs.length);
+  }
+  return { volume: { ...geometry, hu }, warnings: planned.warnings, skipped: planned.skipped, series: planned.series };
+}
+
+/** readSeries without the decoding: for callers that decode the slices themselves (in parallel). */
+export function planSeries(files: DicomFile[], opts: ReadOptions = {}): Omit<ReadResult, 'volume'> & { plan: VolumePlan } {
   const skipped: ReadResult['skipped'] = [];
   const instances: ParsedInstance[] = [];
   for (const f of files) {
@@ -279,8 +291,8 @@ export function readSeries(files: DicomFile[], opts: ReadOptions = {}): ReadResu
   const others = series.filter((s) => s !== chosen);
   if (others.length > 0) warnings.push(`other series in the input not scored: ${others.map(describeSeries).join('; ')}`);
   const slices = instances.filter((i) => i.kind === 'image' && (str(i.dataset, 'SeriesInstanceUID') ?? '(no SeriesInstanceUID)') === chosen.seriesInstanceUid);
-  const built = assembleVolume(slices, opts);
-  return { volume: built.volume, warnings: [...warnings, ...built.warnings], skipped, series };
+  const plan = planVolume(slices, opts);
+  return { plan, warnings: [...warnings, ...plan.warnings], skipped, series };
 }
 
 /** The agreed entry point: files -> CtVolume (warnings dropped; use readSeries to keep them). */
@@ -307,8 +319,46 @@ interface SliceGeometry {
   along: number;
 }
 
+/** One slice to decode: where it goes (slice index k) and how its stored values become HU. */
+export interface SliceJob {
+  k: number;
+  name: string;
+  frame: Uint8Array;
+  transferSyntaxUid: string;
+  layout: PixelLayout;
+}
+
+/** A checked, sorted series before its pixels are decoded: geometry, decode jobs, warnings. */
+export interface VolumePlan {
+  geometry: Omit<CtVolume, 'hu'>;
+  jobs: SliceJob[];
+  warnings: string[];
+}
+
+/** Decode one slice into its place in `hu` (length columns x rows x slices). */
+export function decodeSlice(job: SliceJob, hu: Int16Array): void {
+  const sliceSize = job.layout.rows * job.layout.columns;
+  try {
+    frameToHu(job.frame, job.transferSyntaxUid, job.layout, hu.subarray(job.k * sliceSize, (job.k + 1) * sliceSize));
+  } catch (e) {
+    if (/initCodecs/.test(oneLine(e))) throw e; // a programming error of the caller, not the user's file
+    throw new DicomReadError(`${job.name}: pixel data cannot be decoded (${oneLine(e)})`);
+  }
+}
+
 /** Sort, check and decode the image instances of one series into a volume. */
 export function assembleVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): { volume: CtVolume; warnings: string[] } {
+  const plan = planVolume(slicesIn, opts);
+  const hu = new Int16Array(plan.geometry.columns * plan.geometry.rows * plan.geometry.slices);
+  for (const job of plan.jobs) {
+    decodeSlice(job, hu);
+    opts.onSlice?.(job.k + 1, plan.jobs.length);
+  }
+  return { volume: { ...plan.geometry, hu }, warnings: plan.warnings };
+}
+
+/** Sort and check the image instances of one series (everything but decoding the pixels). */
+export function planVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): VolumePlan {
   const warnings: string[] = [];
   if (slicesIn.length < 2) throw new DicomReadError(`a volume needs at least 2 slices, the series has ${slicesIn.length}`);
   const ref = slicesIn[0].dataset;
@@ -401,7 +451,7 @@ export function assembleVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {
 
   const sliceCount = unique.length;
   const sliceSize = rows * columns;
-  const hu = new Int16Array(sliceSize * sliceCount);
+  const jobs: SliceJob[] = [];
   const instances: SliceInstance[] = [];
   for (let k = 0; k < sliceCount; k++) {
     const { inst } = unique[k];
@@ -420,18 +470,16 @@ export function assembleVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {
       slope: num(ds, 'RescaleSlope') ?? 1,
       intercept: num(ds, 'RescaleIntercept') ?? 0,
     };
-    try {
-      frameToHu(inst.frames[0], inst.transferSyntaxUid, layout, hu.subarray(k * sliceSize, (k + 1) * sliceSize));
-    } catch (e) {
-      if (/initCodecs/.test(oneLine(e))) throw e; // a programming error of the caller, not the user's file
-      throw new DicomReadError(`${inst.name}: pixel data cannot be decoded (${oneLine(e)})`);
+    const bytesNeeded = sliceSize * (layout.bitsAllocated / 8);
+    if (!needsCodecs(inst.transferSyntaxUid) && inst.frames[0].byteLength < bytesNeeded) {
+      throw new DicomReadError(`${inst.name}: pixel data holds ${inst.frames[0].byteLength} bytes, ${rows}x${columns} pixels need ${bytesNeeded}; the file is truncated`);
     }
+    jobs.push({ k, name: inst.name, frame: inst.frames[0], transferSyntaxUid: inst.transferSyntaxUid, layout });
     instances.push({ sopInstanceUid: str(ds, 'SOPInstanceUID') ?? '', sopClassUid: str(ds, 'SOPClassUID') ?? CT_IMAGE_STORAGE, instanceNumber: num(ds, 'InstanceNumber') });
-    opts.onSlice?.(k + 1, sliceCount);
   }
 
   const facts = seriesFacts(unique.map((g) => g.inst.dataset), { rows, columns, sliceCount, increment, spacing: [spacing[0], spacing[1]], lengthMm: unique[sliceCount - 1].along - unique[0].along });
-  const volume: CtVolume = {
+  const geometry: Omit<CtVolume, 'hu'> = {
     columns,
     rows,
     slices: sliceCount,
@@ -445,9 +493,8 @@ export function assembleVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {
     instances,
     facts,
     source: sourceContext(ref),
-    hu,
   };
-  return { volume, warnings };
+  return { geometry, jobs, warnings };
 }
 
 /** Acquisition facts from the headers (first slice, with per-series hints gathered from all). */

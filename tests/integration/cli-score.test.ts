@@ -16,7 +16,11 @@ const QRM = path.resolve(REPO_ROOT, '../shared/data/qrm-phantom');
 const CACS = path.join(REPO_ROOT, 'bin/cacs.mjs');
 
 function cacs(...args: string[]) {
-  const r = spawnSync(process.execPath, [CACS, ...args], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return cacsWith({}, ...args);
+}
+
+function cacsWith(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [CACS, ...args], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -106,6 +110,21 @@ describe('cacs score on the QRM calcium phantom (real scanner data)', () => {
     expect(r.stdout).toMatch(/lesions not assigned to an artery/);
     expect(r.stdout).toMatch(/^Warnings$/m);
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('cacs score on the ACRIN chest CT (JPEG-LS)', () => {
+  it('decodes the same HU on worker threads as on the main thread', () => {
+    const ACRIN = path.resolve(REPO_ROOT, '../shared/data/acrin-chest-ct');
+    const main = cacsWith({ CACS_DECODE_WORKERS: '0', CACS_TIMING: '1' }, 'score', ACRIN, '--format', 'json');
+    const pooled = cacsWith({ CACS_DECODE_WORKERS: '1', CACS_TIMING: '1' }, 'score', ACRIN, '--format', 'json');
+    expect(main.code, main.stderr).toBe(0);
+    expect(pooled.code, pooled.stderr).toBe(0);
+    expect(main.stderr).toMatch(/slices-decoded main 135 workers -/);
+    expect(pooled.stderr).toMatch(/slices-decoded main \d+ workers \d+/);
+    expect(pooled.stdout).toBe(main.stdout);
+    const j = JSON.parse(main.stdout);
+    expect(j.input).toMatchObject({ kvp: 140, sliceThicknessMm: 3.75, sliceCount: 135, gated: false });
   });
 });
 

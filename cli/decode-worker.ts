@@ -1,0 +1,38 @@
+/**
+ * Worker thread of cli/decode-pool.ts: decodes slices into the shared HU buffer, taking the next
+ * slice index from a shared counter until none is left. Imports only the pixel decoder (not
+ * dcmjs) so that it starts quickly; the conversion is the reader's own frameToHu.
+ */
+import { parentPort } from 'node:worker_threads';
+import { frameToHu, initCodecs } from '../core/dicom/pixels';
+import type { SliceJob } from '../core/dicom/read';
+
+export interface DecodeBatch {
+  hu: SharedArrayBuffer;
+  counter: SharedArrayBuffer;
+  jobs: SliceJob[];
+}
+
+const ready = initCodecs();
+parentPort!.on('message', async (batch: DecodeBatch) => {
+  await ready;
+  const hu = new Int16Array(batch.hu);
+  const next = new Int32Array(batch.counter);
+  let decoded = 0;
+  for (;;) {
+    const n = Atomics.add(next, 0, 1);
+    if (n >= batch.jobs.length) break;
+    const job = batch.jobs[n];
+    const sliceSize = job.layout.rows * job.layout.columns;
+    try {
+      frameToHu(job.frame, job.transferSyntaxUid, job.layout, hu.subarray(job.k * sliceSize, (job.k + 1) * sliceSize));
+      decoded++;
+    } catch (e) {
+      // Same wording as the reader's decodeSlice.
+      parentPort!.postMessage({ error: `${job.name}: pixel data cannot be decoded (${String((e as Error).message).split('\n')[0]})`, userError: true });
+      return;
+    }
+  }
+  parentPort!.postMessage({ finished: true, decoded });
+});
+parentPort!.postMessage({ started: true });
