@@ -12,8 +12,9 @@ import { ctFileName, writeCtSeries } from '../core/dicom/write-ct';
 export const PHANTOM_HELP = `Usage: cacs phantom --out DIR [options]
 
 Writes a synthetic non-contrast chest CT (one Part-10 file per slice, CT Image Storage,
-Explicit VR Little Endian, HU in signed 16-bit pixels) and DIR/truth.json with every
-calcification's artery, centre (patient mm), radii and peak HU.
+Explicit VR Little Endian, HU in signed 16-bit pixels), DIR/truth.json with every
+calcification's artery, centre (patient mm), radii and peak HU, and DIR/seeds.json with those
+centres as seeds for \`cacs score DIR --seeds DIR/seeds.json\`.
 
 Options:
   --out DIR                  output folder (created if missing)              (required)
@@ -105,10 +106,14 @@ async function phantom(argv: string[]): Promise<number> {
   }
   files.forEach((bytes, k) => fs.writeFileSync(path.join(out, ctFileName(k)), bytes));
   fs.writeFileSync(path.join(out, 'truth.json'), truthToJson(truth));
+  // The clicks a reader would make: each calcification's centre with its artery (OTHER for the
+  // distractors), in the format of `cacs score --seeds`.
+  const seedLines = truth.plaques.map((p) => `  {"pointMm": [${p.centreMm.map((v) => Math.round(v * 1e4) / 1e4).join(', ')}], "artery": "${p.artery}"}`);
+  fs.writeFileSync(path.join(out, 'seeds.json'), `[\n${seedLines.join(',\n')}\n]\n`);
   const coronary = truth.plaques.filter((p) => p.kind === 'coronary').length;
   process.stdout.write(
-    `wrote ${files.length} CT images (${volume.columns} x ${volume.rows}, ${volume.facts.sliceThicknessMm} mm, ${geometry}) ` +
-      `and truth.json (${coronary} coronary, ${truth.plaques.length - coronary} other) to ${out}\n` +
+    `wrote ${files.length} CT images (${volume.columns} x ${volume.rows}, ${volume.facts.sliceThicknessMm} mm, ${geometry})` +
+      `, truth.json and seeds.json (${coronary} coronary, ${truth.plaques.length - coronary} other) to ${out}\n` +
       `study ${volume.source.studyInstanceUid}\n`,
   );
   return 0;

@@ -6,6 +6,10 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runPhantom } from '../../cli/phantom';
 import { readSeriesFromFiles } from '../../core/dicom/read';
 import type { PhantomTruth } from '../../core/phantom/index';
+import { parseSeeds } from '../../cli/seeds';
+import { generatePhantom } from '../../core/phantom/index';
+import { scoreVolume } from '../../core/index';
+import { ARTERIES, type ScoringResult } from '../../core/types';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cacs-phantom-cli-'));
@@ -34,13 +38,17 @@ describe('cacs phantom', () => {
     const { code, stdout, stderr } = await run(['--out', out, '--size', '64', '--seed', '3']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/wrote 48 CT images \(64 x 64, 3 mm, gated\) and truth\.json \(6 coronary, 1 other\)/);
+    expect(stdout).toMatch(/wrote 48 CT images \(64 x 64, 3 mm, gated\), truth\.json and seeds\.json \(6 coronary, 1 other\)/);
     const truth = JSON.parse(fs.readFileSync(path.join(out, 'truth.json'), 'utf8')) as PhantomTruth;
     expect(truth.seed).toBe(3);
     expect(truth.geometry).toBe('gated');
     const volume = readDir(out);
     expect(volume.slices).toBe(48);
     expect(volume.facts.gated).toBe(true);
+    // seeds.json: one seed per calcification, at its centre, with its artery (OTHER for distractors).
+    const seeds = parseSeeds(JSON.parse(fs.readFileSync(path.join(out, 'seeds.json'), 'utf8')));
+    expect(seeds.map((s) => s.artery)).toEqual(truth.plaques.map((p) => p.artery));
+    seeds.forEach((s, n) => s.pointMm.forEach((v, d) => expect(v).toBeCloseTo(truth.plaques[n].centreMm[d], 3)));
     expect(volume.source.patientId).toBe('PHANTOM-3');
   });
 
@@ -90,6 +98,24 @@ describe('cacs phantom', () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/Usage: cacs phantom --out DIR/);
+  });
+
+  it('scores the written phantom from disk with its seeds.json exactly as the same phantom in memory', async () => {
+    const out = path.join(tmp, 'score');
+    expect((await run(['--out', out, '--size', '128', '--seed', '6'])).code).toBe(0);
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), 'score', out, '--seeds', path.join(out, 'seeds.json'), '--format', 'json'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const fromDisk = JSON.parse(r.stdout) as ScoringResult;
+    const { volume, truth } = generatePhantom({ size: 128, seed: 6 });
+    const seeds = truth.plaques.map((p) => ({ pointMm: p.centreMm, artery: p.artery }));
+    const inMemory = scoreVolume(volume, { seeds }).result;
+    for (const artery of ARTERIES) {
+      expect(fromDisk.arteries[artery].agatston, artery).toBeCloseTo(inMemory.arteries[artery].agatston, 6);
+      expect(fromDisk.arteries[artery].volumeMm3, artery).toBeCloseTo(inMemory.arteries[artery].volumeMm3, 6);
+      expect(fromDisk.arteries[artery].lesionCount, artery).toBeGreaterThan(0);
+    }
+    // The aortic-wall distractor was seeded OTHER: excluded, not lost.
+    expect(fromDisk.lesions.some((l) => l.artery === 'OTHER')).toBe(true);
   });
 
   it('runs from the installed `cacs` command', () => {
