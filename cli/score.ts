@@ -1,6 +1,10 @@
 /**
  * `cacs score`: read a CT series (folder or DICOMweb), detect and score calcium, print JSON or a table.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { EncodeInput } from '../core/encode/index';
 import type { ScoringSettings } from '../core/types';
 import { numberOption, parseArgs, UsageError } from './args';
 import { Progress, readFolder } from './folder';
@@ -34,6 +38,9 @@ Scoring (defaults follow the Agatston method, SPEC 1.1):
 
 Output:
   --format table|json   table for people (default), json for scripts
+  --store URL           also write the result to a DICOMweb archive (STOW-RS): SEG (calcium per
+                        artery), SR (TID 1500 measurement report) and a PDF summary; what the
+                        archive refuses is saved to a temporary folder named in the error
   --progress            progress on stderr even when stderr is not a terminal
 
 Exit codes: 0 scored; 2 bad input (one line on stderr says what to fix); 1 internal error.`;
@@ -63,7 +70,8 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     settings.massFactor = massFactor;
     settings.massFactorSource = 'user';
   }
-  if (args.values.has('store')) throw new UsageError('--store is not available yet in this version');
+  const storeUrl = args.values.get('store');
+  if (storeUrl !== undefined && !/^https?:\/\//i.test(storeUrl)) throw new UsageError(`--store must be the http(s) URL of a DICOMweb root (got '${storeUrl}')`);
   const seedsFile = args.values.get('seeds');
   const seeds: SeedPoint[] = seedsFile !== undefined ? readSeedsFile(seedsFile) : [];
 
@@ -165,9 +173,33 @@ export async function scoreCommand(argv: string[]): Promise<number> {
       filesSkipped: readResult.skipped.length,
     };
     const autoLabelling = args.flags.has('no-auto') ? 'automatic artery labelling switched off (--no-auto)' : AUTO_LABELLING_NOTE;
-    if (format === 'json') process.stdout.write(`${JSON.stringify(resultJson(result, source, { autoLabelling }), null, 2)}\n`);
-    else process.stdout.write(`${resultTable(result, source, { autoLabelling })}\n`);
+    const stored = storeUrl !== undefined ? await store(storeUrl, { result, lesionSet: scored.lesionSet, assignment: scored.assignment, volume }, progress) : null;
+    phase('store');
+    if (format === 'json') process.stdout.write(`${JSON.stringify({ ...resultJson(result, source, { autoLabelling }), ...(stored ? { stored } : {}) }, null, 2)}\n`);
+    else {
+      process.stdout.write(`${resultTable(result, source, { autoLabelling })}\n`);
+      if (stored) process.stdout.write(`\nStored in ${stored.url}: ${stored.objects.map((o) => `${o.kind} ${o.sopInstanceUid}`).join(', ')}\n`);
+    }
     phase('output');
     return 0;
   }
+}
+
+/**
+ * --store URL: encode SEG + SR (TID 1500) + PDF summary (core/encode) and send them with STOW-RS
+ * (core/store: ordered, retried). Whatever the archive did not take is written to a folder and
+ * named in the one-line error, so nothing is lost.
+ */
+async function store(url: string, input: EncodeInput, progress: Progress) {
+  const { encodeResult } = await import('../core/encode/index');
+  const { storeResult, outboxFiles } = await import('../core/store/index');
+  const encoded = await encodeResult(input);
+  progress.note(`storing ${encoded.all.map((o) => o.kind).join(', ')} in ${url}`);
+  const outcome = await storeResult(encoded.all, { url, log: (m) => progress.note(m) });
+  if (!outcome.ok) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cacs-outbox-'));
+    for (const f of outboxFiles(outcome.pending)) fs.writeFileSync(path.join(dir, f.name), f.bytes);
+    throw new UsageError(`${outcome.failure?.message ?? 'storing failed'} Saved in ${dir}.`);
+  }
+  return { url, objects: outcome.stored.map((o) => ({ kind: o.kind, sopInstanceUid: o.sopInstanceUid })), reportText: encoded.reportText };
 }

@@ -88,6 +88,34 @@ describe('cacs score over DICOMweb', () => {
     expect(down.stderr).toMatch(/cannot reach the DICOMweb server .*ECONNREFUSED/);
   });
 
+  it('--store writes SEG, SR and PDF back to the archive, where QIDO-RS finds them in the study', async () => {
+    const first = JSON.parse((await cacs('score', '--dicomweb', orthanc.dicomWebUrl, '--study', QRM_STUDY, '--format', 'json')).stdout);
+    const insert = first.lesions.filter((l: { peakHU: number; volumeMm3: number }) => l.peakHU >= 800 && l.volumeMm3 < 1000)[0];
+    const seeds = path.join(dir, 'seeds.json');
+    fs.writeFileSync(seeds, JSON.stringify([{ pointMm: insert.centroidMm, artery: 'RCA' }]));
+    const r = await cacs('score', '--dicomweb', orthanc.dicomWebUrl, '--study', QRM_STUDY, '--seeds', seeds, '--store', orthanc.dicomWebUrl, '--format', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.arteries.RCA.lesionCount).toBe(1);
+    expect(j.stored.objects.map((o: { kind: string }) => o.kind)).toEqual(['SEG', 'SR', 'PDF']);
+    const series = (await (await fetch(`${orthanc.dicomWebUrl}/studies/${QRM_STUDY}/series`, { headers: { Accept: 'application/dicom+json' } })).json()) as Record<string, { Value?: string[] }>[];
+    const modalities = series.map((s) => s['00080060']?.Value?.[0]).sort();
+    expect(modalities).toEqual(expect.arrayContaining(['CT', 'SEG', 'SR', 'DOC']));
+  });
+
+  it('--store to an archive that does not answer keeps the objects in a folder and says where', async () => {
+    const port = await freePort();
+    const r = await cacs('score', QRM, '--store', `http://127.0.0.1:${port}/dicom-web`);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const m = /Saved in (\S+)\.$/.exec(lines[0]);
+    expect(m, lines[0]).not.toBeNull();
+    const saved = fs.readdirSync(m![1]);
+    expect(saved.some((n) => /calcium-SR-.*\.dcm$/.test(n))).toBe(true);
+    fs.rmSync(m![1], { recursive: true, force: true });
+  });
+
   it('refuses --dicomweb without --study', async () => {
     const r = await cacs('score', '--dicomweb', orthanc.dicomWebUrl);
     expect(r.code).toBe(2);
