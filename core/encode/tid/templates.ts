@@ -199,7 +199,9 @@ export class MeasurementReport {
       r.imageLibrary.item(),
       container('CONTAINS', SR.imagingMeasurements, [...r.algorithm.items(), ...r.groups.map((g) => g.item())]),
     ];
-    if (r.evaluations.length > 0) children.push(container('CONTAINS', SR.qualitativeEvaluations, r.evaluations.map(evaluationItem)));
+    // TID 1500 rows 13 (CODE) then 14 (TEXT): coded evaluations come first.
+    const ordered = [...r.evaluations.filter((q) => 'code' in q), ...r.evaluations.filter((q) => !('code' in q))];
+    if (ordered.length > 0) children.push(container('CONTAINS', SR.qualitativeEvaluations, ordered.map(evaluationItem)));
     const root = container('CONTAINS', SR.imagingMeasurementReport, children, { continuity: 'SEPARATE', templateId: '1500' });
     const { RelationshipType: _omit, ...rootAttrs } = root.dataset as Record<string, unknown>;
     return rootAttrs;
