@@ -113,7 +113,20 @@ async function main() {
       dicomWebUrl = orthanc.dicomWebUrl;
     }
 
-    if (opts.demo) {
+    let reachable = true;
+    try {
+      await archiveIsEmpty(dicomWebUrl);
+    } catch (e) {
+      reachable = false;
+      const c = (e as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+      const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message;
+      console.warn(
+        `Warning: the archive at ${dicomWebUrl} does not answer as DICOMweb (${cause ?? (e as Error).message.split('\n')[0]}). ` +
+          'The viewer starts anyway and says so; check the URL given to --dicomweb.',
+      );
+    }
+
+    if (opts.demo && reachable) {
       try {
         if (await archiveIsEmpty(dicomWebUrl)) {
           const t = performance.now();
