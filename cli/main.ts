@@ -45,19 +45,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function phantomCommand(argv: string[]): Promise<number> {
-  let mod: Record<string, unknown>;
-  try {
-    // A variable specifier: cli/phantom.ts is another module's file and may be absent from a build.
-    const specifier = './phantom';
-    mod = (await import(specifier)) as Record<string, unknown>;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /cli\/phantom/.test(String((e as Error).message))) {
-      throw new UsageError('cacs phantom is not available in this build');
-    }
-    throw e;
-  }
-  const run = (mod.phantomCommand ?? mod.main ?? mod.default) as ((argv: string[]) => Promise<number | void> | number | void) | undefined;
-  if (typeof run !== 'function') throw new Error('cli/phantom.ts exports no phantomCommand(argv)');
+  // cli/phantom.ts (the phantom module's command) writes a synthetic CT series and its truth.
+  const { phantomCommand: run } = await import('./phantom');
   const code = await run(argv);
   return typeof code === 'number' ? code : 0;
 }

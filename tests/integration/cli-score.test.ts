@@ -113,6 +113,29 @@ describe('cacs score on the QRM calcium phantom (real scanner data)', () => {
   });
 });
 
+describe('cacs phantom, then cacs score with the seeds it wrote', () => {
+  it('puts each truth plaque in its artery and leaves the non-coronary distractor out of the total', () => {
+    const out = path.join(tmp(), 'phantom');
+    const made = cacs('phantom', '--out', out);
+    expect(made.code, made.stderr).toBe(0);
+    const truth = JSON.parse(fs.readFileSync(path.join(out, 'truth.json'), 'utf8'));
+    const r = cacs('score', out, '--seeds', path.join(out, 'seeds.json'), '--format', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.input.gated).toBe(true);
+    for (const a of ['LM', 'LAD', 'LCX', 'RCA']) {
+      const expected = truth.plaques.filter((p: any) => p.artery === a).length;
+      expect(j.arteries[a].lesionCount, a).toBe(expected);
+      if (expected > 0) expect(j.arteries[a].agatston, a).toBeGreaterThan(0);
+    }
+    const coronary = truth.plaques.filter((p: any) => p.artery !== 'OTHER').length;
+    expect(j.total.lesionCount).toBe(coronary);
+    expect(j.lesions.some((l: any) => l.artery === 'OTHER')).toBe(true);
+    const arterySum = ['LM', 'LAD', 'LCX', 'RCA'].reduce((s: number, a) => s + j.arteries[a].agatston, 0);
+    expect(j.total.agatston).toBeCloseTo(arterySum, 6);
+  });
+});
+
 describe('cacs score on the ACRIN chest CT (JPEG-LS)', () => {
   it('decodes the same HU on worker threads as on the main thread', () => {
     const ACRIN = path.resolve(REPO_ROOT, '../shared/data/acrin-chest-ct');
@@ -203,6 +226,20 @@ describe('cacs score refuses bad input with exit code 2 and one line', () => {
     const r = cacs('score', writeFolder([...asFiles(a.datasets), ...asFiles([loc], 'loc')]), '--format', 'json');
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).warnings.join(' ')).toMatch(/other series in the input not scored: .*localizer/);
+  });
+});
+
+describe('progress on stderr', () => {
+  it('reports reading and decoding with --progress, and stays silent without it when stderr is not a terminal', () => {
+    const dir = writeFolder(asFiles(series(12).datasets));
+    const loud = cacs('score', dir, '--format', 'json', '--progress');
+    expect(loud.code, loud.stderr).toBe(0);
+    expect(loud.stderr).toMatch(/^reading files 12\/12$/m);
+    expect(loud.stderr).toMatch(/^decoding slices 12\/12$/m);
+    expect(JSON.parse(loud.stdout).input.sliceCount).toBe(12);
+    const quiet = cacs('score', dir, '--format', 'json');
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
   });
 });
 
