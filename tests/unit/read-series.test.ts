@@ -1,4 +1,7 @@
 import * as codecsNs from 'dcmjs-codecs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DicomReadError, datasetsToVolume, initCodecs, readSeries, readSeriesFromFiles } from '../../core/dicom/read';
 import { asFiles, ctSlice, IMPLICIT_LE, part10, RLE, series, uid } from './read-fixtures';
@@ -125,6 +128,18 @@ describe('what a folder can hold', () => {
     const chosen = readSeries(files, { seriesUid: a.seriesUid });
     expect(chosen.volume.slices).toBe(4);
     expect(chosen.warnings.join(' ')).toContain(`other series in the input not scored: ${b.seriesUid}`);
+  });
+
+  it('sets SR and SEG objects aside (real dcmqi and highdicom objects) and scores the CT', () => {
+    const refs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/reference-objects');
+    const objects = ['dcmqi-tid1500-sr.dcm', 'dcmqi-seg.dcm', 'highdicom-seg-ct-binary.dcm'].map((name) => ({ name, bytes: new Uint8Array(fs.readFileSync(path.join(refs, name))) }));
+    const a = series(3);
+    const r = readSeries([...asFiles(a.datasets), ...objects]);
+    expect(r.volume.slices).toBe(3);
+    expect(r.volume.source.seriesInstanceUid).toBe(a.seriesUid);
+    const others = r.series.filter((s) => s.seriesInstanceUid !== a.seriesUid);
+    expect(others.map((s) => s.notScorable).sort()).toEqual(['no images (SEG)', 'no images (SEG)', 'no images (SR)']);
+    expect(r.skipped.map((s) => s.name).sort()).toEqual(['dcmqi-seg.dcm', 'dcmqi-tid1500-sr.dcm', 'highdicom-seg-ct-binary.dcm']);
   });
 
   it('names a series UID that is not there', () => {
