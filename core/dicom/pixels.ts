@@ -104,7 +104,16 @@ export interface PixelLayout {
   pixelRepresentation: 0 | 1;
   slope: number;
   intercept: number;
+  /**
+   * (0028,0120) Pixel Padding Value and (0028,0121) Pixel Padding Range Limit, in stored values:
+   * pixels outside the reconstructed field. Null when absent.
+   */
+  paddingValue?: number | null;
+  paddingRangeLimit?: number | null;
 }
+
+/** HU given to padding pixels whose rescaled value would not already be air or lower. */
+export const PADDING_HU = -1024;
 
 /**
  * Decode one frame (`frame` = the raw little-endian pixel bytes, or the compressed bitstream)
@@ -141,6 +150,34 @@ export function frameToHu(frame: Uint8Array, transferSyntaxUid: string, layout: 
     throw new Error(`pixel data holds ${bytes.byteLength} bytes, ${layout.rows}x${layout.columns} pixels need ${n * bytesPerPixel}`);
   }
   storedToHu(bytes, layout, out);
+  maskPadding(bytes, layout, out);
+}
+
+/**
+ * Padding pixels hold a sentinel, not a measurement. Most scanners pick one far below air
+ * (-2000, -3024), harmless for a calcium threshold; but an unsigned sentinel (e.g. 63536, or
+ * 0xFFFF) rescales to thousands of HU and would be scored as calcium: such pixels become air.
+ */
+function maskPadding(bytes: Uint8Array, layout: PixelLayout, out: Int16Array): void {
+  const { paddingValue, paddingRangeLimit, slope, intercept } = layout;
+  if (paddingValue === null || paddingValue === undefined) return;
+  const lo = Math.min(paddingValue, paddingRangeLimit ?? paddingValue);
+  const hi = Math.max(paddingValue, paddingRangeLimit ?? paddingValue);
+  if (Math.max(lo * slope + intercept, hi * slope + intercept) <= PADDING_HU) return;
+  const n = layout.rows * layout.columns;
+  const aligned = layout.bitsAllocated === 16 && bytes.byteOffset % 2 !== 0 ? bytes.slice(0, n * 2) : bytes;
+  const stored =
+    layout.bitsAllocated === 16
+      ? layout.pixelRepresentation === 1
+        ? new Int16Array(aligned.buffer, aligned.byteOffset, n)
+        : new Uint16Array(aligned.buffer, aligned.byteOffset, n)
+      : layout.pixelRepresentation === 1
+        ? new Int8Array(bytes.buffer, bytes.byteOffset, n)
+        : bytes.subarray(0, n);
+  for (let p = 0; p < n; p++) {
+    const v = stored[p];
+    if (v >= lo && v <= hi) out[p] = PADDING_HU;
+  }
 }
 
 function storedToHu(bytes: Uint8Array, layout: PixelLayout, out: Int16Array): void {

@@ -469,6 +469,8 @@ export function planVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): 
       pixelRepresentation: num(ds, 'PixelRepresentation') === 1 ? 1 : 0,
       slope: num(ds, 'RescaleSlope') ?? 1,
       intercept: num(ds, 'RescaleIntercept') ?? 0,
+      paddingValue: num(ds, 'PixelPaddingValue'),
+      paddingRangeLimit: num(ds, 'PixelPaddingRangeLimit'),
     };
     const bytesNeeded = sliceSize * (layout.bitsAllocated / 8);
     if (!needsCodecs(inst.transferSyntaxUid) && inst.frames[0].byteLength < bytesNeeded) {

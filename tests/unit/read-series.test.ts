@@ -32,6 +32,30 @@ describe('reading a CT series into Hounsfield units', () => {
     expect(v.hu[64]).toBe(976);
   });
 
+  it('turns padding pixels outside the field of view into air, even when their sentinel would rescale to bone', () => {
+    const stored = new Uint16Array(64).fill(1024 + 40);
+    stored.fill(0xffff, 0, 8); // first row: padding, would be 64511 - 1024 HU
+    stored[9] = 1024 + 500; // a real dense pixel stays
+    const st = uid();
+    const se = uid();
+    const ds = [0, 3].map((z) => ctSlice({ studyUid: st, seriesUid: se, z, stored, extra: { PixelPaddingValue: 0xffff, BitsStored: 16, HighBit: 15 } }));
+    const v = readSeriesFromFiles(asFiles(ds));
+    expect(Array.from(v.hu.subarray(0, 8))).toEqual(new Array(8).fill(-1024));
+    expect(v.hu[8]).toBe(40);
+    expect(v.hu[9]).toBe(500);
+  });
+
+  it('keeps a padding sentinel that is already below air (GE -2000) as it is', () => {
+    const stored = new Int16Array(64).fill(40);
+    stored[0] = -2000;
+    const st = uid();
+    const se = uid();
+    const ds = [0, 3].map((z) => ctSlice({ studyUid: st, seriesUid: se, z, stored, pixelRepresentation: 1, intercept: 0, extra: { PixelPaddingValue: -2000 } }));
+    const v = readSeriesFromFiles(asFiles(ds));
+    expect(v.hu[0]).toBe(-2000);
+    expect(v.hu[1]).toBe(40);
+  });
+
   it('sign-extends signed pixels and reads implicit VR little endian files', () => {
     const stored = new Int16Array(64).fill(-1000);
     stored[5] = 700;
