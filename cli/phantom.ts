@@ -33,11 +33,13 @@ Options:
                               "at": 0..1, "sizeMm": mm, "widthMm": mm, "peakHu": HU}
                              (default: the demo set, a few plaques per artery + aortic wall)
   --metal                    add a sternal wire (~3000 HU)
+  --partial-volume           average each slice over its thickness (small plaques lose
+                             peak HU and area, as on a scanner); default: exact peaks
   --help                     this text`;
 
 const SPEC = {
   values: ['out', 'geometry', 'seed', 'size', 'slices', 'thickness', 'increment', 'noise', 'kvp', 'mass-factor', 'plaques'],
-  booleans: ['metal', 'help'],
+  booleans: ['metal', 'partial-volume', 'help'],
 } as const;
 
 function readPlaques(file: string): PlaqueSpec[] {
@@ -85,6 +87,7 @@ async function phantom(argv: string[]): Promise<number> {
     kvp: numberOption(args, 'kvp', 'the tube voltage in kV', 70, 150),
     massFactorPatient: numberOption(args, 'mass-factor', 'the mass calibration factor (mg/cm^3/HU)', 0.1, 5) ?? null,
     metal: args.flags.has('metal'),
+    partialVolume: args.flags.has('partial-volume'),
   };
   const plaquesFile = args.values.get('plaques');
   if (plaquesFile) opts.plaques = readPlaques(plaquesFile);

@@ -127,30 +127,31 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
   const y0 = Math.round((defaults.centreXy[1] - fov / 2 + spacing / 2) * 1000) / 1000;
   const grid: Grid = { columns: size, rows: size, slices, x0, y0, dx: spacing, dy: spacing, z, hu: new Int16Array(size * size * slices) };
 
-  for (let k = 0; k < slices; k++) paintAnatomy(grid, k);
-
-  const plaques: PlaqueTruth[] = [];
-  for (const spec of plaqueSpecs) {
-    const p = placePlaque(grid, spec, plaques.length + 1);
-    paintProfileEllipsoid(grid, { centre: p.centreMm, axes: p.axes, radii: p.radiiMm }, p.peakHu, p.backgroundHu);
-    plaques.push(p);
-  }
+  // Where every calcification goes (on the output grid, so centres are voxel centres).
+  const plaques: PlaqueTruth[] = plaqueSpecs.map((spec, n) => placePlaque(grid, spec, n + 1));
   if (opts.metal) {
-    const centre = snapToVoxel(grid, STERNAL_WIRE.centre);
-    const wire: PlaqueTruth = {
+    plaques.push({
       id: plaques.length + 1,
       artery: 'OTHER',
       kind: 'metal',
-      centreMm: centre,
+      centreMm: snapToVoxel(grid, STERNAL_WIRE.centre),
       radiiMm: STERNAL_WIRE.radii,
       axes: STERNAL_WIRE.axes,
+      // Constant 3000 HU (background = peak), no streaks: the scorer must exclude it, not the painter.
       peakHu: TISSUE_HU.metal,
       backgroundHu: TISSUE_HU.metal,
       at: null,
-    };
-    // Constant 3000 HU (background = peak), no streaks: the scorer must exclude it, not the painter.
-    paintProfileEllipsoid(grid, { centre, axes: wire.axes, radii: wire.radiiMm }, wire.peakHu, wire.backgroundHu);
-    plaques.push(wire);
+    });
+  }
+  const paintCalcium = (target: Grid) => {
+    for (const p of plaques) paintProfileEllipsoid(target, plaqueEllipsoid(p), p.peakHu, p.backgroundHu);
+  };
+
+  if (opts.partialVolume) {
+    paintWithSliceProfile(grid, thickness, paintCalcium);
+  } else {
+    for (let k = 0; k < slices; k++) paintAnatomy(grid, k);
+    paintCalcium(grid);
   }
 
   if (noiseSd > 0) addNoise(grid, noiseSd, seed);
@@ -203,6 +204,27 @@ export function truthToJson(truth: PhantomTruth): string {
 
 // ---------------------------------------------------------------------------------------------
 // Anatomy, one slice at a time.
+
+/**
+ * Partial volume along z: each output slice is the mean of sub-planes spread evenly over its
+ * thickness (a boxcar slice sensitivity profile, ~0.6 mm apart), so thin or small calcium loses
+ * peak HU and area as on a real scanner and thicker slices blur more.
+ */
+function paintWithSliceProfile(g: Grid, thicknessMm: number, paintCalcium: (target: Grid) => void): void {
+  const planes = Math.max(3, Math.ceil(thicknessMm / 0.6));
+  const n = g.rows * g.columns;
+  const sub: Grid = { ...g, slices: planes, z: new Float64Array(planes), hu: new Int16Array(n * planes) };
+  const sum = new Float64Array(n);
+  for (let k = 0; k < g.slices; k++) {
+    for (let s = 0; s < planes; s++) sub.z[s] = g.z[k] - thicknessMm / 2 + ((s + 0.5) * thicknessMm) / planes;
+    for (let s = 0; s < planes; s++) paintAnatomy(sub, s);
+    paintCalcium(sub);
+    sum.fill(0);
+    for (let s = 0; s < planes; s++) for (let p = 0; p < n; p++) sum[p] += sub.hu[s * n + p];
+    const base = k * n;
+    for (let p = 0; p < n; p++) g.hu[base + p] = Math.round(sum[p] / planes);
+  }
+}
 
 function vertebralCentreZ(z: number): number {
   // Middle of the vertebral level containing z (levels repeat every SPINE.levelMm).
@@ -446,7 +468,7 @@ function addNoise(g: Grid, sdHu: number, seed: number): void {
 
 function optionsKey(opts: PhantomOptions, resolved: Record<string, unknown>): string {
   // Series and instance UIDs change with anything that changes the pixels.
-  const words = hash128(JSON.stringify({ ...resolved, plaques: opts.plaques ?? 'demo', metal: !!opts.metal, kernel: opts.convolutionKernel ?? null, mf: opts.massFactorPatient ?? null }));
+  const words = hash128(JSON.stringify({ ...resolved, plaques: opts.plaques ?? 'demo', metal: !!opts.metal, partialVolume: !!opts.partialVolume, kernel: opts.convolutionKernel ?? null, mf: opts.massFactorPatient ?? null }));
   return words.map((w) => w.toString(16)).join('');
 }
 

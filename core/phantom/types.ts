@@ -50,6 +50,12 @@ export interface PhantomOptions {
   noiseSdHu?: number;
   /** Calcifications to place; default: the demo set (`DEMO_PLAQUES`). */
   plaques?: PlaqueSpec[];
+  /**
+   * Average each slice over its thickness (boxcar slice profile) instead of sampling its centre
+   * plane: small plaques then show lower peaks and areas, as on real scanners. Off by default,
+   * so every plaque peaks exactly at its peakHu. Slower (one pass per ~0.6 mm sub-plane).
+   */
+  partialVolume?: boolean;
   /** Add a sternal wire (~3000 HU, without streaks). */
   metal?: boolean;
   /** Tube voltage written in the header (HU values are not changed). Default 120. */

@@ -155,6 +155,24 @@ describe('phantom generator', () => {
     expect(demoStudy().volume.source.seriesInstanceUid).toBe(volume.source.seriesInstanceUid);
   });
 
+  it('with partial volume, averages each slice over its thickness: tissue stays, a small plaque loses peak', () => {
+    const plaques = [
+      { site: 'LAD' as const, at: 0.3, sizeMm: 2, widthMm: 2, peakHu: 600 },
+      { site: 'RCA' as const, at: 0.5, sizeMm: 12, widthMm: 4, peakHu: 600 },
+    ];
+    const sharp = generatePhantom({ size: 128, noiseSdHu: 0, plaques });
+    const blurred = generatePhantom({ size: 128, noiseSdHu: 0, plaques, partialVolume: true });
+    const L = blurred.truth.landmarks;
+    expect(huAt(blurred.volume, L.bloodPoolMm)).toBe(40);
+    expect(huAt(blurred.volume, L.leftLungMm)).toBe(-850);
+    const [small, large] = blurred.truth.plaques;
+    expect(huAt(sharp.volume, small.centreMm)).toBe(600);
+    // A 2 mm plaque in a 3 mm slice: averaged with the tissue above and below it.
+    expect(huAt(blurred.volume, small.centreMm)).toBeLessThan(450);
+    expect(huAt(blurred.volume, large.centreMm)).toBeGreaterThan(huAt(blurred.volume, small.centreMm));
+    expect(blurred.volume.source.seriesInstanceUid).not.toBe(sharp.volume.source.seriesInstanceUid);
+  });
+
   it('offers a non-gated full-chest geometry with selectable slice thickness', () => {
     const { volume } = generatePhantom({ geometry: 'nongated', size: 128, sliceThicknessMm: 5, noiseSdHu: 0 });
     expect(volume.facts.gated).toBe(false);
