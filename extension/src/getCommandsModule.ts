@@ -1,9 +1,10 @@
 // Commands of the calcium scoring extension. Work is done in commands; the panel calls them
-// and renders what they return (OHIF's own convention).
+// and renders what they return or the session state (OHIF's own convention).
+import type { LesionLabel, ScoringResult, SeriesFacts } from '../../core/types';
 import { displayedDisplaySet } from './displayedSeries';
 import type { ExtensionParams } from './ohif';
+import { session } from './scoring/session';
 import { seriesFactsFromInstances } from './seriesFacts';
-import type { SeriesFacts } from '../../core/types';
 
 export interface DisplayedSeries {
   displaySetInstanceUID: string;
@@ -14,7 +15,11 @@ export interface DisplayedSeries {
   facts: SeriesFacts;
 }
 
-export default function getCommandsModule({ servicesManager }: ExtensionParams) {
+interface CornerstoneViewportService {
+  getCornerstoneViewport?: (viewportId: string) => { getImageIds?: () => string[]; setImageIdIndex?: (i: number) => Promise<unknown> } | null;
+}
+
+export default function getCommandsModule({ servicesManager, extensionManager }: ExtensionParams) {
   const actions = {
     /** Facts of the CT series shown in the active viewport; null when no CT is displayed. */
     getCalciumScoringSeries(): DisplayedSeries | null {
@@ -30,11 +35,41 @@ export default function getCommandsModule({ servicesManager }: ExtensionParams) 
         facts: seriesFactsFromInstances(instances),
       };
     },
+
+    /** Load the displayed CT series from the viewer's image cache and score it (progress in the session). */
+    async calciumScoringScore(): Promise<void> {
+      const ds = displayedDisplaySet(servicesManager);
+      if (!ds) throw new Error('No CT series is displayed.');
+      await session.score(ds, extensionManager);
+    },
+
+    /** Assign / reassign a lesion to LM, LAD, LCX or RCA, or exclude it (OTHER). */
+    calciumScoringAssignLesion({ lesionId, label }: { lesionId: number; label: LesionLabel }): ScoringResult {
+      return session.assignLesion(lesionId, label);
+    },
+
+    /** Show the middle slice of a lesion in the active viewport. */
+    async calciumScoringJumpToLesion({ lesionId }: { lesionId: number }): Promise<void> {
+      if (session.state.status !== 'scored') return;
+      const lesion = session.state.result.lesions.find((l) => l.id === lesionId);
+      if (!lesion) return;
+      const k = Math.round((lesion.sliceRange[0] + lesion.sliceRange[1]) / 2);
+      const imageId = session.imageIds[k];
+      const { viewportGridService } = servicesManager.services;
+      const viewportId = viewportGridService.getState().activeViewportId;
+      const svc = servicesManager.services.cornerstoneViewportService as CornerstoneViewportService | undefined;
+      const viewport = viewportId ? svc?.getCornerstoneViewport?.(viewportId) : null;
+      const index = viewport?.getImageIds?.().indexOf(imageId) ?? -1;
+      if (viewport?.setImageIdIndex && index >= 0) await viewport.setImageIdIndex(index);
+    },
   };
   return {
     actions,
     definitions: {
       getCalciumScoringSeries: { commandFn: actions.getCalciumScoringSeries },
+      calciumScoringScore: { commandFn: actions.calciumScoringScore },
+      calciumScoringAssignLesion: { commandFn: actions.calciumScoringAssignLesion },
+      calciumScoringJumpToLesion: { commandFn: actions.calciumScoringJumpToLesion },
     },
     defaultContext: 'CALCIUM_SCORING',
   };

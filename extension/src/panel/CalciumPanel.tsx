@@ -6,6 +6,7 @@ import type { DisplayedSeries } from '../getCommandsModule';
 import type { CommandsManager, ExtensionManager, ServicesManager, Subscription } from '../ohif';
 import { acquisitionWarnings, mm } from '../seriesFacts';
 import type { SeriesFacts } from '../../../core/types';
+import { ScoreSection } from './ScoreSection';
 import * as s from './styles';
 
 export interface PanelProps {
@@ -120,6 +121,7 @@ export function CalciumPanel(props: PanelProps) {
               {w}
             </p>
           ))}
+          <ScoreSection commandsManager={props.commandsManager} displaySetInstanceUID={shown.series.displaySetInstanceUID} />
         </>
       )}
     </div>

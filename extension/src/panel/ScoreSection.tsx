@@ -1,0 +1,206 @@
+// Scoring part of the panel: score button and progress, per-artery table, risk category, and
+// the lesion list with assign / reassign / exclude buttons (rescored at once).
+import { useEffect, useSyncExternalStore } from 'react';
+import { ARTERIES, type LesionLabel, type LesionMeasure, type ScoringResult, type Totals } from '../../../core/types';
+import type { CommandsManager } from '../ohif';
+import { session, type SessionState } from '../scoring/session';
+import * as s from './styles';
+
+const ARTERY_COLOURS: Record<LesionLabel, string> = {
+  LM: '#e4572e',
+  LAD: '#f3a712',
+  LCX: '#29bf12',
+  RCA: '#4ea8de',
+  OTHER: '#6b7280',
+  UNASSIGNED: '#d946ef',
+};
+
+function useSession(): SessionState {
+  return useSyncExternalStore(
+    (fn) => session.subscribe(fn),
+    () => session.state,
+  );
+}
+
+const fmt = (x: number | null, digits = 0) => (x === null ? 'n/a' : x.toFixed(digits));
+
+function ArteryTable({ result }: { result: ScoringResult }) {
+  const row = (name: string, t: Totals, strong = false) => (
+    <tr key={name} style={strong ? { fontWeight: 600, borderTop: `1px solid ${s.colors.border}` } : undefined} data-artery={name}>
+      <th style={s.th} scope="row">
+        {name !== 'Total' && <span style={{ color: ARTERY_COLOURS[name as LesionLabel] }}>● </span>}
+        {name}
+      </th>
+      <td style={s.td} data-col="agatston">
+        {fmt(t.agatston, 1)}
+      </td>
+      <td style={s.td} data-col="volume">
+        {fmt(t.volumeMm3, 1)}
+      </td>
+      <td style={s.td} data-col="mass">
+        {fmt(t.massMg, 1)}
+      </td>
+      <td style={s.td} data-col="lesions">
+        {t.lesionCount}
+      </td>
+    </tr>
+  );
+  return (
+    <table style={s.table} data-testid="calcium-artery-table">
+      <thead>
+        <tr>
+          <th style={s.th}>Artery</th>
+          <th style={{ ...s.th, textAlign: 'right' }}>Agatston</th>
+          <th style={{ ...s.th, textAlign: 'right' }}>mm³</th>
+          <th style={{ ...s.th, textAlign: 'right' }}>mg</th>
+          <th style={{ ...s.th, textAlign: 'right' }}>n</th>
+        </tr>
+      </thead>
+      <tbody>
+        {ARTERIES.map((a) => row(a, result.arteries[a]))}
+        {row('Total', result.total, true)}
+      </tbody>
+    </table>
+  );
+}
+
+const BUTTON_LABELS: { label: LesionLabel; text: string }[] = [
+  ...ARTERIES.map((a) => ({ label: a as LesionLabel, text: a as string })),
+  { label: 'OTHER', text: 'Exclude' },
+];
+
+function LesionRow({ lesion, commandsManager }: { lesion: LesionMeasure; commandsManager: CommandsManager }) {
+  const lesionId = lesion.parentId ?? lesion.id;
+  const excluded = lesion.artery === 'OTHER';
+  return (
+    <li
+      data-testid="calcium-lesion"
+      data-lesion-id={lesion.id}
+      data-artery={lesion.artery}
+      style={{ listStyle: 'none', padding: '6px 0', borderBottom: `1px solid ${s.colors.border}`, opacity: excluded ? 0.6 : 1 }}
+    >
+      <button
+        type="button"
+        onClick={() => void commandsManager.runCommand('calciumScoringJumpToLesion', { lesionId: lesion.id })}
+        style={{ all: 'unset', cursor: 'pointer', display: 'block', width: '100%' }}
+        title="Show this lesion in the viewport"
+      >
+        <span style={{ color: ARTERY_COLOURS[lesion.artery], fontWeight: 600 }}>
+          #{lesion.id} {lesion.artery === 'OTHER' ? 'excluded' : lesion.artery === 'UNASSIGNED' ? 'unassigned' : lesion.artery}
+        </span>
+        <span style={{ color: s.colors.muted, float: 'right' }}>
+          {lesion.agatston.toFixed(1)} AU · {lesion.volumeMm3.toFixed(1)} mm³ · {lesion.peakHU} HU · slices {lesion.sliceRange[0] + 1}-{lesion.sliceRange[1] + 1}
+        </span>
+      </button>
+      <div style={{ display: 'flex', gap: 4, marginTop: 4 }}>
+        {BUTTON_LABELS.map(({ label, text }) => {
+          const active = lesion.artery === label;
+          return (
+            <button
+              key={label}
+              type="button"
+              data-assign={label}
+              aria-pressed={active}
+              onClick={() => commandsManager.runCommand('calciumScoringAssignLesion', { lesionId, label })}
+              style={{
+                flex: 1,
+                padding: '2px 0',
+                fontSize: 12,
+                borderRadius: 4,
+                cursor: 'pointer',
+                border: `1px solid ${ARTERY_COLOURS[label]}`,
+                background: active ? ARTERY_COLOURS[label] : 'transparent',
+                color: active ? '#000' : s.colors.text,
+              }}
+            >
+              {text}
+            </button>
+          );
+        })}
+      </div>
+    </li>
+  );
+}
+
+export function ScoreSection({ commandsManager, displaySetInstanceUID }: { commandsManager: CommandsManager; displaySetInstanceUID: string }) {
+  const state = useSession();
+  useEffect(() => {
+    session.reset(displaySetInstanceUID);
+  }, [displaySetInstanceUID]);
+  const busy = state.status === 'loading' || state.status === 'detecting';
+  const score = () => {
+    void Promise.resolve(commandsManager.runCommand('calciumScoringScore')).catch(() => undefined);
+  };
+  return (
+    <section data-testid="calcium-score-section">
+      <button
+        type="button"
+        onClick={score}
+        disabled={busy}
+        data-testid="calcium-score-button"
+        style={{
+          width: '100%',
+          padding: '6px 0',
+          margin: '6px 0 10px',
+          borderRadius: 4,
+          border: 'none',
+          background: busy ? '#374151' : s.colors.accent,
+          color: '#000',
+          fontWeight: 600,
+          cursor: busy ? 'default' : 'pointer',
+        }}
+      >
+        {state.status === 'scored' ? 'Score again' : 'Score this series'}
+      </button>
+      {state.status === 'loading' && (
+        <p style={s.sub} data-testid="calcium-progress">
+          Loading slices {state.loaded} / {state.total}…
+        </p>
+      )}
+      {state.status === 'detecting' && (
+        <p style={s.sub} data-testid="calcium-progress">
+          Finding calcified lesions, slice {state.done} / {state.total}…
+        </p>
+      )}
+      {state.status === 'error' && (
+        <div style={s.error} role="alert" data-testid="calcium-score-error">
+          {state.problems ? state.problems.map((p) => <p key={p}>{p}</p>) : <p>{state.message}</p>}
+        </div>
+      )}
+      {state.status === 'scored' && <Result result={state.result} elapsedMs={state.elapsedMs} commandsManager={commandsManager} />}
+    </section>
+  );
+}
+
+function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult; elapsedMs: number; commandsManager: CommandsManager }) {
+  const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED').length;
+  return (
+    <div data-testid="calcium-result">
+      <p style={{ margin: '0 0 4px', fontSize: 22, fontWeight: 600 }} data-testid="calcium-total">
+        {result.total.agatston.toFixed(1)} <span style={{ fontSize: 13, color: s.colors.muted }}>Agatston</span>
+      </p>
+      <p style={s.sub} data-testid="calcium-category">
+        {result.risk.cacDrs} · category {result.risk.agatstonCategory}
+        {result.reviewed ? ' · reviewed' : ' · not reviewed'} · {(elapsedMs / 1000).toFixed(1)} s
+      </p>
+      <ArteryTable result={result} />
+      {unassigned > 0 && (
+        <p style={s.warning}>
+          {unassigned} lesion{unassigned > 1 ? 's are' : ' is'} not assigned to an artery yet: assign or exclude each below.
+        </p>
+      )}
+      {result.warnings.map((w) => (
+        <p key={w} style={s.warning} data-testid="calcium-score-warning">
+          {w}
+        </p>
+      ))}
+      <h3 style={{ ...s.heading, fontSize: 13, marginTop: 12 }}>Lesions ({result.lesions.length})</h3>
+      <ul style={{ margin: 0, padding: 0 }} data-testid="calcium-lesions">
+        {result.lesions.map((l) => (
+          <LesionRow key={`${l.id}-${l.artery}`} lesion={l} commandsManager={commandsManager} />
+        ))}
+      </ul>
+      <p style={{ ...s.sub, marginTop: 10 }}>{result.risk.guidance}</p>
+    </div>
+  );
+}

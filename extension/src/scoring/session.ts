@@ -1,0 +1,142 @@
+// The panel's scoring state for the displayed series: load the volume from the viewer, detect
+// and score in a Web Worker, then keep the lesion set and the assignment here so that assign /
+// reassign / exclude rescore at once (scoreResult needs no pass over the volume).
+import { Assignment, InputError, scoreResult, scoreVolume, type AssignmentJson, type LesionSet } from '../../../core/index';
+import type { CtVolume, LesionLabel, ScoringResult, ScoringSettings } from '../../../core/types';
+import type { DisplaySet, ExtensionManager } from '../ohif';
+import { volumeFromDisplaySet } from './volumeFromViewer';
+
+export type SessionState =
+  | { status: 'idle' }
+  | { status: 'loading'; loaded: number; total: number }
+  | { status: 'detecting'; done: number; total: number }
+  | { status: 'scored'; result: ScoringResult; elapsedMs: number }
+  | { status: 'error'; message: string; problems: string[] | null };
+
+interface WorkerDone {
+  type: 'done';
+  result: ScoringResult;
+  lesionSet: LesionSet;
+  assignment: AssignmentJson;
+}
+type WorkerMessage = { type: 'progress'; done: number; total: number } | WorkerDone | { type: 'error'; message: string; problems: string[] | null };
+
+function startWorker(): Worker | null {
+  try {
+    return new Worker(new URL('./score.worker.ts', import.meta.url), { type: 'module', name: 'calcium-scoring' });
+  } catch (e) {
+    console.warn('[calcium-scoring] No Web Worker, scoring on the main thread:', e);
+    return null;
+  }
+}
+
+/** Score in the worker; falls back to the main thread when the worker cannot start. */
+function scoreOffThread(volume: CtVolume, settings: Partial<ScoringSettings> | undefined, onProgress: (d: number, t: number) => void): Promise<WorkerDone> {
+  const worker = startWorker();
+  const onMain = (): WorkerDone => {
+    const { result, lesionSet, assignment } = scoreVolume(volume, { settings, onProgress });
+    return { type: 'done', result, lesionSet, assignment: assignment.toJSON() };
+  };
+  if (!worker) return Promise.resolve().then(onMain);
+  return new Promise((resolve, reject) => {
+    let started = false;
+    worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+      started = true;
+      const m = e.data;
+      if (m.type === 'progress') onProgress(m.done, m.total);
+      else {
+        worker.terminate();
+        if (m.type === 'done') resolve(m);
+        else reject(m.problems ? new InputError(m.problems) : new Error(m.message));
+      }
+    };
+    worker.onerror = (e) => {
+      worker.terminate();
+      if (started) reject(new Error(e.message || 'The scoring worker failed.'));
+      else {
+        console.warn('[calcium-scoring] The scoring worker did not start, scoring on the main thread:', e.message);
+        try {
+          resolve(onMain());
+        } catch (err) {
+          reject(err);
+        }
+      }
+    };
+    // The volume's voxels are copied, not transferred: the viewer keeps nothing of them, but a
+    // failed worker must leave them usable for the main-thread fallback.
+    worker.postMessage({ volume, settings });
+  });
+}
+
+export class CalciumSession {
+  state: SessionState = { status: 'idle' };
+  displaySetInstanceUID: string | null = null;
+  /** Image ids in volume slice order (k), to jump the viewport to a lesion. */
+  imageIds: string[] = [];
+  lesionSet: LesionSet | null = null;
+  assignment: Assignment | null = null;
+  private warnings: string[] = [];
+  private model: ScoringResult['model'] = null;
+  private listeners = new Set<() => void>();
+  private run = 0;
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private set(state: SessionState) {
+    this.state = state;
+    for (const fn of this.listeners) fn();
+  }
+
+  /** Forget the result when another series is displayed. */
+  reset(displaySetInstanceUID: string | null) {
+    if (displaySetInstanceUID === this.displaySetInstanceUID) return;
+    this.run++;
+    this.displaySetInstanceUID = displaySetInstanceUID;
+    this.lesionSet = null;
+    this.assignment = null;
+    this.imageIds = [];
+    this.set({ status: 'idle' });
+  }
+
+  async score(displaySet: DisplaySet, extensionManager: ExtensionManager, settings?: Partial<ScoringSettings>): Promise<void> {
+    const run = ++this.run;
+    const live = () => run === this.run;
+    this.displaySetInstanceUID = displaySet.displaySetInstanceUID;
+    const t0 = performance.now();
+    try {
+      this.set({ status: 'loading', loaded: 0, total: displaySet.instances?.length ?? 0 });
+      const { volume, imageIds } = await volumeFromDisplaySet(displaySet, extensionManager, (loaded, total) => {
+        if (live()) this.set({ status: 'loading', loaded, total });
+      });
+      if (!live()) return;
+      this.set({ status: 'detecting', done: 0, total: volume.slices });
+      const done = await scoreOffThread(volume, settings, (d, t) => live() && this.set({ status: 'detecting', done: d, total: t }));
+      if (!live()) return;
+      this.imageIds = imageIds;
+      this.lesionSet = done.lesionSet;
+      this.assignment = Assignment.fromJSON(done.lesionSet, done.assignment);
+      this.warnings = done.result.warnings;
+      this.model = done.result.model;
+      this.set({ status: 'scored', result: done.result, elapsedMs: performance.now() - t0 });
+    } catch (e) {
+      if (!live()) return;
+      const problems = e instanceof InputError ? e.problems : null;
+      this.set({ status: 'error', message: (e as Error).message, problems });
+    }
+  }
+
+  /** Assign, reassign or exclude (label OTHER) a 3D lesion; rescores at once. */
+  assignLesion(lesionId: number, label: LesionLabel): ScoringResult {
+    if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
+    this.assignment.assignLesion(lesionId, label, 'user');
+    const result = scoreResult(this.lesionSet, this.assignment, { warnings: this.warnings, model: this.model });
+    this.set({ status: 'scored', result, elapsedMs: this.state.elapsedMs });
+    return result;
+  }
+}
+
+/** One session per page: the panel and the commands share it. */
+export const session = new CalciumSession();
