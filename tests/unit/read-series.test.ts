@@ -109,26 +109,49 @@ describe('reading a CT series into Hounsfield units', () => {
     expect(silent.facts.contrast).toBeNull();
   });
 
-  it('reads an RLE-compressed series to the same HU as the uncompressed one', async () => {
-    await initCodecs();
-    const codecs = ((codecsNs as unknown as { default?: typeof codecsNs }).default ?? codecsNs) as typeof codecsNs;
-    const st = uid();
-    const se = uid();
-    const plain: Record<string, unknown>[] = [];
-    const rle: { name: string; bytes: Uint8Array }[] = [];
-    for (let k = 0; k < 3; k++) {
-      const stored = new Uint16Array(64).map((_, i) => 900 + 13 * i + k);
-      const ds = ctSlice({ studyUid: st, seriesUid: se, z: 3 * k, stored });
-      plain.push(ds);
-      const ctx = new codecs.Context({ width: 8, height: 8, bitsAllocated: 16, bitsStored: 12, samplesPerPixel: 1, pixelRepresentation: 0, planarConfiguration: 0, photometricInterpretation: 'MONOCHROME2', decodedBuffer: new Uint8Array(stored.buffer) });
-      const enc = codecs.NativeCodecs.encodeRle(ctx, {}).getEncodedBuffer()!;
-      rle.push({ name: `rle${k}.dcm`, bytes: part10({ ...ds, PixelData: [enc.slice().buffer], _vrMap: { PixelData: 'OB' } }, RLE) });
+  const CODECS = [
+    { name: 'RLE lossless', ts: '1.2.840.10008.1.2.5', encode: 'encodeRle', params: {} },
+    { name: 'JPEG-LS lossless', ts: '1.2.840.10008.1.2.4.80', encode: 'encodeJpegLs', params: { lossy: false } },
+    { name: 'JPEG 2000 lossless', ts: '1.2.840.10008.1.2.4.90', encode: 'encodeJpeg2000', params: { lossy: false } },
+    { name: 'JPEG lossless (process 14, SV1)', ts: '1.2.840.10008.1.2.4.70', encode: 'encodeJpeg', params: { lossy: false, predictor: 1, pointTransform: 0 } },
+    { name: 'HT-JPEG 2000 lossless', ts: '1.2.840.10008.1.2.4.201', encode: 'encodeHtJpeg2000', params: { lossy: false } },
+  ] as const;
+  for (const signed of [false, true]) {
+    for (const codec of CODECS) {
+      it(`reads a ${codec.name} series (${signed ? 'signed 16-bit' : 'unsigned 12-bit'}) to the same HU as the uncompressed one`, async () => {
+        await initCodecs();
+        const codecs = ((codecsNs as unknown as { default?: typeof codecsNs }).default ?? codecsNs) as typeof codecsNs;
+        const st = uid();
+        const se = uid();
+        const plain: Record<string, unknown>[] = [];
+        const encoded: { name: string; bytes: Uint8Array }[] = [];
+        for (let k = 0; k < 3; k++) {
+          // A ramp from air to dense bone, different on each slice.
+          const stored = signed ? new Int16Array(64).map((_, i) => -1000 + 41 * i + k) : new Uint16Array(64).map((_, i) => 24 + 41 * i + k);
+          const ds = ctSlice({ studyUid: st, seriesUid: se, z: 3 * k, stored, pixelRepresentation: signed ? 1 : 0, intercept: signed ? 0 : -1024 });
+          plain.push(ds);
+          const ctx = new codecs.Context({
+            width: 8,
+            height: 8,
+            bitsAllocated: 16,
+            bitsStored: signed ? 16 : 12,
+            samplesPerPixel: 1,
+            pixelRepresentation: signed ? 1 : 0,
+            planarConfiguration: 0,
+            photometricInterpretation: 'MONOCHROME2',
+            decodedBuffer: new Uint8Array(stored.buffer),
+          });
+          const enc = (codecs.NativeCodecs[codec.encode] as (c: unknown, p: unknown) => { getEncodedBuffer(): Uint8Array })(ctx, codec.params).getEncodedBuffer();
+          encoded.push({ name: `c${k}.dcm`, bytes: part10({ ...ds, PixelData: [enc.slice().buffer], _vrMap: { PixelData: 'OB' } }, codec.ts) });
+        }
+        const a = readSeriesFromFiles(asFiles(plain));
+        const b = readSeriesFromFiles(encoded);
+        expect(Array.from(b.hu)).toEqual(Array.from(a.hu));
+        expect(a.hu[1]).toBe(-1000 + 41);
+        expect(a.hu[63]).toBe(-1000 + 41 * 63);
+      });
     }
-    const a = readSeriesFromFiles(asFiles(plain));
-    const b = readSeriesFromFiles(rle);
-    expect(Array.from(b.hu)).toEqual(Array.from(a.hu));
-    expect(a.hu[1]).toBe(900 + 13 - 1024);
-  });
+  }
 
   it('builds a volume from naturalized datasets (datasetsToVolume)', () => {
     const s = series(3, { fill: 1224 });
