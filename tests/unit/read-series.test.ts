@@ -101,6 +101,22 @@ describe('reading a CT series into Hounsfield units', () => {
     expect(v.source.patientName).toBe('TEST^READER');
   });
 
+  it('names iterative reconstruction found in the header (Agatston runs lower with it)', () => {
+    const siemens = readSeriesFromFiles(asFiles(series(2, { extra: { Manufacturer: 'SIEMENS', ConvolutionKernel: 'I30f' } }).datasets));
+    expect(siemens.facts.reconstruction).toBe('Siemens iterative kernel I30f');
+    const canon = readSeriesFromFiles(asFiles(series(2, { extra: { ImageComments: 'AIDR 3D STD' } }).datasets));
+    expect(canon.facts.reconstruction).toBe('ImageComments "AIDR 3D STD"');
+    const fbp = readSeriesFromFiles(asFiles(series(2, { extra: { ReconstructionAlgorithm: 'FILTER_BACK_PROJ' } }).datasets));
+    expect(fbp.facts.reconstruction).toBeNull();
+  });
+
+  it('reads gating from TriggerTime, and a 440 mm chest scan without ECG tags as not gated', () => {
+    const triggered = readSeriesFromFiles(asFiles(series(2, { extra: { TriggerTime: 520 } }).datasets));
+    expect(triggered.facts.gated).toBe(true);
+    const chest = readSeriesFromFiles(asFiles(series(3, { stepMm: 220 }).datasets));
+    expect(chest.facts.gated).toBe(false);
+  });
+
   it('says non-gated when the header says CardiacSynchronizationTechnique NONE, unknown when it says nothing', () => {
     const none = readSeriesFromFiles(asFiles(series(2, { extra: { CardiacSynchronizationTechnique: 'NONE' } }).datasets));
     expect(none.facts.gated).toBe(false);
