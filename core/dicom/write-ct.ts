@@ -188,15 +188,15 @@ export function ctSliceDataset(volume: CtVolume, k: number, opts: WriteCtOptions
     ds.SpiralPitchFactor = 1.2;
   }
   if (gated) {
-    // What a prospectively ECG-triggered calcium-score acquisition carries (classic CT images
-    // from major vendors): trigger delay in ms after R, nominal phase, heart rate, technique.
+    // What a prospectively ECG-triggered calcium-score acquisition carries in classic CT images
+    // from major vendors: trigger delay in ms after the R wave, heart rate, synchronisation
+    // technique and nominal phase. None is part of the classic CT Image IOD (they come from the
+    // MR / enhanced cardiac modules), so dciodvfy lists them as "Standard Extended" attributes;
+    // readers use them to recognise a gated scan.
     ds.TriggerTime = formatDs(Math.round((rrMs * phase) / 100));
-    ds.NominalPercentageOfCardiacPhase = phase;
     ds.HeartRate = Math.round(heartRate);
     ds.CardiacSynchronizationTechnique = 'PROSPECTIVE';
-    ds.CardiacSignalSource = 'ECG';
-    ds.CardiacRRIntervalSpecified = Math.round(rrMs);
-    ds.CardiacBeatRejectionTechnique = 'NONE';
+    ds.NominalPercentageOfCardiacPhase = phase;
   }
   // Contrast/Bolus module (C.7.6.4): say "NONE" for a non-contrast series, so readers know rather than guess.
   if (facts.contrast === false) ds.ContrastBolusAgent = 'NONE';
