@@ -76,6 +76,7 @@ function LesionRow({ lesion, commandsManager }: { lesion: LesionMeasure; command
     <li
       data-testid="calcium-lesion"
       data-lesion-id={lesion.id}
+      data-agatston={lesion.agatston}
       data-artery={lesion.artery}
       style={{ listStyle: 'none', padding: '6px 0', borderBottom: `1px solid ${s.colors.border}`, opacity: excluded ? 0.6 : 1 }}
     >
