@@ -107,13 +107,14 @@ export function parseInstance(file: DicomFile): ParsedInstance {
   const { bytes } = file;
   const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
   let message: { dict: Record<string, unknown>; meta: Record<string, { Value?: unknown[] }> };
+  let dataset: NaturalDataset;
   try {
     message = dcmjs.data.DicomMessage.readFile(buffer);
+    dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
   } catch (e) {
     throw new DicomReadError(`${file.name}: not a readable DICOM file (${oneLine(e)}); remove it or replace it with a good copy`);
   }
   const transferSyntaxUid = String(message.meta['00020010']?.Value?.[0] ?? TS.explicitLittle).replace(/\0/g, '').trim();
-  const dataset: NaturalDataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
   const pixelData = dataset.PixelData as unknown;
   delete dataset.PixelData;
   // (0018,9351) Calcium Scoring Mass Factor Patient: keep it even if the dictionary lacks the keyword.
