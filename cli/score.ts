@@ -97,6 +97,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   phase('start');
   const read = await import('../core/dicom/read');
   const codecsReady = read.initCodecs();
+  codecsReady.catch(() => {}); // awaited below; do not let an early input error turn into an unhandled rejection
   const { DecodePool } = await import('./decode-pool');
   const pool = new DecodePool();
   try {
