@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, numberOption, parseArgs } from './args';
-import { generatePhantom, truthToJson, type PhantomOptions, type PlaqueSpec } from '../core/phantom/index';
+import { generatePhantom, randomPlaques, truthToJson, type PhantomOptions, type PlaqueSpec } from '../core/phantom/index';
 import { ctFileName, writeCtSeries } from '../core/dicom/write-ct';
 
 export const PHANTOM_HELP = `Usage: cacs phantom --out DIR [options]
@@ -32,13 +32,15 @@ Options:
                              {"site": "LM|LAD|LCX|RCA|aortic-wall|aortic-valve|mitral-annulus",
                               "at": 0..1, "sizeMm": mm, "widthMm": mm, "peakHu": HU}
                              (default: the demo set, a few plaques per artery + aortic wall)
+  --random-plaques N         N random coronary plaques (from --seed) plus 2 distractors,
+                             instead of the demo set
   --metal                    add a sternal wire (~3000 HU)
   --partial-volume           average each slice over its thickness (small plaques lose
                              peak HU and area, as on a scanner); default: exact peaks
   --help                     this text`;
 
 const SPEC = {
-  values: ['out', 'geometry', 'seed', 'size', 'slices', 'thickness', 'increment', 'noise', 'kvp', 'mass-factor', 'plaques'],
+  values: ['out', 'geometry', 'seed', 'size', 'slices', 'thickness', 'increment', 'noise', 'kvp', 'mass-factor', 'plaques', 'random-plaques'],
   booleans: ['metal', 'partial-volume', 'help'],
 } as const;
 
@@ -90,7 +92,10 @@ async function phantom(argv: string[]): Promise<number> {
     partialVolume: args.flags.has('partial-volume'),
   };
   const plaquesFile = args.values.get('plaques');
+  const randomCount = integer('random-plaques', 'the number of random coronary plaques', 0, 40);
+  if (plaquesFile && randomCount !== undefined) throw new UsageError('give either --plaques FILE or --random-plaques N, not both');
   if (plaquesFile) opts.plaques = readPlaques(plaquesFile);
+  if (randomCount !== undefined) opts.plaques = randomPlaques(opts.seed ?? 1, { coronary: randomCount });
 
   let generated;
   try {

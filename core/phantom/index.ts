@@ -43,9 +43,9 @@ import {
   mitralAnnulusPoint,
 } from './anatomy';
 import { fillEllipse, fillEllipsoid, paintProfileEllipsoid, paintTube, type Ellipsoid, type Grid } from './raster';
-import { normalTable16 } from './prng';
-import { add, completeFrame, cross, normalize, pointAlong, scale } from './vec';
-import type { PhantomOptions, PhantomTruth, PlaqueSpec, PlaqueTruth, PhantomGeometryKind } from './types';
+import { mulberry32, normalTable16 } from './prng';
+import { add, completeFrame, cross, dist, normalize, pointAlong, scale } from './vec';
+import type { CalciumSite, PhantomOptions, PhantomTruth, PlaqueSpec, PlaqueTruth, PhantomGeometryKind } from './types';
 
 export type { PhantomOptions, PhantomTruth, PlaqueSpec, PlaqueTruth, CalciumSite, CalciumKind, PhantomGeometryKind } from './types';
 export { CORONARY_PATHS, TISSUE_HU } from './anatomy';
@@ -188,6 +188,94 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
     tissueHu: { ...TISSUE_HU },
   };
   return { volume, truth };
+}
+
+export interface RandomPlaqueOptions {
+  /** Number of coronary plaques (default 5). */
+  coronary?: number;
+  /** Number of non-coronary distractors: aortic wall, aortic valve, mitral annulus (default 2). */
+  distractors?: number;
+  /** Range of peak HU (default 150..900). */
+  minPeakHu?: number;
+  maxPeakHu?: number;
+}
+
+/**
+ * A random but reproducible set of calcifications (same seed, same set): coronary plaques
+ * spread over the arteries (LAD and RCA most often, LM least, as in CAC registries' lesion
+ * counts) at least 8 mm apart along a path, plus distractors. For benchmarks and for testing
+ * artery labelling on many cases.
+ */
+export function randomPlaques(seed: number, opts: RandomPlaqueOptions = {}): PlaqueSpec[] {
+  const coronary = opts.coronary ?? 5;
+  const distractors = opts.distractors ?? 2;
+  const minPeak = opts.minPeakHu ?? 150;
+  const maxPeak = opts.maxPeakHu ?? 900;
+  if (!(Number.isInteger(coronary) && coronary >= 0 && coronary <= 40)) throw new RangeError(`phantom: coronary plaque count must be an integer from 0 to 40, got ${coronary}`);
+  if (!(Number.isInteger(distractors) && distractors >= 0 && distractors <= 10)) throw new RangeError(`phantom: distractor count must be an integer from 0 to 10, got ${distractors}`);
+  if (!(minPeak >= 130 && maxPeak >= minPeak && maxPeak <= 3071)) throw new RangeError(`phantom: peak HU range must lie within 130..3071, got ${minPeak}..${maxPeak}`);
+  const rand = mulberry32(hash128(`random-plaques:${seed}`)[0]);
+  const weights: [Artery, number][] = [
+    ['LM', 1],
+    ['LAD', 3],
+    ['LCX', 2],
+    ['RCA', 3],
+  ];
+  const total = weights.reduce((s, [, w]) => s + w, 0);
+  const out: PlaqueSpec[] = [];
+  const centres: (Vec3 | null)[] = [];
+  const peak = () => Math.round(minPeak * Math.pow(maxPeak / minPeak, rand())); // log-uniform: small plaques are common
+  // Keep every pair apart (outer radii + 3 mm), so no two calcifications merge into one lesion.
+  const fits = (spec: PlaqueSpec, centre: Vec3 | null) =>
+    out.every((other, n) => {
+      const c = centres[n];
+      if (centre === null || c === null) return other.site !== spec.site || Math.abs((other.at ?? 0.5) - (spec.at ?? 0.5)) > 0.25;
+      const reach = (Math.max(spec.sizeMm, spec.widthMm ?? 0) + Math.max(other.sizeMm, other.widthMm ?? 0)) / 2 + 3;
+      return dist(centre, c) > reach;
+    });
+  const nominalCentre = (spec: PlaqueSpec): Vec3 | null => {
+    const at = spec.at ?? 0.5;
+    if (spec.site === 'LM' || spec.site === 'LAD' || spec.site === 'LCX' || spec.site === 'RCA') return pointAlong(CORONARY_PATHS[spec.site], at).point;
+    if (spec.site === 'mitral-annulus') return mitralAnnulusPoint(at);
+    if (spec.site === 'aortic-valve') return aorticValvePoint(at).point;
+    return null; // aortic wall: its height depends on the scanned range; far from the heart
+  };
+  const tryAdd = (make: () => PlaqueSpec) => {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const spec = make();
+      const centre = nominalCentre(spec);
+      if (!fits(spec, centre)) continue;
+      out.push(spec);
+      centres.push(centre);
+      return;
+    }
+  };
+  const round = (v: number, decimals: number) => Number(v.toFixed(decimals));
+  for (let n = 0; n < coronary; n++) {
+    tryAdd(() => {
+      let r = rand() * total;
+      let artery: Artery = 'LAD';
+      for (const [a, w] of weights) {
+        if (r < w) {
+          artery = a;
+          break;
+        }
+        r -= w;
+      }
+      const at = round(artery === 'LM' ? 0.2 + 0.6 * rand() : 0.08 + 0.84 * rand(), 3);
+      const sizeMm = round(2 + 5 * rand(), 1);
+      return { site: artery, at, sizeMm, widthMm: round(Math.min(sizeMm, 2.5 + 1.5 * rand()), 1), peakHu: peak() };
+    });
+  }
+  const kinds: CalciumSite[] = ['aortic-wall', 'aortic-valve', 'mitral-annulus'];
+  for (let n = 0; n < distractors; n++) {
+    tryAdd(() => {
+      const site = kinds[Math.floor(rand() * 3)];
+      const sizeMm = round(3 + 6 * rand(), 1);
+      return { site, at: round(0.15 + 0.7 * rand(), 3), sizeMm, widthMm: round(Math.min(sizeMm, 3 + 2 * rand()), 1), peakHu: peak() };
+    });
+  }
+  return out;
 }
 
 /** The viewer's demo study: a gated phantom with calcium in LM, LAD, LCX, RCA and an aortic-wall distractor. */
@@ -347,6 +435,14 @@ function insideGrid(g: Grid, p: Vec3, marginMm: number): boolean {
   );
 }
 
+/** A point on the aortic valve ring (7 mm from its centre) at fraction `at` of the way round, and the ring's tangent there. */
+function aorticValvePoint(at: number): { point: Vec3; tangent: Vec3 } {
+  const angle = at * 2 * Math.PI;
+  const [v, w] = completeFrame(HEART_FRAME[0]);
+  const radial = add(scale(v, Math.cos(angle)), scale(w, Math.sin(angle)));
+  return { point: add(AORTIC_VALVE_CENTRE, scale(radial, 7)), tangent: normalize(cross(HEART_FRAME[0], radial)) };
+}
+
 /** Where a plaque goes: on its path at fraction `at`, moved to a voxel centre (preferring a point where the path crosses a slice). */
 function placePlaque(g: Grid, spec: PlaqueSpec, id: number): PlaqueTruth {
   const at = spec.at ?? 0.5;
@@ -384,10 +480,9 @@ function placePlaque(g: Grid, spec: PlaqueSpec, id: number): PlaqueTruth {
     backgroundHu = TISSUE_HU.aorticWall;
   } else if (spec.site === 'aortic-valve') {
     // On a cusp: off the valve centre, towards the non-coronary (posterior) side, away from both ostia.
-    const angle = at * 2 * Math.PI;
-    const [v, w] = completeFrame(HEART_FRAME[0]);
-    centre = add(AORTIC_VALVE_CENTRE, add(scale(v, 7 * Math.cos(angle)), scale(w, 7 * Math.sin(angle))));
-    along = normalize(cross(HEART_FRAME[0], normalize(add(scale(v, Math.cos(angle)), scale(w, Math.sin(angle))))));
+    const valve = aorticValvePoint(at);
+    centre = valve.point;
+    along = valve.tangent;
     backgroundHu = TISSUE_HU.blood;
   } else {
     centre = mitralAnnulusPoint(at);

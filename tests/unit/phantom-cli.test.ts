@@ -7,7 +7,7 @@ import { runPhantom } from '../../cli/phantom';
 import { readSeriesFromFiles } from '../../core/dicom/read';
 import type { PhantomTruth } from '../../core/phantom/index';
 import { parseSeeds } from '../../cli/seeds';
-import { generatePhantom } from '../../core/phantom/index';
+import { generatePhantom, randomPlaques } from '../../core/phantom/index';
 import { scoreVolume } from '../../core/index';
 import { ARTERIES, type ScoringResult } from '../../core/types';
 
@@ -76,6 +76,7 @@ describe('cacs phantom', () => {
     [['--out', 'x', '--plaques', '/nonexistent/plaques.json'], /cannot read the plaques file/],
     [['--out', 'x', '--colour', 'red'], /unknown option --colour/],
     [['--out', 'x', '--slices', '3'], /lies outside the scanned volume/],
+    [['--out', 'x', '--plaques', 'p.json', '--random-plaques', '3'], /either --plaques FILE or --random-plaques N/],
   ])('refuses %j with one line on stderr and exit code 2', async (args, message) => {
     const { code, stderr } = await run(args as string[]);
     expect(code).toBe(2);
@@ -92,6 +93,15 @@ describe('cacs phantom', () => {
     expect((await run(['--out', path.join(tmp, 'b'), '--plaques', bad])).stderr).toMatch(/plaque 1: peakHu must be from -1000 to 3071/);
     fs.writeFileSync(bad, '[{"site": "LAD",');
     expect((await run(['--out', path.join(tmp, 'b'), '--plaques', bad])).stderr).toMatch(/is not valid JSON/);
+  });
+
+  it('draws random plaques from the seed with --random-plaques', async () => {
+    const out = path.join(tmp, 'random');
+    const { code, stdout } = await run(['--out', out, '--size', '48', '--seed', '17', '--random-plaques', '7']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\(7 coronary, 2 other\)/);
+    const truth = JSON.parse(fs.readFileSync(path.join(out, 'truth.json'), 'utf8')) as PhantomTruth;
+    expect(truth.plaques.map((p) => p.peakHu)).toEqual(randomPlaques(17, { coronary: 7 }).map((p) => p.peakHu));
   });
 
   it('prints its help', async () => {

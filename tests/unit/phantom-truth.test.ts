@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { scoreVolume } from '../../core/index';
 import { ARTERIES, voxelToPatient, type Artery, type CtVolume, type Vec3 } from '../../core/types';
-import { DEMO_PLAQUES, generatePhantom, plaqueEllipsoid, type PhantomOptions, type PhantomTruth, type PlaqueTruth } from '../../core/phantom/index';
+import { DEMO_PLAQUES, generatePhantom, plaqueEllipsoid, randomPlaques, type PhantomOptions, type PhantomTruth, type PlaqueTruth } from '../../core/phantom/index';
 import { insideEllipsoid } from '../../core/phantom/raster';
 
 /**
@@ -186,6 +186,10 @@ describe('scoring the phantom against its truth', () => {
 
   it('agrees with the reference on a 5 mm non-gated phantom with partial volume (peaks and areas below nominal)', () => {
     checkAgainstTruth({ geometry: 'nongated', size: 256, sliceThicknessMm: 5, partialVolume: true, noiseSdHu: 10, plaques: WITH_DISTRACTORS, seed: 12 });
+  });
+
+  it.each([3, 14, 27])('agrees with the reference on random plaque set %i (10 coronary plaques, 3 distractors)', (seed) => {
+    checkAgainstTruth({ size: 256, seed, noiseSdHu: 12, plaques: randomPlaques(seed, { coronary: 10, distractors: 3 }) });
   });
 
   it('counts a plaque whose peak is exactly 130 HU (the threshold is inclusive)', () => {

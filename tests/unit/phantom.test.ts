@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ARTERIES, patientToVoxel, type CtVolume, type Vec3 } from '../../core/types';
-import { DEMO_PLAQUES, demoStudy, generatePhantom, plaqueEllipsoid, truthToJson, type PhantomTruth } from '../../core/phantom/index';
+import { DEMO_PLAQUES, demoStudy, generatePhantom, plaqueEllipsoid, randomPlaques, truthToJson, type PhantomTruth } from '../../core/phantom/index';
 import { AORTIC_RADIUS_MM, AORTIC_ROOT, HEART_CENTRE } from '../../core/phantom/anatomy';
 import { insideEllipsoid } from '../../core/phantom/raster';
 import { distanceToPath } from '../../core/phantom/vec';
@@ -191,6 +191,27 @@ describe('phantom generator', () => {
     const seconds = (performance.now() - t0) / 1000;
     expect(volume.hu.length).toBe(512 * 512 * 64);
     expect(seconds).toBeLessThan(6);
+  });
+
+  it('draws reproducible random plaque sets that fit the gated phantom without touching each other', () => {
+    expect(randomPlaques(21)).toEqual(randomPlaques(21));
+    expect(randomPlaques(21)).not.toEqual(randomPlaques(22));
+    const arteriesSeen = new Set<string>();
+    for (let seed = 0; seed < 25; seed++) {
+      const specs = randomPlaques(seed, { coronary: 8, distractors: 3, minPeakHu: 200, maxPeakHu: 800 });
+      expect(specs.filter((p) => (ARTERIES as readonly string[]).includes(p.site)).length).toBe(8);
+      expect(specs.length).toBe(11);
+      for (const p of specs) {
+        expect(p.peakHu).toBeGreaterThanOrEqual(200);
+        expect(p.peakHu).toBeLessThanOrEqual(800);
+        if ((ARTERIES as readonly string[]).includes(p.site)) arteriesSeen.add(p.site);
+      }
+      const { truth } = generatePhantom({ size: 64, seed, plaques: specs, noiseSdHu: 0 });
+      // No two ellipsoids overlap: every centre lies outside every other plaque's ellipsoid.
+      for (const a of truth.plaques) for (const b of truth.plaques) if (a !== b) expect(insideEllipsoid(plaqueEllipsoid(b), a.centreMm)).toBe(false);
+    }
+    expect(arteriesSeen).toEqual(new Set(ARTERIES));
+    expect(() => randomPlaques(1, { coronary: -1 })).toThrow(/coronary plaque count/);
   });
 
   it('refuses impossible options with a message that names the option', () => {
