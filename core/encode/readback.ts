@@ -24,6 +24,17 @@ export interface ArteryReadback extends Totals {
   segmentNumber: number | null;
 }
 
+export interface LesionReadback {
+  artery: Artery;
+  trackingId: string;
+  trackingUid: string;
+  agatston: number;
+  volumeMm3: number;
+  massMg: number | null;
+  /** CT SOP Instance UIDs the lesion's outlines are drawn on (largest slice first). */
+  images: string[];
+}
+
 export interface CalciumReport {
   sopInstanceUid: string;
   seriesInstanceUid: string;
@@ -38,6 +49,8 @@ export interface CalciumReport {
   /** SOP Instance UIDs of the reports this one corrects. */
   predecessors: string[];
   arteries: Partial<Record<Artery, ArteryReadback>>;
+  /** Per-lesion groups (outlined on the CT), in report order. */
+  lesions: LesionReadback[];
   total: Totals;
   seg: { sopClassUid: string; sopInstanceUid: string } | null;
   sourceSeriesUid: string | null;
@@ -89,6 +102,7 @@ export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
   const meas = findChild(ds, SRC.imagingMeasurements);
   if (!meas) throw new Error('The calcium report has no Imaging Measurements container.');
   const arteries: Partial<Record<Artery, ArteryReadback>> = {};
+  const lesions: LesionReadback[] = [];
   let total: Totals | null = null;
   let seg: CalciumReport['seg'] = null;
   let sourceSeriesUid: string | null = null;
@@ -117,7 +131,18 @@ export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
       lesionCount: numValue(findChild(c, MEASUREMENT.numberOfLesions)) ?? 0,
     };
     const artery = arteryOfCode(site);
-    if (artery) arteries[artery] = { ...totals, trackingId, trackingUid, segmentNumber: segNumbers.length === 1 ? segNumbers[0] : null };
+    const regions = children(c).filter((x) => x.ValueType === 'SCOORD' && sameCode(conceptName(x), SRC.imageRegion));
+    if (artery && regions.length > 0 && !refSeg) {
+      lesions.push({
+        artery,
+        trackingId,
+        trackingUid,
+        agatston: totals.agatston,
+        volumeMm3: totals.volumeMm3,
+        massMg: totals.massMg,
+        images: regions.map((r) => String(first<Dataset>(first<Dataset>(r.ContentSequence)?.ReferencedSOPSequence)?.ReferencedSOPInstanceUID ?? '')),
+      });
+    } else if (artery) arteries[artery] = { ...totals, trackingId, trackingUid, segmentNumber: segNumbers.length === 1 ? segNumbers[0] : null };
     else if (trackingId === TOTAL_TRACKING_ID) total = totals;
   }
   if (!total) throw new Error('The calcium report has no total group ("Total coronary calcium").');
@@ -144,6 +169,7 @@ export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
     reviewed: reviewedCode ? reviewedCode.value === '373066001' : ds.CompletionFlag === 'COMPLETE',
     predecessors,
     arteries,
+    lesions,
     total,
     seg,
     sourceSeriesUid,

@@ -9,7 +9,7 @@
  * carries "Calcium score vN" as its series description and a newer ContentDate/Time. How the
  * current version is found: see currentReport() in readback.ts.
  */
-import { ARTERIES, type ScoringResult, type ScoringSettings, type VolumeGeometry } from '../types';
+import { ARTERIES, type Artery, type ScoringResult, type ScoringSettings, type VolumeGeometry } from '../types';
 import {
   ANATOMY,
   ARTERY_CODES,
@@ -36,8 +36,10 @@ import {
   MeasurementReport,
   VolumetricRoiMeasurements,
   observationContext,
+  type PlanarRegion,
   type QualitativeEvaluation,
 } from './tid/templates';
+import type { LesionSetLike } from './arteries';
 
 /** Tracking Identifier of the totals group (readback finds the totals by it). */
 export const TOTAL_TRACKING_ID = 'Total coronary calcium';
@@ -94,13 +96,81 @@ function measurements(t: { agatston: number; volumeMm3: number; massMg: number |
   return out;
 }
 
+/** Tracking Identifier of a per-lesion group, e.g. "LAD lesion 2" (readback parses it). */
+export function lesionTrackingId(artery: Artery, n: number): string {
+  return `${artery} lesion ${n}`;
+}
+
+/**
+ * One TID 1411 group per lesion on an artery, its volume given as planar regions: the
+ * rectangle around the lesion's pixels on each slice (largest slice first, which is the one
+ * OHIF draws), with the lesion's Agatston score, volume and mass.
+ */
+function lesionGroups(result: ScoringResult, set: LesionSetLike): VolumetricRoiMeasurements[] {
+  const g = set.geometry;
+  const sliceSize = g.rows * g.columns;
+  const out: VolumetricRoiMeasurements[] = [];
+  for (const artery of ARTERIES) {
+    const lesions = result.lesions.filter((l) => l.artery === artery).sort((a, b) => b.agatston - a.agatston);
+    lesions.forEach((lesion, n) => {
+      const comps = lesion.componentIds
+        .map((id) => set.components[id - 1])
+        .sort((a, b) => b.pixelCount - a.pixelCount || a.slice - b.slice);
+      const regions: PlanarRegion[] = comps.map((c) => {
+        let i0 = Infinity, i1 = -Infinity, j0 = Infinity, j1 = -Infinity;
+        for (const v of set.componentVoxels[c.id - 1]) {
+          const p = v - c.slice * sliceSize;
+          const i = p % g.columns;
+          const j = (p - i) / g.columns;
+          if (i < i0) i0 = i;
+          if (i > i1) i1 = i;
+          if (j < j0) j0 = j;
+          if (j > j1) j1 = j;
+        }
+        // Pixel (i, j) covers [i, i+1] x [j, j+1] (PS3.3 C.18.6.1.1); one pixel of margin keeps the
+        // outline visible next to the calcium instead of on it.
+        const x0 = Math.max(0, i0 - 1), y0 = Math.max(0, j0 - 1);
+        const x1 = Math.min(g.columns, i1 + 2), y1 = Math.min(g.rows, j1 + 2);
+        const inst = g.instances[c.slice];
+        return {
+          graphicType: 'POLYLINE' as const,
+          points: [x0, y0, x1, y0, x1, y1, x0, y1, x0, y0],
+          image: { sopClassUid: inst.sopClassUid, sopInstanceUid: inst.sopInstanceUid },
+        };
+      });
+      const ms = [
+        new Measurement(MEASUREMENT.calciumScore, round(lesion.agatston, 2), UNITS.score, MEASUREMENT.agatstonMethod),
+        new Measurement(MEASUREMENT.calciumVolume, round(lesion.volumeMm3, 2), UNITS.mm3, MEASUREMENT.volumeMethod),
+      ];
+      if (lesion.massMg !== null) ms.push(new Measurement(MEASUREMENT.calciumMass, round(lesion.massMg, 3), UNITS.mg, MEASUREMENT.massMethod));
+      out.push(
+        new VolumetricRoiMeasurements({
+          trackingIdentifier: lesionTrackingId(artery, n + 1),
+          trackingUid: newUid(),
+          finding: SEGMENT.type,
+          findingSite: ARTERY_CODES[artery],
+          regions,
+          measurements: ms,
+        }),
+      );
+    });
+  }
+  return out;
+}
+
 function round(v: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
 }
 
 export function encodeSr(
-  input: { result: ScoringResult; geometry: VolumeGeometry; seg: EncodedSeg | null },
+  input: {
+    result: ScoringResult;
+    geometry: VolumeGeometry;
+    seg: EncodedSeg | null;
+    /** When given, every scored lesion also gets its own group with outlines on the CT slices. */
+    lesionSet?: LesionSetLike | null;
+  },
   opts: SrOptions,
 ): EncodedSr {
   const { result, geometry: g, seg } = input;
@@ -112,6 +182,9 @@ export function encodeSr(
   );
 
   const groups: (VolumetricRoiMeasurements | MeasurementGroup)[] = [];
+  // Per-lesion groups first: they carry image coordinates, so stock OHIF's SR viewport opens on
+  // the first one and draws each lesion's outline with its artery and scores (SPEC 2.2).
+  if (input.lesionSet) groups.push(...lesionGroups(result, input.lesionSet));
   for (const artery of ARTERIES) {
     const t = result.arteries[artery];
     if (t.lesionCount === 0) continue;

@@ -47,8 +47,12 @@ describe('calcium SR (TID 1500)', () => {
     expect(ds.SOPClassUID).toBe(SOP_CLASS.comprehensiveSr);
     expect(ds.ConceptNameCodeSequence[0].CodeValue).toBe('126000');
     const meas = ds.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '126010');
-    const groups = meas.ContentSequence.filter((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '125007');
-    expect(groups).toHaveLength(5);
+    const all = meas.ContentSequence.filter((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '125007');
+    // 4 lesion groups (outlines), 4 artery groups (SEG segments), 1 total group.
+    expect(all).toHaveLength(9);
+    const hasSegment = (g: any) => g.ContentSequence.some((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '121191');
+    expect(all.slice(0, 4).some(hasSegment)).toBe(false);
+    const groups = all.slice(4);
     for (const [n, artery] of (['LM', 'LAD', 'LCX', 'RCA'] as const).entries()) {
       const g = groups[n];
       const by = (code: string) => g.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === code);
@@ -69,6 +73,25 @@ describe('calcium SR (TID 1500)', () => {
     // Evidence lists the CT slices and the SEG.
     const evidence = ds.CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence.map((s: any) => s.SeriesInstanceUID);
     expect(evidence).toEqual([f.volume.source.seriesInstanceUid, enc.seg!.seriesInstanceUid]);
+  });
+
+  it('outlines every lesion on its CT slices, largest slice first, with its artery and scores (what OHIF draws)', async () => {
+    const enc = await encodeResult({ ...f }, { now, pdf: false });
+    const r = readCalciumSr(enc.sr.bytes);
+    expect(r.lesions.map((l) => l.trackingId)).toEqual(['LM lesion 1', 'LAD lesion 1', 'LCX lesion 1', 'RCA lesion 1']);
+    const rca = r.lesions.find((l) => l.artery === 'RCA')!;
+    // The RCA plaque spans slices 9-11 (same size on each): three outlines, on those slices.
+    expect(new Set(rca.images)).toEqual(new Set([9, 10, 11].map((k) => f.volume.instances[k].sopInstanceUid)));
+    expect(rca.agatston).toBeCloseTo(f.result.arteries.RCA.agatston, 2);
+    const ds = readPart10(enc.sr.bytes) as Record<string, any>;
+    const meas = ds.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '126010');
+    const first = meas.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '125007');
+    const region = first.ContentSequence.find((c: any) => c.ValueType === 'SCOORD');
+    expect(region.GraphicType).toBe('POLYLINE');
+    // LM plaque: pixels i 44..46, j 20..22 -> rectangle (43,19)-(48,24), closed.
+    expect([...region.GraphicData]).toEqual([43, 19, 48, 19, 48, 24, 43, 24, 43, 19]);
+    const off = await encodeResult({ ...f }, { now, pdf: false, lesionOutlines: false });
+    expect(readCalciumSr(off.sr.bytes).lesions).toEqual([]);
   });
 
   it('records warnings, whether a reader reviewed, and the report version', async () => {

@@ -16,6 +16,7 @@ import {
   image,
   num,
   pname,
+  scoord,
   text,
   uidref,
   type ContentItem,
@@ -107,20 +108,45 @@ function checkGroup(g: GroupCommon, tid: string): void {
   assertUid(g.trackingUid, `${tid} Tracking Unique Identifier (DCM 112040)`);
 }
 
-/** TID 1411 Volumetric ROI Measurements and Qualitative Evaluations: one SEG segment. */
+/** One planar region (TID 1411 row 5 "Image Region"): a closed outline on one CT image. */
+export interface PlanarRegion {
+  graphicType: 'POLYLINE' | 'POINT' | 'CIRCLE' | 'ELLIPSE' | 'MULTIPOINT';
+  /** Column/row pairs in image pixel coordinates (PS3.3 C.18.6.1.1: (0,0) is the top left corner). */
+  points: number[];
+  image: ImageReference;
+}
+
+/**
+ * TID 1411 Volumetric ROI Measurements and Qualitative Evaluations. The volume is defined by
+ * exactly one of (TID 1411 rows 5 / 7): a SEG segment ("Referenced Segment"), or a set of
+ * planar regions, one or more per image ("Image Region"). Viewers such as OHIF draw the
+ * planar regions on the CT; the segment form links the group to the SEG.
+ */
 export class VolumetricRoiMeasurements {
   constructor(
-    readonly g: GroupCommon & { segment: ImageReference & { segmentNumbers: number[] }; sourceSeriesUid: string },
+    readonly g: GroupCommon &
+      (
+        | { segment: ImageReference & { segmentNumbers: number[] }; sourceSeriesUid: string; regions?: undefined }
+        | { regions: PlanarRegion[]; segment?: undefined; sourceSeriesUid?: undefined }
+      ),
   ) {
     checkGroup(g, 'TID 1411');
-    const nums = g.segment.segmentNumbers;
-    if (nums.length === 0 || nums.some((n) => !Number.isInteger(n) || n < 1)) {
-      throw new Error('TID 1411: Referenced Segment needs segment numbers >= 1');
+    if (g.segment && g.regions) throw new Error('TID 1411: give a Referenced Segment or Image Regions, not both');
+    if (g.segment) {
+      const nums = g.segment.segmentNumbers;
+      if (nums.length === 0 || nums.some((n) => !Number.isInteger(n) || n < 1)) {
+        throw new Error('TID 1411: Referenced Segment needs segment numbers >= 1');
+      }
+      assertUid(g.sourceSeriesUid!, 'TID 1411 source series');
+    } else if (!g.regions || g.regions.length === 0) {
+      throw new Error('TID 1411: the volume needs a Referenced Segment or at least one Image Region');
     }
-    assertUid(g.sourceSeriesUid, 'TID 1411 source series');
   }
   item(): ContentItem {
     const g = this.g;
+    const roi: ContentItem[] = g.segment
+      ? [image('CONTAINS', SR.referencedSegment, g.segment), uidref('CONTAINS', SR.sourceSeriesForSegmentation, g.sourceSeriesUid!)]
+      : g.regions!.map((r) => scoord('CONTAINS', SR.imageRegion, r.graphicType, r.points, r.image));
     return container(
       'CONTAINS',
       SR.measurementGroup,
@@ -128,8 +154,7 @@ export class VolumetricRoiMeasurements {
         text('HAS OBS CONTEXT', SR.trackingIdentifier, g.trackingIdentifier),
         uidref('HAS OBS CONTEXT', SR.trackingUid, g.trackingUid),
         codeContent('CONTAINS', SR.finding, g.finding),
-        image('CONTAINS', SR.referencedSegment, g.segment),
-        uidref('CONTAINS', SR.sourceSeriesForSegmentation, g.sourceSeriesUid),
+        ...roi,
         codeContent('HAS CONCEPT MOD', SR.findingSite, g.findingSite),
         ...g.measurements.map((m) => m.item()),
         ...(g.evaluations ?? []).map(evaluationItem),
