@@ -34,6 +34,8 @@ Options:
                              (default: the demo set, a few plaques per artery + aortic wall)
   --random-plaques N         N random coronary plaques (from --seed) plus 2 distractors,
                              instead of the demo set
+  --vary-anatomy             vary the heart with the seed (position, tilt, size, coronary
+                             courses) instead of the reference heart
   --metal                    add a sternal wire (~3000 HU)
   --partial-volume           average each slice over its thickness (small plaques lose
                              peak HU and area, as on a scanner); default: exact peaks
@@ -41,7 +43,7 @@ Options:
 
 const SPEC = {
   values: ['out', 'geometry', 'seed', 'size', 'slices', 'thickness', 'increment', 'noise', 'kvp', 'mass-factor', 'plaques', 'random-plaques'],
-  booleans: ['metal', 'partial-volume', 'help'],
+  booleans: ['metal', 'partial-volume', 'vary-anatomy', 'help'],
 } as const;
 
 function readPlaques(file: string): PlaqueSpec[] {
@@ -90,6 +92,7 @@ async function phantom(argv: string[]): Promise<number> {
     massFactorPatient: numberOption(args, 'mass-factor', 'the mass calibration factor (mg/cm^3/HU)', 0.1, 5) ?? null,
     metal: args.flags.has('metal'),
     partialVolume: args.flags.has('partial-volume'),
+    anatomyVariation: args.flags.has('vary-anatomy'),
   };
   const plaquesFile = args.values.get('plaques');
   const randomCount = integer('random-plaques', 'the number of random coronary plaques', 0, 40);

@@ -31,83 +31,182 @@ export const TISSUE_HU = {
 
 export const BODY = { centre: [0, 0] as [number, number], semiAxes: [165, 115] as [number, number], fatMm: 12, muscleMm: 10 };
 
-/** Heart: centre, long axis u (base -> apex) and the short-axis frame (e2 anterior, e3 completes). */
-export const HEART_CENTRE: Vec3 = [20, -25, -120];
-const U = normalize([0.55, -0.45, -0.7]);
-const ANTERIOR: Vec3 = [0, -1, 0];
-const E2 = normalize(sub(ANTERIOR, scale(U, dot(ANTERIOR, U))));
-/** e3 = u x e2 points to the patient's right and down: phi = +90 deg is the right (RV) side. */
-const E3 = cross(U, E2);
-export const HEART_FRAME: [Vec3, Vec3, Vec3] = [U, E2, E3];
-/** Outer surface of the myocardium, semi-axes along (u, e2, e3). */
-export const MYOCARDIUM_RADII: Vec3 = [60, 46, 43];
+/**
+ * How one phantom's heart differs from the reference heart (all zero / one = the reference):
+ * a shift of the whole heart, a tilt of its long axis, a scale, and small changes in where the
+ * coronary arteries run. Drawn from the seed when `anatomyVariation` is asked for.
+ */
+export interface HeartVariation {
+  shiftMm: Vec3;
+  /** Rotation of the long axis about the patient's z axis and about the left-right axis (deg). */
+  tiltDeg: [number, number];
+  scale: number;
+  /** Shifts (deg) of the LAD, LCX and RCA courses around the heart, and of the LM bifurcation. */
+  courseDeg: { lad: number; lcx: number; rca: number; bifurcation: number };
+  lmLengthMm: number;
+}
+
+export const REFERENCE_HEART: HeartVariation = {
+  shiftMm: [0, 0, 0],
+  tiltDeg: [0, 0],
+  scale: 1,
+  courseDeg: { lad: 0, lcx: 0, rca: 0, bifurcation: 0 },
+  lmLengthMm: 11,
+};
+
+/** The heart, its great vessels' roots and the coronary arteries of one phantom. */
+export interface CardiacAnatomy {
+  heartCentre: Vec3;
+  /** Long axis u (base -> apex), e2 (anterior), e3 = u x e2 (patient right, phi = +90 deg). */
+  frame: [Vec3, Vec3, Vec3];
+  /** Outer surface of the myocardium, semi-axes along the frame. */
+  myocardiumRadii: Vec3;
+  bloodPool: Ellipsoid;
+  aorticRoot: Vec3;
+  aorticValveCentre: Vec3;
+  aortaPath: Vec3[];
+  /** Coronary centrelines, origin first, sampled every 0.5 mm. */
+  coronaryPaths: Record<Artery, Vec3[]>;
+  variation: HeartVariation;
+}
+
+const REFERENCE_HEART_CENTRE: Vec3 = [20, -25, -120];
+const REFERENCE_AXIS: Vec3 = [0.55, -0.45, -0.7];
+const REFERENCE_RADII: Vec3 = [60, 46, 43];
 export const EPICARDIAL_FAT_MM = 6;
 export const VESSEL_RADIUS_MM = 1.6;
 /** Coronary centrelines run this far outside the myocardium, inside the epicardial fat. */
 const VESSEL_DEPTH_MM = 3;
 const AV_GROOVE_T = -0.55;
+export const AORTIC_RADIUS_MM = 14;
+export const AORTIC_WALL_MM = 2;
+export const DESCENDING_AORTA_XY: [number, number] = [26, 40];
 
-export const heartEllipsoid = (extraMm: number): Ellipsoid => ({
-  centre: HEART_CENTRE,
-  axes: HEART_FRAME,
-  radii: [MYOCARDIUM_RADII[0] + extraMm, MYOCARDIUM_RADII[1] + extraMm, MYOCARDIUM_RADII[2] + extraMm],
+function rotateZ(v: Vec3, deg: number): Vec3 {
+  const a = (deg * Math.PI) / 180;
+  return [v[0] * Math.cos(a) - v[1] * Math.sin(a), v[0] * Math.sin(a) + v[1] * Math.cos(a), v[2]];
+}
+function rotateX(v: Vec3, deg: number): Vec3 {
+  const a = (deg * Math.PI) / 180;
+  return [v[0], v[1] * Math.cos(a) - v[2] * Math.sin(a), v[1] * Math.sin(a) + v[2] * Math.cos(a)];
+}
+
+/** Build the heart and coronary tree for a variation (REFERENCE_HEART: the reference phantom). */
+export function buildCardiacAnatomy(v: HeartVariation = REFERENCE_HEART): CardiacAnatomy {
+  return buildWithArch(v, REFERENCE_ROOT_Z);
+}
+
+function buildWithArch(v: HeartVariation, referenceRootZ: number | null): CardiacAnatomy {
+  const centre = add(REFERENCE_HEART_CENTRE, v.shiftMm);
+  const u = normalize(rotateX(rotateZ(REFERENCE_AXIS, v.tiltDeg[0]), v.tiltDeg[1]));
+  const anterior: Vec3 = [0, -1, 0];
+  const e2 = normalize(sub(anterior, scale(u, dot(anterior, u))));
+  const e3 = cross(u, e2);
+  const radii = REFERENCE_RADII.map((r) => r * v.scale) as Vec3;
+  const surface = (t: number, phiDeg: number, offsetMm: number): Vec3 => {
+    const phi = (phiDeg * Math.PI) / 180;
+    const s = Math.sqrt(Math.max(0, 1 - t * t));
+    const [a, b, c] = radii.map((r) => r + offsetMm);
+    return add(centre, add(scale(u, a * t), add(scale(e2, b * s * Math.cos(phi)), scale(e3, c * s * Math.sin(phi)))));
+  };
+  const ring = (t0: number, phi0: number, t1: number, phi1: number, n: number): Vec3[] => {
+    const out: Vec3[] = [];
+    for (let q = 0; q <= n; q++) out.push(surface(t0 + ((t1 - t0) * q) / n, phi0 + ((phi1 - phi0) * q) / n, VESSEL_DEPTH_MM));
+    return out;
+  };
+  const cd = v.courseDeg;
+  const { bifurcation, lmOstium, root } = coronaryOrigins(surface, v);
+  const rcaOstium = add(add(root, scale(normalize([-0.6, -0.8, 0]), AORTIC_RADIUS_MM)), [0, 0, -4]);
+  // The arch and descending aorta stay where the reference phantom has them.
+  const rootZ = referenceRootZ ?? root[2];
+  const aortaPath = smoothPath(
+    [
+      root,
+      add(root, [-3, -5, 30]),
+      add(root, [-4, -6, 55]),
+      [root[0] + 8, root[1] + 8, rootZ + 76],
+      // The arch passes left of the trachea on its way back to the spine.
+      [24, -6, rootZ + 80],
+      [34, 22, rootZ + 72],
+      [DESCENDING_AORTA_XY[0], DESCENDING_AORTA_XY[1], rootZ + 45],
+      [DESCENDING_AORTA_XY[0], DESCENDING_AORTA_XY[1], rootZ + 10],
+      [DESCENDING_AORTA_XY[0], DESCENDING_AORTA_XY[1], -420],
+    ],
+    2,
+  );
+  const coronaryPaths: Record<Artery, Vec3[]> = {
+    LM: resample([lmOstium, bifurcation], 0.5),
+    LAD: smoothPath([bifurcation, ...ring(AV_GROOVE_T + 0.08, -25 + cd.lad, 0.92, -12 + cd.lad, 24)], 0.5),
+    LCX: smoothPath([bifurcation, ...ring(AV_GROOVE_T, -48 + cd.lcx, AV_GROOVE_T + 0.05, -165 + cd.lcx, 24)], 0.5),
+    RCA: smoothPath([rcaOstium, add(rcaOstium, [-4, -4, -8]), ...ring(AV_GROOVE_T, 35 + cd.rca, AV_GROOVE_T, 165 + cd.rca, 26), ...ring(AV_GROOVE_T + 0.1, 170 + cd.rca, -0.05, 175 + cd.rca, 8)], 0.5),
+  };
+  return {
+    heartCentre: centre,
+    frame: [u, e2, e3],
+    myocardiumRadii: radii,
+    // One cavity, shifted towards the base; blood and muscle are both ~40 HU without contrast.
+    bloodPool: { centre: add(centre, scale(u, -6 * v.scale)), axes: [u, e2, e3], radii: [46 * v.scale, 35 * v.scale, 32 * v.scale] },
+    aorticRoot: root,
+    aorticValveCentre: add(root, scale(u, 6)),
+    aortaPath,
+    coronaryPaths,
+    variation: v,
+  };
+}
+
+/**
+ * Left main: from the left sinus to its bifurcation in the fat at the base, left of the
+ * pulmonary trunk; the aortic root centre is placed so the ostium sits on its wall.
+ */
+function coronaryOrigins(surface: (t: number, phiDeg: number, offsetMm: number) => Vec3, v: HeartVariation): { bifurcation: Vec3; lmOstium: Vec3; root: Vec3 } {
+  const bifurcation = surface(AV_GROOVE_T, -35 + v.courseDeg.bifurcation, VESSEL_DEPTH_MM);
+  const lmDirection = normalize([0.8, -0.5, -0.1]);
+  const lmOstium = sub(bifurcation, scale(lmDirection, v.lmLengthMm));
+  const root = sub(lmOstium, scale(normalize([lmDirection[0], lmDirection[1], 0]), AORTIC_RADIUS_MM));
+  return { bifurcation, lmOstium, root };
+}
+
+/** A seeded variation: shift up to 5 mm per axis, tilt up to 8 deg, scale 0.93-1.07, courses +-8 deg. */
+export function randomHeartVariation(uniform: () => number): HeartVariation {
+  const r = (half: number) => (2 * uniform() - 1) * half;
+  return {
+    shiftMm: [r(5), r(5), r(5)],
+    tiltDeg: [r(8), r(8)],
+    scale: 1 + r(0.07),
+    courseDeg: { lad: r(6), lcx: r(8), rca: r(8), bifurcation: r(6) },
+    lmLengthMm: 11 + r(3),
+  };
+}
+
+/** The reference heart; its aortic root height fixes the arch, carina and bronchi for every variation. */
+export const REFERENCE_CARDIAC = buildWithArch(REFERENCE_HEART, null);
+const REFERENCE_ROOT_Z = REFERENCE_CARDIAC.aorticRoot[2];
+export const HEART_CENTRE: Vec3 = REFERENCE_CARDIAC.heartCentre;
+export const HEART_FRAME = REFERENCE_CARDIAC.frame;
+export const MYOCARDIUM_RADII = REFERENCE_CARDIAC.myocardiumRadii;
+export const BLOOD_POOL = REFERENCE_CARDIAC.bloodPool;
+export const AORTIC_ROOT = REFERENCE_CARDIAC.aorticRoot;
+export const AORTA_PATH = REFERENCE_CARDIAC.aortaPath;
+export const CORONARY_PATHS = REFERENCE_CARDIAC.coronaryPaths;
+
+export const heartEllipsoid = (anatomy: CardiacAnatomy, extraMm: number): Ellipsoid => ({
+  centre: anatomy.heartCentre,
+  axes: anatomy.frame,
+  radii: anatomy.myocardiumRadii.map((r) => r + extraMm) as Vec3,
 });
-
-/** The blood pool (one cavity, shifted towards the base; blood and muscle are both ~40 HU without contrast). */
-export const BLOOD_POOL: Ellipsoid = {
-  centre: add(HEART_CENTRE, scale(U, -6)),
-  axes: HEART_FRAME,
-  radii: [46, 35, 32],
-};
 
 /**
  * A point on the heart's surface: t in [-1, 1] along the long axis (-1 base, +1 apex), phi
  * around it (0 = anterior, +90 deg = right), offsetMm outside the myocardium.
  */
-export function heartSurface(t: number, phiDeg: number, offsetMm: number): Vec3 {
+export function heartSurface(anatomy: CardiacAnatomy, t: number, phiDeg: number, offsetMm: number): Vec3 {
+  const [u, e2, e3] = anatomy.frame;
   const phi = (phiDeg * Math.PI) / 180;
   const s = Math.sqrt(Math.max(0, 1 - t * t));
-  const [a, b, c] = MYOCARDIUM_RADII.map((r) => r + offsetMm);
-  return add(HEART_CENTRE, add(scale(U, a * t), add(scale(E2, b * s * Math.cos(phi)), scale(E3, c * s * Math.sin(phi)))));
+  const [a, b, c] = anatomy.myocardiumRadii.map((r) => r + offsetMm);
+  return add(anatomy.heartCentre, add(scale(u, a * t), add(scale(e2, b * s * Math.cos(phi)), scale(e3, c * s * Math.sin(phi)))));
 }
 
-function ringPath(t0: number, phi0: number, t1: number, phi1: number, n: number, offsetMm: number): Vec3[] {
-  const out: Vec3[] = [];
-  for (let q = 0; q <= n; q++) {
-    const f = q / n;
-    out.push(heartSurface(t0 + (t1 - t0) * f, phi0 + (phi1 - phi0) * f, offsetMm));
-  }
-  return out;
-}
-
-/** Left main bifurcation, in the fat at the base, left of the pulmonary trunk. */
-const LM_BIFURCATION = heartSurface(AV_GROOVE_T, -35, VESSEL_DEPTH_MM);
-const LM_DIRECTION = normalize([0.8, -0.5, -0.1]);
-const LM_LENGTH_MM = 11;
-const LM_OSTIUM = sub(LM_BIFURCATION, scale(LM_DIRECTION, LM_LENGTH_MM));
-export const AORTIC_RADIUS_MM = 14;
-export const AORTIC_WALL_MM = 2;
-/** Aortic root centre: the left main ostium sits on its wall, towards the left and front. */
-export const AORTIC_ROOT: Vec3 = sub(LM_OSTIUM, scale(normalize([LM_DIRECTION[0], LM_DIRECTION[1], 0]), AORTIC_RADIUS_MM));
-const RCA_OSTIUM: Vec3 = add(add(AORTIC_ROOT, scale(normalize([-0.6, -0.8, 0]), AORTIC_RADIUS_MM)), [0, 0, -4]);
-
-/** Aorta: root -> ascending -> arch -> descending beside the spine. */
-export const DESCENDING_AORTA_XY: [number, number] = [26, 40];
-export const AORTA_PATH: Vec3[] = smoothPath(
-  [
-    AORTIC_ROOT,
-    add(AORTIC_ROOT, [-3, -5, 30]),
-    add(AORTIC_ROOT, [-4, -6, 55]),
-    add(AORTIC_ROOT, [8, 8, 76]),
-    // The arch passes left of the trachea on its way back to the spine.
-    [24, -6, AORTIC_ROOT[2] + 80],
-    [34, 22, AORTIC_ROOT[2] + 72],
-    [DESCENDING_AORTA_XY[0], DESCENDING_AORTA_XY[1], AORTIC_ROOT[2] + 45],
-    [DESCENDING_AORTA_XY[0], DESCENDING_AORTA_XY[1], AORTIC_ROOT[2] + 10],
-    [DESCENDING_AORTA_XY[0], DESCENDING_AORTA_XY[1], -420],
-  ],
-  2,
-);
 /** Superior vena cava: right of the ascending aorta, down into the right atrium. */
 export const SVC_PATH: Vec3[] = resample([[-34, -16, 80], [-34, -18, AORTIC_ROOT[2] - 4]], 2);
 export const SVC_RADIUS_MM = 9;
@@ -130,27 +229,9 @@ export const PULMONARY_VESSELS: { path: Vec3[]; radiusMm: number }[] = [
   ...fan([-46, 14, HEART_CENTRE[2] + 40], [[-110, 45, HEART_CENTRE[2] + 70], [-120, 25, HEART_CENTRE[2] - 5], [-95, 50, HEART_CENTRE[2] - 50], [-75, 0, HEART_CENTRE[2] + 110]], 2.6),
 ];
 
-export const AORTIC_VALVE_CENTRE: Vec3 = add(AORTIC_ROOT, scale(U, 6));
-
-/** Coronary centrelines, origin first, sampled every 0.5 mm. */
-export const CORONARY_PATHS: Record<Artery, Vec3[]> = {
-  LM: resample([LM_OSTIUM, LM_BIFURCATION], 0.5),
-  LAD: smoothPath([LM_BIFURCATION, ...ringPath(AV_GROOVE_T + 0.08, -25, 0.92, -12, 24, VESSEL_DEPTH_MM)], 0.5),
-  LCX: smoothPath([LM_BIFURCATION, ...ringPath(AV_GROOVE_T, -48, AV_GROOVE_T + 0.05, -165, 24, VESSEL_DEPTH_MM)], 0.5),
-  RCA: smoothPath(
-    [
-      RCA_OSTIUM,
-      add(RCA_OSTIUM, [-4, -4, -8]),
-      ...ringPath(AV_GROOVE_T, 35, AV_GROOVE_T, 165, 26, VESSEL_DEPTH_MM),
-      ...ringPath(AV_GROOVE_T + 0.1, 170, -0.05, 175, 8, VESSEL_DEPTH_MM),
-    ],
-    0.5,
-  ),
-};
-
 /** Mitral annulus calcium sits in the left atrioventricular ring, deeper than the LCX. */
-export function mitralAnnulusPoint(at: number): Vec3 {
-  return heartSurface(AV_GROOVE_T - 0.1, -70 - 100 * at, -7);
+export function mitralAnnulusPoint(anatomy: CardiacAnatomy, at: number): Vec3 {
+  return heartSurface(anatomy, AV_GROOVE_T - 0.1, -70 - 100 * at, -7);
 }
 
 /** The descending aorta's centre at height z. */

@@ -13,18 +13,14 @@ import { hash128, uidFromSeed } from '../dicom/uid';
 import {
   AIRWAYS,
   AIRWAY_WALL_MM,
-  AORTA_PATH,
   AORTIC_RADIUS_MM,
   AORTIC_ROOT,
-  AORTIC_VALVE_CENTRE,
   AORTIC_WALL_MM,
-  BLOOD_POOL,
   BODY,
   CORONARY_PATHS,
   DESCENDING_AORTA_XY,
   EPICARDIAL_FAT_MM,
   HEART_CENTRE,
-  HEART_FRAME,
   LEFT_ABDOMEN,
   LIVER,
   LUNGS,
@@ -39,7 +35,11 @@ import {
   TISSUE_HU,
   VESSEL_RADIUS_MM,
   descendingAortaAt,
+  buildCardiacAnatomy,
   heartEllipsoid,
+  randomHeartVariation,
+  REFERENCE_CARDIAC,
+  type CardiacAnatomy,
   mitralAnnulusPoint,
 } from './anatomy';
 import { fillEllipse, fillEllipsoid, paintProfileEllipsoid, paintTube, type Ellipsoid, type Grid } from './raster';
@@ -127,8 +127,9 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
   const y0 = Math.round((defaults.centreXy[1] - fov / 2 + spacing / 2) * 1000) / 1000;
   const grid: Grid = { columns: size, rows: size, slices, x0, y0, dx: spacing, dy: spacing, z, hu: new Int16Array(size * size * slices) };
 
+  const heart: CardiacAnatomy = opts.anatomyVariation ? buildCardiacAnatomy(randomHeartVariation(mulberry32(hash128(`heart:${seed}`)[0]))) : REFERENCE_CARDIAC;
   // Where every calcification goes (on the output grid, so centres are voxel centres).
-  const plaques: PlaqueTruth[] = plaqueSpecs.map((spec, n) => placePlaque(grid, spec, n + 1));
+  const plaques: PlaqueTruth[] = plaqueSpecs.map((spec, n) => placePlaque(grid, heart, spec, n + 1));
   if (opts.metal) {
     plaques.push({
       id: plaques.length + 1,
@@ -148,9 +149,9 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
   };
 
   if (opts.partialVolume) {
-    paintWithSliceProfile(grid, thickness, paintCalcium);
+    paintWithSliceProfile(grid, heart, thickness, paintCalcium);
   } else {
-    for (let k = 0; k < slices; k++) paintAnatomy(grid, k);
+    for (let k = 0; k < slices; k++) paintAnatomy(grid, heart, k);
     paintCalcium(grid);
   }
 
@@ -173,16 +174,16 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
     seed,
     geometry,
     noiseSdHu: noiseSd,
-    paths: CORONARY_PATHS,
+    paths: heart.coronaryPaths,
     vesselRadiusMm: VESSEL_RADIUS_MM,
     plaques,
     landmarks: {
-      heartCentreMm: HEART_CENTRE,
-      bloodPoolMm: BLOOD_POOL.centre,
+      heartCentreMm: heart.heartCentre,
+      bloodPoolMm: heart.bloodPool.centre,
       leftLungMm: [LUNGS.left.centre[0] + 20, LUNGS.left.centre[1] - 40, HEART_CENTRE[2] + 40],
       rightLungMm: [LUNGS.right.centre[0] + 8, LUNGS.right.centre[1] + 10, HEART_CENTRE[2] + 40],
       vertebralBodyMm: [SPINE.bodyCentre[0], SPINE.bodyCentre[1], vertebralCentreZ(HEART_CENTRE[2])],
-      aorticRootMm: add(AORTIC_ROOT, [0, 0, 10]),
+      aorticRootMm: add(heart.aorticRoot, [0, 0, 10]),
       descendingAortaMm: descendingAortaAt(HEART_CENTRE[2]),
     },
     tissueHu: { ...TISSUE_HU },
@@ -236,8 +237,8 @@ export function randomPlaques(seed: number, opts: RandomPlaqueOptions = {}): Pla
   const nominalCentre = (spec: PlaqueSpec): Vec3 | null => {
     const at = spec.at ?? 0.5;
     if (spec.site === 'LM' || spec.site === 'LAD' || spec.site === 'LCX' || spec.site === 'RCA') return pointAlong(CORONARY_PATHS[spec.site], at).point;
-    if (spec.site === 'mitral-annulus') return mitralAnnulusPoint(at);
-    if (spec.site === 'aortic-valve') return aorticValvePoint(at).point;
+    if (spec.site === 'mitral-annulus') return mitralAnnulusPoint(REFERENCE_CARDIAC, at);
+    if (spec.site === 'aortic-valve') return aorticValvePoint(REFERENCE_CARDIAC, at).point;
     return null; // aortic wall: its height depends on the scanned range; far from the heart
   };
   const tryAdd = (make: () => PlaqueSpec) => {
@@ -298,14 +299,14 @@ export function truthToJson(truth: PhantomTruth): string {
  * thickness (a boxcar slice sensitivity profile, ~0.6 mm apart), so thin or small calcium loses
  * peak HU and area as on a real scanner and thicker slices blur more.
  */
-function paintWithSliceProfile(g: Grid, thicknessMm: number, paintCalcium: (target: Grid) => void): void {
+function paintWithSliceProfile(g: Grid, heart: CardiacAnatomy, thicknessMm: number, paintCalcium: (target: Grid) => void): void {
   const planes = Math.max(3, Math.ceil(thicknessMm / 0.6));
   const n = g.rows * g.columns;
   const sub: Grid = { ...g, slices: planes, z: new Float64Array(planes), hu: new Int16Array(n * planes) };
   const sum = new Float64Array(n);
   for (let k = 0; k < g.slices; k++) {
     for (let s = 0; s < planes; s++) sub.z[s] = g.z[k] - thicknessMm / 2 + ((s + 0.5) * thicknessMm) / planes;
-    for (let s = 0; s < planes; s++) paintAnatomy(sub, s);
+    for (let s = 0; s < planes; s++) paintAnatomy(sub, heart, s);
     paintCalcium(sub);
     sum.fill(0);
     for (let s = 0; s < planes; s++) for (let p = 0; p < n; p++) sum[p] += sub.hu[s * n + p];
@@ -320,7 +321,7 @@ function vertebralCentreZ(z: number): number {
   return level * SPINE.levelMm + (SPINE.discMm + SPINE.levelMm) / 2;
 }
 
-function paintAnatomy(g: Grid, k: number): void {
+function paintAnatomy(g: Grid, heart: CardiacAnatomy, k: number): void {
   const z = g.z[k];
   const sliceSize = g.rows * g.columns;
   g.hu.fill(TISSUE_HU.air, k * sliceSize, (k + 1) * sliceSize);
@@ -347,15 +348,15 @@ function paintAnatomy(g: Grid, k: number): void {
     fillEllipse(g, k, STERNUM.centre[0], STERNUM.centre[1], STERNUM.semi[0] - 1.5, STERNUM.semi[1] - 1.5, TISSUE_HU.cancellousBone);
   }
   // Heart: epicardial fat shell, myocardium, blood pool (no contrast: blood ~ muscle).
-  fillEllipsoid(g, k, heartEllipsoid(EPICARDIAL_FAT_MM), TISSUE_HU.fat);
-  fillEllipsoid(g, k, heartEllipsoid(0), TISSUE_HU.myocardium);
-  fillEllipsoid(g, k, BLOOD_POOL, TISSUE_HU.blood);
+  fillEllipsoid(g, k, heartEllipsoid(heart, EPICARDIAL_FAT_MM), TISSUE_HU.fat);
+  fillEllipsoid(g, k, heartEllipsoid(heart, 0), TISSUE_HU.myocardium);
+  fillEllipsoid(g, k, heart.bloodPool, TISSUE_HU.blood);
   paintTube(g, k, SVC_PATH, [{ radiusMm: SVC_RADIUS_MM, hu: TISSUE_HU.blood }]);
-  paintTube(g, k, AORTA_PATH, [
+  paintTube(g, k, heart.aortaPath, [
     { radiusMm: AORTIC_RADIUS_MM, hu: TISSUE_HU.aorticWall },
     { radiusMm: AORTIC_RADIUS_MM - AORTIC_WALL_MM, hu: TISSUE_HU.blood },
   ]);
-  for (const artery of ARTERIES) paintTube(g, k, CORONARY_PATHS[artery], [{ radiusMm: VESSEL_RADIUS_MM, hu: TISSUE_HU.vessel }]);
+  for (const artery of ARTERIES) paintTube(g, k, heart.coronaryPaths[artery], [{ radiusMm: VESSEL_RADIUS_MM, hu: TISSUE_HU.vessel }]);
 }
 
 function paintSpine(g: Grid, k: number): void {
@@ -436,15 +437,15 @@ function insideGrid(g: Grid, p: Vec3, marginMm: number): boolean {
 }
 
 /** A point on the aortic valve ring (7 mm from its centre) at fraction `at` of the way round, and the ring's tangent there. */
-function aorticValvePoint(at: number): { point: Vec3; tangent: Vec3 } {
+function aorticValvePoint(heart: CardiacAnatomy, at: number): { point: Vec3; tangent: Vec3 } {
   const angle = at * 2 * Math.PI;
-  const [v, w] = completeFrame(HEART_FRAME[0]);
+  const [v, w] = completeFrame(heart.frame[0]);
   const radial = add(scale(v, Math.cos(angle)), scale(w, Math.sin(angle)));
-  return { point: add(AORTIC_VALVE_CENTRE, scale(radial, 7)), tangent: normalize(cross(HEART_FRAME[0], radial)) };
+  return { point: add(heart.aorticValveCentre, scale(radial, 7)), tangent: normalize(cross(heart.frame[0], radial)) };
 }
 
 /** Where a plaque goes: on its path at fraction `at`, moved to a voxel centre (preferring a point where the path crosses a slice). */
-function placePlaque(g: Grid, spec: PlaqueSpec, id: number): PlaqueTruth {
+function placePlaque(g: Grid, heart: CardiacAnatomy, spec: PlaqueSpec, id: number): PlaqueTruth {
   const at = spec.at ?? 0.5;
   const lengthRadius = spec.sizeMm / 2;
   const widthRadius = (spec.widthMm ?? Math.min(spec.sizeMm, 4)) / 2;
@@ -454,7 +455,7 @@ function placePlaque(g: Grid, spec: PlaqueSpec, id: number): PlaqueTruth {
   let artery: Artery | 'OTHER' = 'OTHER';
   if (spec.site === 'LM' || spec.site === 'LAD' || spec.site === 'LCX' || spec.site === 'RCA') {
     artery = spec.site;
-    const path = CORONARY_PATHS[spec.site];
+    const path = heart.coronaryPaths[spec.site];
     const hit = pointAlong(path, at);
     along = hit.tangent;
     // Prefer a nearby path sample that lies in a slice plane, so snapping moves the centre little.
@@ -480,14 +481,14 @@ function placePlaque(g: Grid, spec: PlaqueSpec, id: number): PlaqueTruth {
     backgroundHu = TISSUE_HU.aorticWall;
   } else if (spec.site === 'aortic-valve') {
     // On a cusp: off the valve centre, towards the non-coronary (posterior) side, away from both ostia.
-    const valve = aorticValvePoint(at);
+    const valve = aorticValvePoint(heart, at);
     centre = valve.point;
     along = valve.tangent;
     backgroundHu = TISSUE_HU.blood;
   } else {
-    centre = mitralAnnulusPoint(at);
-    const ahead = mitralAnnulusPoint(Math.min(1, at + 0.01));
-    const behind = mitralAnnulusPoint(Math.max(0, at - 0.01));
+    centre = mitralAnnulusPoint(heart, at);
+    const ahead = mitralAnnulusPoint(heart, Math.min(1, at + 0.01));
+    const behind = mitralAnnulusPoint(heart, Math.max(0, at - 0.01));
     along = normalize([ahead[0] - behind[0], ahead[1] - behind[1], ahead[2] - behind[2]]);
     backgroundHu = TISSUE_HU.myocardium;
   }
@@ -563,7 +564,9 @@ function addNoise(g: Grid, sdHu: number, seed: number): void {
 
 function optionsKey(opts: PhantomOptions, resolved: Record<string, unknown>): string {
   // Series and instance UIDs change with anything that changes the pixels.
-  const words = hash128(JSON.stringify({ ...resolved, plaques: opts.plaques ?? 'demo', metal: !!opts.metal, partialVolume: !!opts.partialVolume, kernel: opts.convolutionKernel ?? null, mf: opts.massFactorPatient ?? null }));
+  // Options added later enter the key only when set, so earlier phantoms keep their UIDs.
+  const added = { ...(opts.partialVolume ? { partialVolume: true } : {}), ...(opts.anatomyVariation ? { anatomyVariation: true } : {}) };
+  const words = hash128(JSON.stringify({ ...resolved, plaques: opts.plaques ?? 'demo', metal: !!opts.metal, kernel: opts.convolutionKernel ?? null, mf: opts.massFactorPatient ?? null, ...added }));
   return words.map((w) => w.toString(16)).join('');
 }
 

@@ -56,6 +56,12 @@ export interface PhantomOptions {
    * so every plaque peaks exactly at its peakHu. Slower (one pass per ~0.6 mm sub-plane).
    */
   partialVolume?: boolean;
+  /**
+   * Vary the heart with the seed: position (+-5 mm), long-axis tilt (+-8 deg), size (+-7 %),
+   * coronary courses (+-8 deg) and left main length, so labelling can be tested on many
+   * different hearts. Off by default: every phantom has the reference heart.
+   */
+  anatomyVariation?: boolean;
   /** Add a sternal wire (~3000 HU, without streaks). */
   metal?: boolean;
   /** Tube voltage written in the header (HU values are not changed). Default 120. */

@@ -7,7 +7,7 @@ import { runPhantom } from '../../cli/phantom';
 import { readSeriesFromFiles } from '../../core/dicom/read';
 import type { PhantomTruth } from '../../core/phantom/index';
 import { parseSeeds } from '../../cli/seeds';
-import { generatePhantom, randomPlaques } from '../../core/phantom/index';
+import { generatePhantom, randomPlaques, truthToJson } from '../../core/phantom/index';
 import { scoreVolume } from '../../core/index';
 import { ARTERIES, type ScoringResult } from '../../core/types';
 
@@ -95,13 +95,17 @@ describe('cacs phantom', () => {
     expect((await run(['--out', path.join(tmp, 'b'), '--plaques', bad])).stderr).toMatch(/is not valid JSON/);
   });
 
-  it('draws random plaques from the seed with --random-plaques', async () => {
+  it('draws random plaques and a varied heart from the seed with --random-plaques and --vary-anatomy', async () => {
     const out = path.join(tmp, 'random');
-    const { code, stdout } = await run(['--out', out, '--size', '48', '--seed', '17', '--random-plaques', '7']);
+    const { code, stdout } = await run(['--out', out, '--size', '48', '--seed', '17', '--random-plaques', '7', '--vary-anatomy']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/\(7 coronary, 2 other\)/);
     const truth = JSON.parse(fs.readFileSync(path.join(out, 'truth.json'), 'utf8')) as PhantomTruth;
     expect(truth.plaques.map((p) => p.peakHu)).toEqual(randomPlaques(17, { coronary: 7 }).map((p) => p.peakHu));
+    // --vary-anatomy: the heart of seed 17, not the reference heart.
+    const pathsOf = (o: Parameters<typeof generatePhantom>[0]) => (JSON.parse(truthToJson(generatePhantom(o).truth)) as PhantomTruth).paths;
+    expect(truth.paths).toEqual(pathsOf({ size: 48, seed: 17, anatomyVariation: true, plaques: [] }));
+    expect(truth.paths).not.toEqual(pathsOf({ size: 48, seed: 17, plaques: [] }));
   });
 
   it('prints its help', async () => {

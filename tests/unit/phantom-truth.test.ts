@@ -192,6 +192,10 @@ describe('scoring the phantom against its truth', () => {
     checkAgainstTruth({ size: 256, seed, noiseSdHu: 12, plaques: randomPlaques(seed, { coronary: 10, distractors: 3 }) });
   });
 
+  it.each([4, 8])('agrees with the reference on a varied heart (seed %i) with random plaques', (seed) => {
+    checkAgainstTruth({ size: 256, seed, noiseSdHu: 12, anatomyVariation: true, plaques: randomPlaques(seed, { coronary: 8, distractors: 3 }) });
+  });
+
   it('counts a plaque whose peak is exactly 130 HU (the threshold is inclusive)', () => {
     const { result, reference } = checkAgainstTruth({ size: 128, noiseSdHu: 0, plaques: [{ site: 'LAD', at: 0.4, sizeMm: 3, widthMm: 3, peakHu: 130 }] });
     // One 1.5625 mm pixel (2.44 mm^2) at 130 HU, weight 1, on one 3 mm slice.

@@ -1,15 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import { ARTERIES, patientToVoxel, type CtVolume, type Vec3 } from '../../core/types';
 import { DEMO_PLAQUES, demoStudy, generatePhantom, plaqueEllipsoid, randomPlaques, truthToJson, type PhantomTruth } from '../../core/phantom/index';
-import { AORTIC_RADIUS_MM, AORTIC_ROOT, HEART_CENTRE } from '../../core/phantom/anatomy';
+import { AORTIC_RADIUS_MM, CORONARY_PATHS, HEART_CENTRE } from '../../core/phantom/anatomy';
 import { insideEllipsoid } from '../../core/phantom/raster';
-import { distanceToPath } from '../../core/phantom/vec';
+import { add, distanceToPath } from '../../core/phantom/vec';
 
 /** HU of the voxel nearest to a patient point (mm). */
 function huAt(volume: CtVolume, p: Vec3): number {
   const [i, j, k] = patientToVoxel(volume, p).map(Math.round);
   expect(i >= 0 && i < volume.columns && j >= 0 && j < volume.rows && k >= 0 && k < volume.slices, `point ${p} is outside the volume`).toBe(true);
   return volume.hu[(k * volume.rows + j) * volume.columns + i];
+}
+
+
+/** The coronary tree runs as in a real heart (shared by the reference and the varied hearts). */
+function expectCoronaryAnatomy(truth: PhantomTruth): void {
+  const { LM, LAD, LCX, RCA } = truth.paths;
+  const root = add(truth.landmarks.aorticRootMm, [0, 0, -10]);
+  const heart = truth.landmarks.heartCentreMm;
+  // Ostia on the aortic wall.
+  expect(Math.hypot(LM[0][0] - root[0], LM[0][1] - root[1])).toBeCloseTo(AORTIC_RADIUS_MM, 0);
+  expect(Math.hypot(RCA[0][0] - root[0], RCA[0][1] - root[1])).toBeCloseTo(AORTIC_RADIUS_MM, 0);
+  expect(LM[0][0]).toBeGreaterThan(root[0]); // left sinus: patient left (+x)
+  expect(RCA[0][0]).toBeLessThan(root[0]); // right sinus: patient right (-x)
+  // LM is short and splits into LAD and LCX.
+  expect(LM.length * 0.5).toBeLessThan(20);
+  expect(LAD[0]).toEqual(LM.at(-1));
+  expect(LCX[0]).toEqual(LM.at(-1));
+  // LAD runs down the anterior wall to the apex: inferior, anterior and left of the heart centre.
+  const ladEnd = LAD.at(-1)!;
+  expect(ladEnd[2]).toBeLessThan(heart[2] - 25);
+  expect(ladEnd[1]).toBeLessThan(heart[1] - 20);
+  expect(ladEnd[0]).toBeGreaterThan(heart[0]);
+  // LCX wraps the left side towards the back; RCA the right side towards the back (crux).
+  expect(LCX.at(-1)![1]).toBeGreaterThan(LM.at(-1)![1] + 30);
+  expect(Math.max(...LCX.map((p) => p[0]))).toBeGreaterThan(heart[0] + 10);
+  expect(Math.min(...RCA.map((p) => p[0]))).toBeLessThan(heart[0] - 40);
+  expect(RCA.at(-1)![1]).toBeGreaterThan(RCA[0][1] + 30);
 }
 
 const small = (seed: number, extra: Parameters<typeof generatePhantom>[0] = {}) => generatePhantom({ size: 96, seed, ...extra });
@@ -117,27 +144,28 @@ describe('phantom generator', () => {
 
   it('follows coronary anatomy: LM from the left of the aortic root, RCA from its right, LAD to the apex, LCX to the left and back', () => {
     const { truth } = small(1);
-    const { LM, LAD, LCX, RCA } = truth.paths;
-    const root = AORTIC_ROOT;
-    // Ostia on the aortic wall.
-    expect(Math.hypot(LM[0][0] - root[0], LM[0][1] - root[1])).toBeCloseTo(AORTIC_RADIUS_MM, 0);
-    expect(Math.hypot(RCA[0][0] - root[0], RCA[0][1] - root[1])).toBeCloseTo(AORTIC_RADIUS_MM, 0);
-    expect(LM[0][0]).toBeGreaterThan(root[0]); // left sinus: patient left (+x)
-    expect(RCA[0][0]).toBeLessThan(root[0]); // right sinus: patient right (-x)
-    // LM is short and splits into LAD and LCX.
-    expect(LM.length * 0.5).toBeLessThan(20);
-    expect(LAD[0]).toEqual(LM.at(-1));
-    expect(LCX[0]).toEqual(LM.at(-1));
-    // LAD runs down the anterior wall to the apex: inferior, anterior and left of the heart centre.
-    const ladEnd = LAD.at(-1)!;
-    expect(ladEnd[2]).toBeLessThan(HEART_CENTRE[2] - 25);
-    expect(ladEnd[1]).toBeLessThan(HEART_CENTRE[1] - 20);
-    expect(ladEnd[0]).toBeGreaterThan(HEART_CENTRE[0]);
-    // LCX wraps the left side towards the back; RCA the right side towards the back (crux).
-    expect(LCX.at(-1)![1]).toBeGreaterThan(LM.at(-1)![1] + 30);
-    expect(Math.max(...LCX.map((p) => p[0]))).toBeGreaterThan(HEART_CENTRE[0] + 10);
-    expect(Math.min(...RCA.map((p) => p[0]))).toBeLessThan(HEART_CENTRE[0] - 40);
-    expect(RCA.at(-1)![1]).toBeGreaterThan(RCA[0][1] + 30);
+    expect(truth.paths).toEqual(CORONARY_PATHS);
+    expectCoronaryAnatomy(truth);
+  });
+
+  it('varies the heart with the seed when asked, keeping coronary anatomy, tissue values and plaques on the paths', () => {
+    const centres = new Set<string>();
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const { volume, truth } = generatePhantom({ size: 128, seed, noiseSdHu: 0, anatomyVariation: true });
+      centres.add(truth.landmarks.heartCentreMm.map((v) => v.toFixed(2)).join());
+      expect(Math.hypot(...truth.landmarks.heartCentreMm.map((v, d) => v - HEART_CENTRE[d]))).toBeLessThanOrEqual(Math.sqrt(3) * 5);
+      expectCoronaryAnatomy(truth);
+      expect(huAt(volume, truth.landmarks.bloodPoolMm)).toBe(40);
+      expect(huAt(volume, truth.landmarks.aorticRootMm)).toBe(40);
+      for (const p of truth.plaques.filter((q) => q.kind === 'coronary'))
+        expect(distanceToPath(p.centreMm, truth.paths[p.artery as (typeof ARTERIES)[number]])).toBeLessThan(1.6);
+    }
+    expect(centres.size).toBe(6);
+    const a = generatePhantom({ size: 64, seed: 9, anatomyVariation: true });
+    const b = generatePhantom({ size: 64, seed: 9, anatomyVariation: true });
+    expect(a.truth.paths).toEqual(b.truth.paths);
+    expect(Buffer.from(a.volume.hu.buffer).equals(Buffer.from(b.volume.hu.buffer))).toBe(true);
+    expect(a.volume.source.seriesInstanceUid).not.toBe(generatePhantom({ size: 64, seed: 9 }).volume.source.seriesInstanceUid);
   });
 
   it('makes the demo study a gated 512 x 512 series of 3 mm slices with calcium in all four arteries and an aortic-wall distractor', () => {
