@@ -214,9 +214,11 @@ describe('phantom generator', () => {
   });
 
   it('generates a 512 x 512 x 64 gated phantom in a few seconds', () => {
-    const t0 = performance.now();
+    // CPU time of this process, so other test files running beside it do not count.
+    const t0 = process.cpuUsage();
     const { volume } = generatePhantom({ size: 512, slices: 64 });
-    const seconds = (performance.now() - t0) / 1000;
+    const used = process.cpuUsage(t0);
+    const seconds = (used.user + used.system) / 1e6;
     expect(volume.hu.length).toBe(512 * 512 * 64);
     expect(seconds).toBeLessThan(6);
   });
