@@ -136,8 +136,8 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
       artery: 'OTHER',
       kind: 'metal',
       centreMm: snapToVoxel(grid, STERNAL_WIRE.centre),
-      radiiMm: STERNAL_WIRE.radii,
-      axes: STERNAL_WIRE.axes,
+      radiiMm: [...STERNAL_WIRE.radii],
+      axes: STERNAL_WIRE.axes.map((a) => [...a] as Vec3) as [Vec3, Vec3, Vec3],
       // Constant 3000 HU (background = peak), no streaks: the scorer must exclude it, not the painter.
       peakHu: TISSUE_HU.metal,
       backgroundHu: TISSUE_HU.metal,
@@ -174,12 +174,13 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
     seed,
     geometry,
     noiseSdHu: noiseSd,
-    paths: heart.coronaryPaths,
+    // Copies: the truth belongs to the caller, the anatomy is shared.
+    paths: Object.fromEntries(ARTERIES.map((a) => [a, heart.coronaryPaths[a].map((p) => [...p] as Vec3)])) as Record<Artery, Vec3[]>,
     vesselRadiusMm: VESSEL_RADIUS_MM,
     plaques,
     landmarks: {
-      heartCentreMm: heart.heartCentre,
-      bloodPoolMm: heart.bloodPool.centre,
+      heartCentreMm: [...heart.heartCentre],
+      bloodPoolMm: [...heart.bloodPool.centre],
       leftLungMm: [LUNGS.left.centre[0] + 20, LUNGS.left.centre[1] - 40, HEART_CENTRE[2] + 40],
       rightLungMm: [LUNGS.right.centre[0] + 8, LUNGS.right.centre[1] + 10, HEART_CENTRE[2] + 40],
       vertebralBodyMm: [SPINE.bodyCentre[0], SPINE.bodyCentre[1], vertebralCentreZ(HEART_CENTRE[2])],
