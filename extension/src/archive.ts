@@ -18,6 +18,14 @@ export function qidoRootOf(appConfig: AppConfig | undefined): string | null {
   return ds?.configuration?.qidoRoot ?? null;
 }
 
+/** The WADO-RS / STOW-RS root of the default data source (STOW goes to {root}/studies). */
+export function wadoRootOf(appConfig: AppConfig | undefined): string | null {
+  const sources = appConfig?.dataSources ?? [];
+  const name = appConfig?.defaultDataSourceName;
+  const ds = sources.find((s) => s.sourceName === name) ?? sources[0];
+  return ds?.configuration?.wadoRoot ?? null;
+}
+
 export async function probeArchive(qidoRoot: string | null, timeoutMs = 8000): Promise<ArchiveStatus> {
   if (!qidoRoot) return { ok: true, qidoRoot, message: null }; // not a DICOMweb data source: nothing to check
   const url = `${qidoRoot.replace(/\/$/, '')}/studies?limit=1`;

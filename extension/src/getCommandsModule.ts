@@ -1,6 +1,7 @@
 // Commands of the calcium scoring extension. Work is done in commands; the panel calls them
 // and renders what they return or the session state (OHIF's own convention).
 import type { LesionLabel, ScoringResult, SeriesFacts } from '../../core/types';
+import { wadoRootOf } from './archive';
 import { displayedDisplaySet } from './displayedSeries';
 import type { ExtensionParams } from './ohif';
 import { session } from './scoring/session';
@@ -13,6 +14,12 @@ export interface DisplayedSeries {
   seriesDescription: string | null;
   seriesNumber: string | null;
   facts: SeriesFacts;
+}
+
+interface RefreshableDataSource {
+  getConfig?: () => { name?: string } | undefined;
+  deleteStudyMetadataPromise?: (studyInstanceUid: string) => void;
+  retrieve?: { series?: { metadata?: (args: { StudyInstanceUID: string; madeInClient?: boolean }) => Promise<unknown> } };
 }
 
 interface CornerstoneViewportService {
@@ -48,6 +55,29 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
       return session.assignLesion(lesionId, label);
     },
 
+    /**
+     * Save the reviewed result to the archive: SEG + SR (TID 1500) + PDF over STOW-RS (a re-save
+     * is a correction, version + 1), then let the viewer list the new series.
+     */
+    async calciumScoringSave(): Promise<void> {
+      const appConfig = extensionManager._appConfig ?? extensionManager.appConfig;
+      const root = wadoRootOf(appConfig);
+      if (!root) throw new Error('The viewer has no DICOMweb data source to store into.');
+      const state = await session.save(root);
+      if (state.status !== 'saved') return;
+      const studyUid = session.volume?.source.studyInstanceUid;
+      const dataSource = (extensionManager as unknown as { getActiveDataSource?: () => RefreshableDataSource[] }).getActiveDataSource?.()?.[0];
+      if (studyUid && dataSource?.retrieve?.series?.metadata) {
+        // Forget the cached study metadata so the new SR/SEG/PDF series are fetched and shown.
+        // OHIF 3.13 caches it under "<data source name>:<study UID>" but deletes the bare UID,
+        // so both keys are dropped.
+        dataSource.deleteStudyMetadataPromise?.(studyUid);
+        const name = dataSource.getConfig?.()?.name;
+        if (name) dataSource.deleteStudyMetadataPromise?.(`${name}:${studyUid}`);
+        await dataSource.retrieve.series.metadata({ StudyInstanceUID: studyUid, madeInClient: true });
+      }
+    },
+
     /** Show the middle slice of a lesion in the active viewport. */
     async calciumScoringJumpToLesion({ lesionId }: { lesionId: number }): Promise<void> {
       if (session.state.status !== 'scored') return;
@@ -70,6 +100,7 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
       calciumScoringScore: { commandFn: actions.calciumScoringScore },
       calciumScoringAssignLesion: { commandFn: actions.calciumScoringAssignLesion },
       calciumScoringJumpToLesion: { commandFn: actions.calciumScoringJumpToLesion },
+      calciumScoringSave: { commandFn: actions.calciumScoringSave },
     },
     defaultContext: 'CALCIUM_SCORING',
   };

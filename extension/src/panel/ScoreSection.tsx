@@ -3,7 +3,7 @@
 import { useEffect, useSyncExternalStore } from 'react';
 import { ARTERIES, type LesionLabel, type LesionMeasure, type ScoringResult, type Totals } from '../../../core/types';
 import type { CommandsManager } from '../ohif';
-import { session, type SessionState } from '../scoring/session';
+import { session, type SaveState, type SessionState } from '../scoring/session';
 import * as s from './styles';
 
 const ARTERY_COLOURS: Record<LesionLabel, string> = {
@@ -19,6 +19,56 @@ function useSession(): SessionState {
   return useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.state,
+  );
+}
+
+function useSaveState(): SaveState {
+  return useSyncExternalStore(
+    (fn) => session.subscribe(fn),
+    () => session.saveState,
+  );
+}
+
+function SaveBar({ commandsManager }: { commandsManager: CommandsManager }) {
+  const save = useSaveState();
+  const saving = save.status === 'saving';
+  const correction = session.savedVersion > 0;
+  return (
+    <div style={{ margin: '10px 0' }} data-testid="calcium-save">
+      <button
+        type="button"
+        disabled={saving}
+        data-testid="calcium-save-button"
+        onClick={() => void Promise.resolve(commandsManager.runCommand('calciumScoringSave')).catch((e: unknown) => console.error('[calcium-scoring] save:', e))}
+        style={{
+          width: '100%',
+          padding: '6px 0',
+          borderRadius: 4,
+          border: `1px solid ${s.colors.accent}`,
+          background: 'transparent',
+          color: s.colors.accent,
+          fontWeight: 600,
+          cursor: saving ? 'default' : 'pointer',
+        }}
+      >
+        {saving ? 'Saving…' : save.status === 'saved' ? 'Saved' : correction ? 'Save correction to archive' : 'Save SR + SEG + PDF to archive'}
+      </button>
+      {save.status === 'saved' && (
+        <>
+          <p style={{ ...s.sub, margin: '6px 0 2px', color: s.colors.accent }} data-testid="calcium-save-message">
+            {save.message}
+          </p>
+          <p style={s.sub} data-testid="calcium-report-text">
+            {save.reportText}
+          </p>
+        </>
+      )}
+      {save.status === 'error' && (
+        <p style={s.error} role="alert" data-testid="calcium-save-error">
+          {save.message}
+        </p>
+      )}
+    </div>
   );
 }
 
@@ -130,7 +180,7 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
   }, [displaySetInstanceUID]);
   const busy = state.status === 'loading' || state.status === 'detecting';
   const score = () => {
-    void Promise.resolve(commandsManager.runCommand('calciumScoringScore')).catch(() => undefined);
+    void Promise.resolve(commandsManager.runCommand('calciumScoringScore')).catch((e: unknown) => console.error('[calcium-scoring] score:', e));
   };
   return (
     <section data-testid="calcium-score-section">
@@ -185,6 +235,7 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
         {result.reviewed ? ' · reviewed' : ' · not reviewed'} · {(elapsedMs / 1000).toFixed(1)} s
       </p>
       <ArteryTable result={result} />
+      <SaveBar commandsManager={commandsManager} />
       {unassigned > 0 && (
         <p style={s.warning}>
           {unassigned} lesion{unassigned > 1 ? 's are' : ' is'} not assigned to an artery yet: assign or exclude each below.

@@ -6,6 +6,12 @@ import type { CtVolume, LesionLabel, ScoringResult, ScoringSettings } from '../.
 import type { DisplaySet, ExtensionManager } from '../ohif';
 import { volumeFromDisplaySet } from './volumeFromViewer';
 
+export type SaveState =
+  | { status: 'idle' }
+  | { status: 'saving' }
+  | { status: 'saved'; message: string; reportText: string; version: number }
+  | { status: 'error'; message: string };
+
 export type SessionState =
   | { status: 'idle' }
   | { status: 'loading'; loaded: number; total: number }
@@ -75,6 +81,11 @@ export class CalciumSession {
   imageIds: string[] = [];
   lesionSet: LesionSet | null = null;
   assignment: Assignment | null = null;
+  /** The scored volume (voxels kept for the PDF's key images when saving). */
+  volume: CtVolume | null = null;
+  saveState: SaveState = { status: 'idle' };
+  /** The last SR stored from this session: a re-save is a correction of it (version + 1). */
+  private lastSr: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string; sopClassUid: string; version: number } | null = null;
   private warnings: string[] = [];
   private model: ScoringResult['model'] = null;
   private listeners = new Set<() => void>();
@@ -87,7 +98,16 @@ export class CalciumSession {
 
   private set(state: SessionState) {
     this.state = state;
+    this.notify();
+  }
+
+  private notify() {
     for (const fn of this.listeners) fn();
+  }
+
+  private setSave(state: SaveState) {
+    this.saveState = state;
+    this.notify();
   }
 
   /** Forget the result when another series is displayed. */
@@ -97,7 +117,10 @@ export class CalciumSession {
     this.displaySetInstanceUID = displaySetInstanceUID;
     this.lesionSet = null;
     this.assignment = null;
+    this.volume = null;
+    this.lastSr = null;
     this.imageIds = [];
+    this.saveState = { status: 'idle' };
     this.set({ status: 'idle' });
   }
 
@@ -116,6 +139,7 @@ export class CalciumSession {
       const done = await scoreOffThread(volume, settings, (d, t) => live() && this.set({ status: 'detecting', done: d, total: t }));
       if (!live()) return;
       this.imageIds = imageIds;
+      this.volume = volume;
       this.lesionSet = done.lesionSet;
       this.assignment = Assignment.fromJSON(done.lesionSet, done.assignment);
       this.warnings = done.result.warnings;
@@ -128,10 +152,61 @@ export class CalciumSession {
     }
   }
 
+  /**
+   * Encode the current result as SEG + SR (TID 1500) + PDF (core/encode) and store them over
+   * STOW-RS at `dicomWebRoot`. The encoder (dcmjs, pdf-lib) loads only when first saving.
+   */
+  get savedVersion(): number {
+    return this.lastSr?.version ?? 0;
+  }
+
+  async save(dicomWebRoot: string): Promise<SaveState> {
+    if (!this.lesionSet || !this.assignment || !this.volume || this.state.status !== 'scored') {
+      this.setSave({ status: 'error', message: 'Score the series before saving.' });
+      return this.saveState;
+    }
+    const run = this.run;
+    const result = this.state.result;
+    this.setSave({ status: 'saving' });
+    try {
+      const { encodeAndStore } = await import(/* webpackChunkName: "calcium-encode" */ '../../../core/encode/index');
+      const version = this.lastSr ? this.lastSr.version + 1 : 1;
+      const { encoded, outcome } = await encodeAndStore(
+        { result, lesionSet: this.lesionSet, assignment: this.assignment, volume: this.volume },
+        { version, predecessor: this.lastSr },
+        { url: dicomWebRoot, retries: 2 },
+      );
+      if (run !== this.run) return this.saveState;
+      if (!outcome.ok) {
+        this.setSave({ status: 'error', message: outcome.failure?.message ?? 'The archive did not store the results.' });
+        return this.saveState;
+      }
+      this.lastSr = {
+        studyInstanceUid: this.volume.source.studyInstanceUid,
+        seriesInstanceUid: encoded.sr.seriesInstanceUid,
+        sopInstanceUid: encoded.sr.sopInstanceUid,
+        sopClassUid: encoded.sr.sopClassUid,
+        version,
+      };
+      const kinds = encoded.all.map((o) => o.kind).join(' + ');
+      this.setSave({
+        status: 'saved',
+        version,
+        reportText: encoded.reportText,
+        message: `Stored ${kinds}${version > 1 ? ` (correction, version ${version})` : ''} in the archive.`,
+      });
+    } catch (e) {
+      if (run === this.run) this.setSave({ status: 'error', message: `Saving failed: ${(e as Error).message}` });
+    }
+    return this.saveState;
+  }
+
   /** Assign, reassign or exclude (label OTHER) a 3D lesion; rescores at once. */
   assignLesion(lesionId: number, label: LesionLabel): ScoringResult {
     if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
     this.assignment.assignLesion(lesionId, label, 'user');
+    // A change after saving makes the stored report out of date: offer to save a correction.
+    if (this.saveState.status === 'saved' || this.saveState.status === 'error') this.saveState = { status: 'idle' };
     const result = scoreResult(this.lesionSet, this.assignment, { warnings: this.warnings, model: this.model });
     this.set({ status: 'scored', result, elapsedMs: this.state.elapsedMs });
     return result;
