@@ -4,6 +4,7 @@ import type { LesionLabel, ScoringResult, SeriesFacts } from '../../core/types';
 import { wadoRootOf } from './archive';
 import { displayedDisplaySet } from './displayedSeries';
 import type { ExtensionParams } from './ohif';
+import { LesionOverlay } from './scoring/overlay';
 import { session } from './scoring/session';
 import { seriesFactsFromInstances } from './seriesFacts';
 
@@ -27,6 +28,8 @@ interface CornerstoneViewportService {
 }
 
 export default function getCommandsModule({ servicesManager, extensionManager }: ExtensionParams) {
+  // Lesions over the CT, coloured by artery, redrawn whenever the session changes.
+  new LesionOverlay(servicesManager, extensionManager).start();
   const actions = {
     /** Facts of the CT series shown in the active viewport; null when no CT is displayed. */
     getCalciumScoringSeries(): DisplayedSeries | null {
@@ -78,6 +81,11 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
       }
     },
 
+    /** Exclude every lesion not yet assigned to an artery. */
+    calciumScoringExcludeUnassigned(): ScoringResult {
+      return session.excludeUnassigned();
+    },
+
     /** Show the middle slice of a lesion in the active viewport. */
     async calciumScoringJumpToLesion({ lesionId }: { lesionId: number }): Promise<void> {
       if (session.state.status !== 'scored') return;
@@ -101,6 +109,7 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
       calciumScoringAssignLesion: { commandFn: actions.calciumScoringAssignLesion },
       calciumScoringJumpToLesion: { commandFn: actions.calciumScoringJumpToLesion },
       calciumScoringSave: { commandFn: actions.calciumScoringSave },
+      calciumScoringExcludeUnassigned: { commandFn: actions.calciumScoringExcludeUnassigned },
     },
     defaultContext: 'CALCIUM_SCORING',
   };

@@ -237,9 +237,19 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
       <ArteryTable result={result} />
       <SaveBar commandsManager={commandsManager} />
       {unassigned > 0 && (
-        <p style={s.warning}>
-          {unassigned} lesion{unassigned > 1 ? 's are' : ' is'} not assigned to an artery yet: assign or exclude each below.
-        </p>
+        <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
+          <p style={{ ...s.warning, flex: 1 }}>
+            {unassigned} lesion{unassigned > 1 ? 's are' : ' is'} not assigned to an artery yet: assign the coronary ones below, then exclude the rest.
+          </p>
+          <button
+            type="button"
+            data-testid="calcium-exclude-unassigned"
+            onClick={() => commandsManager.runCommand('calciumScoringExcludeUnassigned')}
+            style={{ fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+          >
+            Exclude unassigned
+          </button>
+        </div>
       )}
       {result.warnings.map((w) => (
         <p key={w} style={s.warning} data-testid="calcium-score-warning">

@@ -201,15 +201,30 @@ export class CalciumSession {
     return this.saveState;
   }
 
-  /** Assign, reassign or exclude (label OTHER) a 3D lesion; rescores at once. */
-  assignLesion(lesionId: number, label: LesionLabel): ScoringResult {
+  /** Exclude (OTHER) every lesion nobody assigned yet: bone, aortic wall and noise in one step. */
+  excludeUnassigned(): ScoringResult {
     if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
-    this.assignment.assignLesion(lesionId, label, 'user');
-    // A change after saving makes the stored report out of date: offer to save a correction.
+    for (const lesion of this.lesionSet.lesions) {
+      const labels = this.assignment.labelsOfLesion(lesion.id);
+      if (labels.length === 1 && labels[0] === 'UNASSIGNED') this.assignment.assignLesion(lesion.id, 'OTHER', 'user');
+    }
+    return this.rescore();
+  }
+
+  private rescore(): ScoringResult {
+    if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
     if (this.saveState.status === 'saved' || this.saveState.status === 'error') this.saveState = { status: 'idle' };
     const result = scoreResult(this.lesionSet, this.assignment, { warnings: this.warnings, model: this.model });
     this.set({ status: 'scored', result, elapsedMs: this.state.elapsedMs });
     return result;
+  }
+
+  /** Assign, reassign or exclude (label OTHER) a 3D lesion; rescores at once. */
+  assignLesion(lesionId: number, label: LesionLabel): ScoringResult {
+    if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
+    this.assignment.assignLesion(lesionId, label, 'user');
+    // A change after saving makes the stored report out of date: rescore offers a correction.
+    return this.rescore();
   }
 }
 
