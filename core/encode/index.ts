@@ -44,8 +44,10 @@ export interface EncodeOptions {
   predecessor?: PredecessorRef | null;
   reviewerName?: string | null;
   verifier?: { name: string; organization: string } | null;
-  /** Per-lesion groups with outlines in the SR (default true; what stock OHIF draws). */
-  lesionOutlines?: boolean;
+  /** Outline groups for the artery and total findings in the SR (default true: what stock OHIF draws). */
+  outlines?: boolean;
+  /** Also one SR group per lesion (default false). */
+  lesionGroups?: boolean;
   /** Leave the PDF out (e.g. a fast re-save from the viewer). */
   pdf?: boolean;
   now?: Date;
@@ -68,7 +70,7 @@ export async function encodeResult(input: EncodeInput, opts: EncodeOptions = {})
   }
   const seg = encodeSeg({ result: input.result, lesionSet: input.lesionSet, labels: input.assignment }, { type: opts.segmentationType, ctx });
   const sr = encodeSr(
-    { result: input.result, geometry: input.lesionSet.geometry, seg, lesionSet: opts.lesionOutlines === false ? null : input.lesionSet },
+    { result: input.result, geometry: input.lesionSet.geometry, seg, lesionSet: opts.outlines === false ? null : input.lesionSet, lesionGroups: opts.lesionGroups ?? false },
     { ctx, predecessor: opts.predecessor, reviewerName: opts.reviewerName, verifier: opts.verifier },
   );
   const pdf = opts.pdf === false ? null : await encodePdf({ result: input.result, volume: input.volume, lesionSet: input.lesionSet }, { ctx });

@@ -130,6 +130,8 @@ export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
       massMg: numValue(findChild(c, MEASUREMENT.calciumMass)),
       lesionCount: numValue(findChild(c, MEASUREMENT.numberOfLesions)) ?? 0,
     };
+    const hasNum = children(c).some((x) => x.ValueType === 'NUM');
+    if (!hasNum) continue; // the outline half of an artery/total finding: no measurements of its own
     const artery = arteryOfCode(site);
     const regions = children(c).filter((x) => x.ValueType === 'SCOORD' && sameCode(conceptName(x), SRC.imageRegion));
     if (artery && regions.length > 0 && !refSeg) {

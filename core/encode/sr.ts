@@ -102,42 +102,48 @@ export function lesionTrackingId(artery: Artery, n: number): string {
 }
 
 /**
- * One TID 1411 group per lesion on an artery, its volume given as planar regions: the
- * rectangle around the lesion's pixels on each slice (largest slice first, which is the one
- * OHIF draws), with the lesion's Agatston score, volume and mass.
+ * Planar regions of a set of slice components: the rectangle around each component's pixels
+ * on its CT slice, largest component first (the one OHIF draws for a group).
  */
-function lesionGroups(result: ScoringResult, set: LesionSetLike): VolumetricRoiMeasurements[] {
+function componentRegions(set: LesionSetLike, componentIds: number[], marginPx = 1, avoidSlices: Set<number> = new Set()): PlanarRegion[] {
   const g = set.geometry;
   const sliceSize = g.rows * g.columns;
+  const sorted = componentIds.map((id) => set.components[id - 1]).sort((a, b) => b.pixelCount - a.pixelCount || a.slice - b.slice || a.id - b.id);
+  // The first region is the one OHIF draws: prefer a slice no other finding is drawn on, so the
+  // labels do not cover each other.
+  const firstIdx = sorted.findIndex((c) => !avoidSlices.has(c.slice));
+  if (firstIdx > 0) sorted.unshift(...sorted.splice(firstIdx, 1));
+  return sorted
+    .map((c) => {
+      let i0 = Infinity, i1 = -Infinity, j0 = Infinity, j1 = -Infinity;
+      for (const v of set.componentVoxels[c.id - 1]) {
+        const p = v - c.slice * sliceSize;
+        const i = p % g.columns;
+        const j = (p - i) / g.columns;
+        if (i < i0) i0 = i;
+        if (i > i1) i1 = i;
+        if (j < j0) j0 = j;
+        if (j > j1) j1 = j;
+      }
+      // Pixel (i, j) covers [i, i+1] x [j, j+1] (PS3.3 C.18.6.1.1); a margin keeps the outline
+      // visible next to the calcium instead of on it.
+      const x0 = Math.max(0, i0 - marginPx), y0 = Math.max(0, j0 - marginPx);
+      const x1 = Math.min(g.columns, i1 + 1 + marginPx), y1 = Math.min(g.rows, j1 + 1 + marginPx);
+      const inst = g.instances[c.slice];
+      return {
+        graphicType: 'POLYLINE' as const,
+        points: [x0, y0, x1, y0, x1, y1, x0, y1, x0, y0],
+        image: { sopClassUid: inst.sopClassUid, sopInstanceUid: inst.sopInstanceUid },
+      };
+    });
+}
+
+/** One TID 1411 group per lesion on an artery: its outlines, Agatston score, volume and mass. */
+function lesionGroups(result: ScoringResult, set: LesionSetLike): VolumetricRoiMeasurements[] {
   const out: VolumetricRoiMeasurements[] = [];
   for (const artery of ARTERIES) {
     const lesions = result.lesions.filter((l) => l.artery === artery).sort((a, b) => b.agatston - a.agatston);
     lesions.forEach((lesion, n) => {
-      const comps = lesion.componentIds
-        .map((id) => set.components[id - 1])
-        .sort((a, b) => b.pixelCount - a.pixelCount || a.slice - b.slice);
-      const regions: PlanarRegion[] = comps.map((c) => {
-        let i0 = Infinity, i1 = -Infinity, j0 = Infinity, j1 = -Infinity;
-        for (const v of set.componentVoxels[c.id - 1]) {
-          const p = v - c.slice * sliceSize;
-          const i = p % g.columns;
-          const j = (p - i) / g.columns;
-          if (i < i0) i0 = i;
-          if (i > i1) i1 = i;
-          if (j < j0) j0 = j;
-          if (j > j1) j1 = j;
-        }
-        // Pixel (i, j) covers [i, i+1] x [j, j+1] (PS3.3 C.18.6.1.1); one pixel of margin keeps the
-        // outline visible next to the calcium instead of on it.
-        const x0 = Math.max(0, i0 - 1), y0 = Math.max(0, j0 - 1);
-        const x1 = Math.min(g.columns, i1 + 2), y1 = Math.min(g.rows, j1 + 2);
-        const inst = g.instances[c.slice];
-        return {
-          graphicType: 'POLYLINE' as const,
-          points: [x0, y0, x1, y0, x1, y1, x0, y1, x0, y0],
-          image: { sopClassUid: inst.sopClassUid, sopInstanceUid: inst.sopInstanceUid },
-        };
-      });
       const ms = [
         new Measurement(MEASUREMENT.calciumScore, round(lesion.agatston, 2), UNITS.score, MEASUREMENT.agatstonMethod),
         new Measurement(MEASUREMENT.calciumVolume, round(lesion.volumeMm3, 2), UNITS.mm3, MEASUREMENT.volumeMethod),
@@ -149,7 +155,7 @@ function lesionGroups(result: ScoringResult, set: LesionSetLike): VolumetricRoiM
           trackingUid: newUid(),
           finding: SEGMENT.type,
           findingSite: ARTERY_CODES[artery],
-          regions,
+          regions: componentRegions(set, lesion.componentIds),
           measurements: ms,
         }),
       );
@@ -168,8 +174,11 @@ export function encodeSr(
     result: ScoringResult;
     geometry: VolumeGeometry;
     seg: EncodedSeg | null;
-    /** When given, every scored lesion also gets its own group with outlines on the CT slices. */
+    /** When given, the artery and total findings also get outline groups on the CT slices. */
     lesionSet?: LesionSetLike | null;
+    /** Also one group per lesion (outline, score, volume, mass). Off by default: OHIF draws its
+     *  label on top of the artery's label for an artery's largest lesion. */
+    lesionGroups?: boolean;
   },
   opts: SrOptions,
 ): EncodedSr {
@@ -181,46 +190,58 @@ export function encodeSr(
     settingsParameters(result.settings),
   );
 
+  // Each artery (and the total) is one tracked finding, written as two TID 1411 groups with the
+  // same Tracking Identifier and Tracking UID (the SEG segment's TrackingUID): one holds the
+  // measurements and references the SEG segment, the other gives the same volume as outlines on
+  // the CT slices. Viewers that merge groups by Tracking UID (OHIF) draw the outlines with the
+  // artery's scores; TID 1411 allows only one of the two volume definitions per group.
+  // Per-lesion groups follow. Without calcium there is no SEG: the totals are a TID 1501 group.
   const groups: (VolumetricRoiMeasurements | MeasurementGroup)[] = [];
-  // Per-lesion groups first: they carry image coordinates, so stock OHIF's SR viewport opens on
-  // the first one and draws each lesion's outline with its artery and scores (SPEC 2.2).
-  if (input.lesionSet) groups.push(...lesionGroups(result, input.lesionSet));
+  const set = input.lesionSet ?? null;
+  const drawnSlices = new Set<number>();
+  const componentsOf = (label: string | null) =>
+    result.lesions.filter((l) => (label === null ? (ARTERIES as readonly string[]).includes(l.artery) : l.artery === label)).flatMap((l) => l.componentIds);
   for (const artery of ARTERIES) {
     const t = result.arteries[artery];
     if (t.lesionCount === 0) continue;
     const segment = seg?.segments.find((s) => s.artery === artery);
     if (!seg || !segment) throw new Error(`encodeSr: ${artery} has calcium but the SEG has no ${artery} segment`);
+    const common = { trackingIdentifier: segment.trackingId, trackingUid: segment.trackingUid, finding: SEGMENT.type, findingSite: ARTERY_CODES[artery] };
     groups.push(
       new VolumetricRoiMeasurements({
-        trackingIdentifier: segment.trackingId,
-        trackingUid: segment.trackingUid,
-        finding: SEGMENT.type,
-        findingSite: ARTERY_CODES[artery],
+        ...common,
         segment: { sopClassUid: seg.sopClassUid, sopInstanceUid: seg.sopInstanceUid, segmentNumbers: [segment.segmentNumber] },
         sourceSeriesUid: g.source.seriesInstanceUid,
         measurements: measurements(t),
       }),
     );
+    if (set) {
+      const regions = componentRegions(set, componentsOf(artery), 1, drawnSlices);
+      drawnSlices.add(g.instances.findIndex((inst) => inst.sopInstanceUid === regions[0].image.sopInstanceUid));
+      groups.push(new VolumetricRoiMeasurements({ ...common, regions, measurements: [] }));
+    }
   }
-  // Totals: with calcium, a TID 1411 group over the union of all artery segments (so the
-  // Imaging Measurements container holds one kind of group: validators that pick one template
-  // per container accept it); without calcium there is no SEG and the totals are a TID 1501 group.
   const total = {
     trackingIdentifier: TOTAL_TRACKING_ID,
     trackingUid: newUid(),
     finding: SEGMENT.type,
     findingSite: ANATOMY.coronaryArtery,
-    measurements: measurements(result.total),
   };
-  groups.push(
-    seg
-      ? new VolumetricRoiMeasurements({
-          ...total,
-          segment: { sopClassUid: seg.sopClassUid, sopInstanceUid: seg.sopInstanceUid, segmentNumbers: seg.segments.map((s) => s.segmentNumber) },
-          sourceSeriesUid: g.source.seriesInstanceUid,
-        })
-      : new MeasurementGroup(total),
-  );
+  if (seg) {
+    groups.push(
+      new VolumetricRoiMeasurements({
+        ...total,
+        segment: { sopClassUid: seg.sopClassUid, sopInstanceUid: seg.sopInstanceUid, segmentNumbers: seg.segments.map((s) => s.segmentNumber) },
+        sourceSeriesUid: g.source.seriesInstanceUid,
+        measurements: measurements(result.total),
+      }),
+    );
+    // Drawn on a slice no artery is drawn on when there is one; a wider margin otherwise.
+    if (set) groups.push(new VolumetricRoiMeasurements({ ...total, regions: componentRegions(set, componentsOf(null), 4, drawnSlices), measurements: [] }));
+  } else {
+    groups.push(new MeasurementGroup({ ...total, measurements: measurements(result.total) }));
+  }
+  if (set && input.lesionGroups) groups.push(...lesionGroups(result, set));
 
   const evaluations: QualitativeEvaluation[] = [
     { name: SRC.comment, text: reportText(result) },

@@ -48,11 +48,16 @@ describe('calcium SR (TID 1500)', () => {
     expect(ds.ConceptNameCodeSequence[0].CodeValue).toBe('126000');
     const meas = ds.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '126010');
     const all = meas.ContentSequence.filter((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '125007');
-    // 4 lesion groups (outlines), 4 artery groups (SEG segments), 1 total group.
-    expect(all).toHaveLength(9);
-    const hasSegment = (g: any) => g.ContentSequence.some((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '121191');
-    expect(all.slice(0, 4).some(hasSegment)).toBe(false);
-    const groups = all.slice(4);
+    // Per artery and for the total: a measurement group referencing the SEG and an outline group
+    // with the same Tracking UID (per-lesion groups are optional, off here).
+    expect(all).toHaveLength(10);
+    const by0 = (g: any, code: string) => g.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === code);
+    for (let n = 0; n < 10; n += 2) {
+      expect(by0(all[n + 1], '112040').UID).toBe(by0(all[n], '112040').UID);
+      expect(by0(all[n + 1], '121191')).toBeUndefined();
+      expect(all[n + 1].ContentSequence.some((c: any) => c.ValueType === 'SCOORD')).toBe(true);
+    }
+    const groups = all.filter((_: any, n: number) => n < 10 && n % 2 === 0);
     for (const [n, artery] of (['LM', 'LAD', 'LCX', 'RCA'] as const).entries()) {
       const g = groups[n];
       const by = (code: string) => g.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === code);
@@ -76,7 +81,7 @@ describe('calcium SR (TID 1500)', () => {
   });
 
   it('outlines every lesion on its CT slices, largest slice first, with its artery and scores (what OHIF draws)', async () => {
-    const enc = await encodeResult({ ...f }, { now, pdf: false });
+    const enc = await encodeResult({ ...f }, { now, pdf: false, lesionGroups: true });
     const r = readCalciumSr(enc.sr.bytes);
     expect(r.lesions.map((l) => l.trackingId)).toEqual(['LM lesion 1', 'LAD lesion 1', 'LCX lesion 1', 'RCA lesion 1']);
     const rca = r.lesions.find((l) => l.artery === 'RCA')!;
@@ -85,12 +90,12 @@ describe('calcium SR (TID 1500)', () => {
     expect(rca.agatston).toBeCloseTo(f.result.arteries.RCA.agatston, 2);
     const ds = readPart10(enc.sr.bytes) as Record<string, any>;
     const meas = ds.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '126010');
-    const first = meas.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '125007');
+    const first = meas.ContentSequence.filter((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '125007')[1];
     const region = first.ContentSequence.find((c: any) => c.ValueType === 'SCOORD');
     expect(region.GraphicType).toBe('POLYLINE');
-    // LM plaque: pixels i 44..46, j 20..22 -> rectangle (43,19)-(48,24), closed.
+    // The LM outline group: LM plaque pixels i 44..46, j 20..22 -> rectangle (43,19)-(48,24), closed.
     expect([...region.GraphicData]).toEqual([43, 19, 48, 19, 48, 24, 43, 24, 43, 19]);
-    const off = await encodeResult({ ...f }, { now, pdf: false, lesionOutlines: false });
+    const off = await encodeResult({ ...f }, { now, pdf: false });
     expect(readCalciumSr(off.sr.bytes).lesions).toEqual([]);
   });
 

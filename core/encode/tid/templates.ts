@@ -211,8 +211,15 @@ export class MeasurementReport {
     },
   ) {
     if (r.observers.length === 0) throw new Error('TID 1500: an observer context is required');
-    const uids = r.groups.map((gr) => gr.g.trackingUid);
-    if (new Set(uids).size !== uids.length) throw new Error('TID 1500: Tracking Unique Identifiers must differ between groups');
+    // Groups may share a Tracking UID only when they describe the same finding (same identifier).
+    const idOfUid = new Map<string, string>();
+    for (const gr of r.groups) {
+      const seen = idOfUid.get(gr.g.trackingUid);
+      if (seen !== undefined && seen !== gr.g.trackingIdentifier) {
+        throw new Error(`TID 1500: Tracking UID ${gr.g.trackingUid} is used for two findings ("${seen}", "${gr.g.trackingIdentifier}")`);
+      }
+      idOfUid.set(gr.g.trackingUid, gr.g.trackingIdentifier);
+    }
   }
   /** The root CONTAINER's attributes (SR Document Content module). */
   content(): Record<string, unknown> {
