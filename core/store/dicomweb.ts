@@ -3,7 +3,18 @@
  * calcium SR/SEG series of a study, retrieve their Part-10 instances, and pick the current
  * report. Pure (browser, Worker, Node).
  */
-import { currentReport, isCalciumReport, readCalciumSeg, readCalciumSr, type CalciumReport, type CalciumSegReadback } from '../encode/readback';
+import {
+  currentReport,
+  isCalciumReport,
+  readCalciumSeg,
+  readCalciumSr,
+  restoreAssignment,
+  type AssignmentTarget,
+  type CalciumReport,
+  type CalciumSegReadback,
+  type RestoreSummary,
+} from '../encode/readback';
+import type { LesionSetLike } from '../encode/arteries';
 import { readPart10 } from '../encode/dicom-io';
 
 export interface DicomwebOptions {
@@ -117,4 +128,40 @@ export async function loadCalciumResults(opts: DicomwebOptions, studyUid: string
     }
   }
   return { reports, current, seg };
+}
+
+/**
+ * What the next save of a study must carry: version = current + 1 and the current report as its
+ * predecessor (PredecessorDocumentsSequence). For a study without a calcium report: version 1.
+ */
+export function nextVersionAfter(current: Pick<CalciumReport, 'version' | 'studyInstanceUid' | 'seriesInstanceUid' | 'sopInstanceUid'> | null): {
+  version: number;
+  predecessor: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string } | null;
+} {
+  if (!current) return { version: 1, predecessor: null };
+  return {
+    version: current.version + 1,
+    predecessor: { studyInstanceUid: current.studyInstanceUid, seriesInstanceUid: current.seriesInstanceUid, sopInstanceUid: current.sopInstanceUid },
+  };
+}
+
+/**
+ * A second reader opens a study: load the current calcium report and its SEG from the archive
+ * and apply its artery labels to a freshly detected LesionSet's Assignment. Returns what was
+ * found, the restore summary, and the version/predecessor the next save must use.
+ */
+export async function restoreFromArchive(
+  opts: DicomwebOptions,
+  studyUid: string,
+  set: LesionSetLike,
+  assignment: AssignmentTarget,
+): Promise<{
+  stored: StoredCalciumResults;
+  restored: RestoreSummary | null;
+  next: ReturnType<typeof nextVersionAfter>;
+}> {
+  const stored = await loadCalciumResults(opts, studyUid);
+  let restored: RestoreSummary | null = null;
+  if (stored.current && stored.seg) restored = restoreAssignment(set, assignment, stored.seg, { reviewed: stored.current.reviewed });
+  return { stored, restored, next: nextVersionAfter(stored.current) };
 }

@@ -11,9 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startOrthanc } from '../../scripts/lib/orthanc.mjs';
 import { encodeResult } from '../../core/encode/index';
 import { readPart10 } from '../../core/encode/dicom-io';
-import { restoreAssignment } from '../../core/encode/readback';
 import { storeResult } from '../../core/store/stow';
-import { loadCalciumResults, retrieveInstance, searchForSeries, jsonValue } from '../../core/store/dicomweb';
+import { loadCalciumResults, nextVersionAfter, restoreFromArchive, retrieveInstance, searchForSeries, jsonValue } from '../../core/store/dicomweb';
 import { writeCtSeries } from '../../core/dicom/write-ct';
 import { Assignment } from '../../core/scoring/assign';
 import { detectLesions } from '../../core/scoring/detect';
@@ -92,10 +91,9 @@ describe('storing a calcium result in the archive (Orthanc, STOW/QIDO/WADO)', ()
     const lm = f.lesionSet.components.find((c) => f.assignment.labelOfComponent(c.id) === 'LM')!;
     f.assignment.assignComponent(lm.id, 'LAD', 'user');
     const corrected = scoreResult(f.lesionSet, f.assignment, { model: null });
-    const enc = await encodeResult(
-      { ...f, result: corrected },
-      { version: v1.version + 1, predecessor: { studyInstanceUid: study, seriesInstanceUid: v1.seriesInstanceUid, sopInstanceUid: v1.sopInstanceUid } },
-    );
+    const next = nextVersionAfter(v1);
+    expect(next.version).toBe(2);
+    const enc = await encodeResult({ ...f, result: corrected }, { version: next.version, predecessor: next.predecessor });
     expect((await storeResult(enc.all, { url: orthanc.dicomWebUrl })).ok).toBe(true);
     const after = await loadCalciumResults({ url: orthanc.dicomWebUrl }, study);
     expect(after.reports).toHaveLength(2);
@@ -109,7 +107,9 @@ describe('storing a calcium result in the archive (Orthanc, STOW/QIDO/WADO)', ()
     // A second reader opens the study: fresh detection, labels restored from the archive.
     const set2 = detectLesions(f.volume, f.lesionSet.settings);
     const a2 = new Assignment(set2);
-    restoreAssignment(set2, a2, after.seg!, { reviewed: after.current!.reviewed });
+    const { restored, next: third } = await restoreFromArchive({ url: orthanc.dicomWebUrl }, study, set2, a2);
+    expect(restored).toMatchObject({ unmatchedVoxels: 0, foreignVoxels: 0 });
+    expect(third).toEqual({ version: 3, predecessor: { studyInstanceUid: study, seriesInstanceUid: enc.sr.seriesInstanceUid, sopInstanceUid: enc.sr.sopInstanceUid } });
     const again = scoreResult(set2, a2, { model: null });
     for (const a of ['LM', 'LAD', 'LCX', 'RCA'] as const) expect(again.arteries[a].agatston).toBeCloseTo(corrected.arteries[a].agatston, 6);
   });
