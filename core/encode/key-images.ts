@@ -80,7 +80,8 @@ export function keyImages(
         }
       }
     }
-    const caption = `${lesion.artery}: Agatston ${lesion.agatston.toFixed(1)}, ${lesion.volumeMm3.toFixed(1)} mm3, peak ${Math.round(lesion.peakHU)} HU, slice ${k + 1}`;
+    const imageNumber = volume.instances[k]?.instanceNumber ?? k + 1;
+    const caption = `${lesion.artery}: Agatston ${lesion.agatston.toFixed(1)}, ${lesion.volumeMm3.toFixed(1)} mm3, peak ${Math.round(lesion.peakHU)} HU, image ${imageNumber}`;
     return { lesion, slice: k, width: outPx, height: outPx, rgb, caption };
   });
 }

@@ -207,6 +207,8 @@ export async function buildSummaryPdf(
 
   const images = keyImages(volume, input.lesionSet, result, { count: opts.keyImageCount ?? 3 });
   if (images.length > 0) {
+    const side0 = Math.min(160, (L.width - 2 * 10) / 3);
+    L.ensure(side0 + 70); // keep the heading with its images
     L.text(`Key images (largest lesions; window ${KEY_IMAGE_WINDOW_HU[0]} to ${KEY_IMAGE_WINDOW_HU[1]} HU, lesion tinted by artery)`, {
       bold: true,
       size: 12,
