@@ -50,7 +50,7 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
     async calciumScoringScore(): Promise<void> {
       const ds = displayedDisplaySet(servicesManager);
       if (!ds) throw new Error('No CT series is displayed.');
-      await session.score(ds, extensionManager);
+      await session.score(ds, extensionManager, undefined, wadoRootOf(extensionManager._appConfig ?? extensionManager.appConfig));
     },
 
     /** Assign / reassign a lesion to LM, LAD, LCX or RCA, or exclude it (OTHER). */

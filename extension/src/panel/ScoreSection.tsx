@@ -218,6 +218,11 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
           {state.problems ? state.problems.map((p) => <p key={p}>{p}</p>) : <p>{state.message}</p>}
         </div>
       )}
+      {state.status === 'scored' && state.restored && (
+        <p style={{ ...s.sub, color: s.colors.accent }} data-testid="calcium-restored">
+          {state.restored}
+        </p>
+      )}
       {state.status === 'scored' && <Result result={state.result} elapsedMs={state.elapsedMs} commandsManager={commandsManager} />}
     </section>
   );

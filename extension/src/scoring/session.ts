@@ -3,6 +3,7 @@
 // reassign / exclude rescore at once (scoreResult needs no pass over the volume).
 import { Assignment, InputError, scoreResult, scoreVolume, type AssignmentJson, type LesionSet } from '../../../core/index';
 import type { CtVolume, LesionLabel, ScoringResult, ScoringSettings } from '../../../core/types';
+import { SOP_CLASS } from '../../../core/dicom/codes';
 import type { DisplaySet, ExtensionManager } from '../ohif';
 import { volumeFromDisplaySet } from './volumeFromViewer';
 
@@ -16,7 +17,7 @@ export type SessionState =
   | { status: 'idle' }
   | { status: 'loading'; loaded: number; total: number }
   | { status: 'detecting'; done: number; total: number }
-  | { status: 'scored'; result: ScoringResult; elapsedMs: number }
+  | { status: 'scored'; result: ScoringResult; elapsedMs: number; restored: string | null }
   | { status: 'error'; message: string; problems: string[] | null };
 
 interface WorkerDone {
@@ -124,7 +125,33 @@ export class CalciumSession {
     this.set({ status: 'idle' });
   }
 
-  async score(displaySet: DisplaySet, extensionManager: ExtensionManager, settings?: Partial<ScoringSettings>): Promise<void> {
+  /**
+   * A second reader: when the archive holds a calcium report for this series, apply its SEG's
+   * artery labels to the new lesion set (core restoreAssignment) and continue its version chain.
+   * Returns a line for the panel, or null when there is nothing stored.
+   */
+  private async restoreStored(dicomWebRoot: string, volume: CtVolume, lesionSet: LesionSet, assignment: Assignment): Promise<string | null> {
+    const [{ loadCalciumResults }, { restoreAssignment }] = await Promise.all([
+      import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/dicomweb'),
+      import(/* webpackChunkName: "calcium-encode" */ '../../../core/encode/readback'),
+    ]);
+    const stored = await loadCalciumResults({ url: dicomWebRoot }, volume.source.studyInstanceUid);
+    const current = stored.current;
+    if (!current || (current.sourceSeriesUid && current.sourceSeriesUid !== volume.source.seriesInstanceUid)) return null;
+    this.lastSr = {
+      studyInstanceUid: current.studyInstanceUid,
+      seriesInstanceUid: current.seriesInstanceUid,
+      sopInstanceUid: current.sopInstanceUid,
+      sopClassUid: SOP_CLASS.comprehensiveSr,
+      version: current.version,
+    };
+    const who = current.reviewed ? 'reviewed' : 'not reviewed';
+    if (!stored.seg) return `Opened the stored report version ${current.version} (${who}, no calcium segmentation to restore).`;
+    const summary = restoreAssignment(lesionSet, assignment, stored.seg, { reviewed: current.reviewed });
+    return `Restored the stored report version ${current.version} (${who}): ${summary.assigned} lesion parts on arteries.`;
+  }
+
+  async score(displaySet: DisplaySet, extensionManager: ExtensionManager, settings?: Partial<ScoringSettings>, dicomWebRoot?: string | null): Promise<void> {
     const run = ++this.run;
     const live = () => run === this.run;
     this.displaySetInstanceUID = displaySet.displaySetInstanceUID;
@@ -144,7 +171,19 @@ export class CalciumSession {
       this.assignment = Assignment.fromJSON(done.lesionSet, done.assignment);
       this.warnings = done.result.warnings;
       this.model = done.result.model;
-      this.set({ status: 'scored', result: done.result, elapsedMs: performance.now() - t0 });
+      this.lastSr = null;
+      let restored: string | null = null;
+      let result = done.result;
+      if (dicomWebRoot) {
+        try {
+          restored = await this.restoreStored(dicomWebRoot, volume, done.lesionSet, this.assignment);
+          if (restored) result = scoreResult(done.lesionSet, this.assignment, { warnings: this.warnings, model: this.model });
+        } catch (e) {
+          restored = `Could not read the stored calcium report: ${(e as Error).message}`;
+        }
+      }
+      if (!live()) return;
+      this.set({ status: 'scored', result, elapsedMs: performance.now() - t0, restored });
     } catch (e) {
       if (!live()) return;
       const problems = e instanceof InputError ? e.problems : null;
@@ -215,7 +254,7 @@ export class CalciumSession {
     if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
     if (this.saveState.status === 'saved' || this.saveState.status === 'error') this.saveState = { status: 'idle' };
     const result = scoreResult(this.lesionSet, this.assignment, { warnings: this.warnings, model: this.model });
-    this.set({ status: 'scored', result, elapsedMs: this.state.elapsedMs });
+    this.set({ status: 'scored', result, elapsedMs: this.state.elapsedMs, restored: this.state.restored });
     return result;
   }
 
