@@ -187,7 +187,10 @@ export function encodeSr(
   const algorithm = new AlgorithmIdentification(
     result.model?.name ?? PRODUCT.algorithmName,
     result.model?.version ?? PRODUCT.softwareVersion,
-    settingsParameters(result.settings),
+    [
+      ...settingsParameters(result.settings),
+      ...(result.model ? [`Scoring software: ${PRODUCT.modelName} ${PRODUCT.softwareVersion}`] : []),
+    ],
   );
 
   // Each artery (and the total) is one tracked finding, written as two TID 1411 groups with the

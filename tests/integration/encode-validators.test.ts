@@ -75,6 +75,8 @@ beforeAll(async () => {
     },
   );
   write('sr-v2-verified.dcm', v2.sr.bytes);
+  const withLesions = await encodeResult({ ...f, result: { ...f.result, model: { name: 'cacs-artery-net', version: '1.2.0' } } }, { lesionGroups: true, pdf: false });
+  write('sr-lesion-groups.dcm', withLesions.sr.bytes);
   const none = makeFixture({ blobs: [], massFactor: null });
   const zero = await encodeResult({ ...none }, {});
   write('sr-no-calcium.dcm', zero.sr.bytes);
@@ -83,7 +85,7 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('dciodvfy (dicom3tools) finds no errors', () => {
-  for (const name of ['seg-binary.dcm', 'sr.dcm', 'sr-v2-verified.dcm', 'sr-no-calcium.dcm', 'pdf.dcm', 'pdf-no-calcium.dcm']) {
+  for (const name of ['seg-binary.dcm', 'sr.dcm', 'sr-v2-verified.dcm', 'sr-lesion-groups.dcm', 'sr-no-calcium.dcm', 'pdf.dcm', 'pdf-no-calcium.dcm']) {
     it(`${name}: no errors, only explained warnings`, async () => {
       const { errors, warnings } = await dciodvfy(files[name]);
       expect(errors).toEqual([]);
@@ -109,7 +111,7 @@ describe('dciodvfy (dicom3tools) finds no errors', () => {
 });
 
 describe('PixelMed SR validator accepts the TID 1500 report', () => {
-  for (const name of ['sr-v2-verified.dcm', 'sr-no-calcium.dcm']) {
+  for (const name of ['sr-v2-verified.dcm', 'sr-lesion-groups.dcm', 'sr-no-calcium.dcm']) {
     it(`${name}: root template TID 1500 found, no errors or warnings (content item order and template ids checked)`, async () => {
       const { stdout, stderr } = await run('java', [...PIXELMED, files[name]], { maxBuffer: 16 << 20 });
       const out = `${stdout}\n${stderr}`;
