@@ -74,12 +74,20 @@ export function seriesDescription(kind: 'SEG' | 'SR' | 'PDF', version: number): 
   return `${what} v${version}`;
 }
 
-/** The SOP class of the CT slices (all one class in a series; CT Image Storage when unknown). */
-export function referencedSeriesItem(g: VolumeGeometry, instanceIndices?: number[]): Dataset {
+/**
+ * A Referenced Series item for the CT slices `instanceIndices` (all when omitted). The SEG's
+ * Common Instance Reference uses ReferencedInstanceSequence; the SR's evidence sequences use
+ * ReferencedSOPSequence (PS3.3 Table 10-4).
+ */
+export function referencedSeriesItem(
+  g: VolumeGeometry,
+  instanceIndices?: number[],
+  key: 'ReferencedInstanceSequence' | 'ReferencedSOPSequence' = 'ReferencedInstanceSequence',
+): Dataset {
   const idx = instanceIndices ?? g.instances.map((_, i) => i);
   return {
     SeriesInstanceUID: g.source.seriesInstanceUid,
-    ReferencedInstanceSequence: idx.map((k) => ({
+    [key]: idx.map((k) => ({
       ReferencedSOPClassUID: g.instances[k].sopClassUid,
       ReferencedSOPInstanceUID: g.instances[k].sopInstanceUid,
     })),

@@ -278,19 +278,12 @@ export function encodeSr(
 
   const sopInstanceUid = newUid();
   const seriesInstanceUid = newUid();
-  const evidenceSeries: Dataset[] = [referencedSeriesItem(g, librarySlices)];
+  const evidenceSeries: Dataset[] = [referencedSeriesItem(g, librarySlices, 'ReferencedSOPSequence')];
   if (seg) {
     evidenceSeries.push({
       SeriesInstanceUID: seg.seriesInstanceUid,
       ReferencedSOPSequence: [{ ReferencedSOPClassUID: seg.sopClassUid, ReferencedSOPInstanceUID: seg.sopInstanceUid }],
     });
-  }
-  // Evidence items use ReferencedSOPSequence (PS3.3 Table 10-4, Hierarchical SOP Instance Reference).
-  for (const s of evidenceSeries) {
-    if (s.ReferencedInstanceSequence) {
-      s.ReferencedSOPSequence = s.ReferencedInstanceSequence;
-      delete s.ReferencedInstanceSequence;
-    }
   }
   const verified = !!opts.verifier;
   const dataset: Dataset = {

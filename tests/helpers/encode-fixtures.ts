@@ -4,6 +4,7 @@
  * store tests; independent of the phantom generator so encoder tests do not move with it.
  */
 import { scoreVolume } from '../../core/index';
+import { scoreResult } from '../../core/scoring/score';
 import type { Assignment } from '../../core/scoring/assign';
 import type { LesionSet } from '../../core/scoring/detect';
 import type { Artery, CtVolume, LesionLabel, ScoringResult, Vec3 } from '../../core/types';
@@ -137,12 +138,9 @@ export function makeFixture(opts: FixtureOptions = {}): Fixture {
   }
   if (opts.reviewed === false) assignment.reviewed = false;
   // Re-score with the labels (cheap: no pass over the volume).
-  const { scoreResult } = scoreModule;
   const result = scoreResult(lesionSet, assignment, { warnings: scored.result.warnings, model: null });
   return { volume, lesionSet, assignment, result };
 }
-
-import * as scoreModule from '../../core/scoring/score';
 
 export function arteryAgatston(result: ScoringResult, a: Artery): number {
   return result.arteries[a].agatston;
