@@ -28,3 +28,29 @@ describe('which stored report is current', () => {
     expect(currentReport([])).toBeNull();
   });
 });
+
+describe('storing through the viewer\'s dicomweb-client', () => {
+  // dicomweb-client needs XMLHttpRequest, which Node lacks: a stand-in with its storeInstances
+  // signature and its error shape (the XHR as `request`) is used here; the fetch path is tested
+  // against a real Orthanc in tests/integration/store-*.test.ts.
+  const obj = (kind: string) => ({ kind, bytes: new Uint8Array([1, 2, 3, 4]), sopInstanceUid: `2.25.${kind.length}`, sopClassUid: '1.2.3' });
+
+  it('sends each object as one dataset, in order, and reports the archive answer of a failure', async () => {
+    const sent: number[] = [];
+    let calls = 0;
+    const client = {
+      async storeInstances({ datasets }: { datasets: ArrayBuffer[] }) {
+        calls++;
+        if (calls === 2) throw Object.assign(new Error('request failed'), { request: { status: 409, responseText: 'Conflict: instance exists with other data' } });
+        sent.push(datasets.length);
+      },
+    };
+    const { storeResult } = await import('../../core/store/stow');
+    const out = await storeResult([obj('SEG'), obj('SR'), obj('PDF')], { url: 'http://viewer/dicom-web', client, retries: 2, sleep: async () => {} });
+    expect(sent).toEqual([1]);
+    expect(out.stored.map((s) => s.kind)).toEqual(['SEG']);
+    expect(out.failure).toMatchObject({ kind: 'SR', status: 409, attempts: 1 });
+    expect(out.failure!.message).toContain('HTTP 409: Conflict: instance exists with other data');
+    expect(out.pending.map((p) => p.kind)).toEqual(['SR', 'PDF']);
+  });
+});
