@@ -4,6 +4,7 @@ import type { LesionLabel, ScoringResult, SeriesFacts } from '../../core/types';
 import { wadoRootOf } from './archive';
 import { displayedDisplaySet } from './displayedSeries';
 import type { ExtensionParams } from './ohif';
+import { installClickToAssign } from './scoring/clickToAssign';
 import { LesionOverlay } from './scoring/overlay';
 import { session } from './scoring/session';
 import { seriesFactsFromInstances } from './seriesFacts';
@@ -30,6 +31,7 @@ interface CornerstoneViewportService {
 export default function getCommandsModule({ servicesManager, extensionManager }: ExtensionParams) {
   // Lesions over the CT, coloured by artery, redrawn whenever the session changes.
   new LesionOverlay(servicesManager, extensionManager).start();
+  installClickToAssign(extensionManager);
   const actions = {
     /** Facts of the CT series shown in the active viewport; null when no CT is displayed. */
     getCalciumScoringSeries(): DisplayedSeries | null {
@@ -81,6 +83,11 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
       }
     },
 
+    /** Arm click-to-assign with a label (LM, LAD, LCX, RCA, OTHER), or disarm with null. */
+    calciumScoringArmClick({ label }: { label: LesionLabel | null }): void {
+      session.arm(label);
+    },
+
     /** Exclude every lesion not yet assigned to an artery. */
     calciumScoringExcludeUnassigned(): ScoringResult {
       return session.excludeUnassigned();
@@ -110,6 +117,7 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
       calciumScoringJumpToLesion: { commandFn: actions.calciumScoringJumpToLesion },
       calciumScoringSave: { commandFn: actions.calciumScoringSave },
       calciumScoringExcludeUnassigned: { commandFn: actions.calciumScoringExcludeUnassigned },
+      calciumScoringArmClick: { commandFn: actions.calciumScoringArmClick },
     },
     defaultContext: 'CALCIUM_SCORING',
   };

@@ -72,6 +72,59 @@ function SaveBar({ commandsManager }: { commandsManager: CommandsManager }) {
   );
 }
 
+function useClick(): { armed: LesionLabel | null; message: string | null } {
+  const armed = useSyncExternalStore(
+    (fn) => session.subscribe(fn),
+    () => session.armedLabel,
+  );
+  const message = useSyncExternalStore(
+    (fn) => session.subscribe(fn),
+    () => session.clickMessage,
+  );
+  return { armed, message };
+}
+
+/** Arm an artery, then click lesions on the image to assign them. */
+function ClickToAssign({ commandsManager }: { commandsManager: CommandsManager }) {
+  const { armed, message } = useClick();
+  return (
+    <div style={{ margin: '8px 0' }} data-testid="calcium-click-assign">
+      <p style={{ ...s.sub, margin: '0 0 4px' }}>{armed ? 'Click lesions on the image to assign them to:' : 'Assign by clicking on the image:'}</p>
+      <div style={{ display: 'flex', gap: 4 }}>
+        {BUTTON_LABELS.map(({ label, text }) => {
+          const active = armed === label;
+          return (
+            <button
+              key={label}
+              type="button"
+              data-arm={label}
+              aria-pressed={active}
+              onClick={() => commandsManager.runCommand('calciumScoringArmClick', { label: active ? null : label })}
+              style={{
+                flex: 1,
+                padding: '2px 0',
+                fontSize: 12,
+                borderRadius: 4,
+                cursor: 'pointer',
+                border: `1px dashed ${ARTERY_COLOURS[label]}`,
+                background: active ? ARTERY_COLOURS[label] : 'transparent',
+                color: active ? '#000' : s.colors.text,
+              }}
+            >
+              {text}
+            </button>
+          );
+        })}
+      </div>
+      {message && (
+        <p style={{ ...s.sub, margin: '4px 0 0' }} data-testid="calcium-click-message">
+          {message}
+        </p>
+      )}
+    </div>
+  );
+}
+
 const fmt = (x: number | null, digits = 0) => (x === null ? 'n/a' : x.toFixed(digits));
 
 function ArteryTable({ result }: { result: ScoringResult }) {
@@ -240,6 +293,7 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
         {result.reviewed ? ' · reviewed' : ' · not reviewed'} · {(elapsedMs / 1000).toFixed(1)} s
       </p>
       <ArteryTable result={result} />
+      <ClickToAssign commandsManager={commandsManager} />
       <SaveBar commandsManager={commandsManager} />
       {unassigned > 0 && (
         <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>

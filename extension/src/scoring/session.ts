@@ -2,7 +2,7 @@
 // and score in a Web Worker, then keep the lesion set and the assignment here so that assign /
 // reassign / exclude rescore at once (scoreResult needs no pass over the volume).
 import { Assignment, InputError, scoreResult, scoreVolume, type AssignmentJson, type LesionSet } from '../../../core/index';
-import type { CtVolume, LesionLabel, ScoringResult, ScoringSettings } from '../../../core/types';
+import type { CtVolume, LesionLabel, ScoringResult, ScoringSettings, Vec3 } from '../../../core/types';
 import { SOP_CLASS } from '../../../core/dicom/codes';
 import type { DisplaySet, ExtensionManager } from '../ohif';
 import { volumeFromDisplaySet } from './volumeFromViewer';
@@ -85,6 +85,10 @@ export class CalciumSession {
   /** The scored volume (voxels kept for the PDF's key images when saving). */
   volume: CtVolume | null = null;
   saveState: SaveState = { status: 'idle' };
+  /** The label a click on the image gives (null: clicks do nothing). */
+  armedLabel: LesionLabel | null = null;
+  /** What the last click on the image did, for the panel. */
+  clickMessage: string | null = null;
   /** The last SR stored from this session: a re-save is a correction of it (version + 1). */
   private lastSr: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string; sopClassUid: string; version: number } | null = null;
   private warnings: string[] = [];
@@ -122,6 +126,8 @@ export class CalciumSession {
     this.lastSr = null;
     this.imageIds = [];
     this.saveState = { status: 'idle' };
+    this.armedLabel = null;
+    this.clickMessage = null;
     this.set({ status: 'idle' });
   }
 
@@ -238,6 +244,28 @@ export class CalciumSession {
       if (run === this.run) this.setSave({ status: 'error', message: `Saving failed: ${(e as Error).message}` });
     }
     return this.saveState;
+  }
+
+  /** Arm (or disarm with null) click-to-assign on the image. */
+  arm(label: LesionLabel | null) {
+    this.armedLabel = label;
+    this.clickMessage = null;
+    this.notify();
+  }
+
+  /**
+   * A click on the image at a patient point (mm): the lesion there, or the nearest lesion voxel
+   * within 2 mm (core assignPoint), takes the armed label. Returns the lesion id or null.
+   */
+  assignAtPoint(pointMm: Vec3): number | null {
+    if (!this.armedLabel || !this.assignment || this.state.status !== 'scored') return null;
+    const label = this.armedLabel;
+    const hit = this.assignment.assignPoint(pointMm, label, 'user');
+    const name = label === 'OTHER' ? 'excluded' : `assigned to ${label}`;
+    this.clickMessage = hit === null ? 'No calcified lesion within 2 mm of the click.' : `Lesion #${hit} ${name}.`;
+    if (hit === null) this.notify();
+    else this.rescore();
+    return hit;
   }
 
   /** Exclude (OTHER) every lesion nobody assigned yet: bone, aortic wall and noise in one step. */
