@@ -29,12 +29,40 @@ export function bundlesAreStale(root = REPO_ROOT) {
   return SOURCES.some((s) => newestMtime(path.join(root, s)) > built);
 }
 
-/** Run webpack when needed. Returns true when it built. Throws with webpack's output on failure. */
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Run webpack when needed. Returns true when it built. Throws with webpack's output on failure.
+ * A lock folder keeps parallel callers (test files run in parallel) from building over each other.
+ */
 export function ensureBuilt({ root = REPO_ROOT, force = false, log = console.error } = {}) {
   if (!force && !bundlesAreStale(root)) return false;
-  log('Building the calcium scoring extension and mode (webpack)...');
-  const webpack = path.join(root, 'node_modules', 'webpack-cli', 'bin', 'cli.js');
-  const r = spawnSync(process.execPath, [webpack, '--mode', 'production'], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`The webpack build failed:\n${(r.stdout + r.stderr).slice(-4000)}`);
-  return true;
+  const lock = path.join(root, 'dist', '.build-lock');
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      // Another process is building; a lock older than 3 minutes is left over from a crash.
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 180_000) fs.rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for another build (lock ${lock}).`);
+      sleep(200);
+    }
+  }
+  try {
+    if (!force && !bundlesAreStale(root)) return false;
+    log('Building the calcium scoring extension and mode (webpack)...');
+    const webpack = path.join(root, 'node_modules', 'webpack-cli', 'bin', 'cli.js');
+    const r = spawnSync(process.execPath, [webpack, '--mode', 'production'], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`The webpack build failed:\n${(r.stdout + r.stderr).slice(-4000)}`);
+    // webpack leaves unchanged outputs untouched (compareBeforeEmit): mark them as built now.
+    const now = new Date();
+    for (const o of OUTPUTS) fs.utimesSync(path.join(root, 'dist', o), now, now);
+    return true;
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }
