@@ -74,4 +74,20 @@ describe('the calcium SR in stock OHIF', () => {
     expect(total, `no drawn label for the total in:\n${all}`).toBeDefined();
     expect(total).toContain(`Coronary artery calcium score: ${result.total.agatston.toFixed(2)}`);
   }, 240_000);
+
+  it('the SEG opens as an overlay with one coloured segment per artery, named by artery', async () => {
+    const { page } = stack;
+    await page.goto(`${stack.url}/viewer?StudyInstanceUIDs=${volume.source.studyInstanceUid}`, { waitUntil: 'load' });
+    const segThumb = page.locator('[data-cy^="study-browser-thumbnail"]', { hasText: 'Calcium segmentation v1' });
+    await segThumb.first().waitFor({ timeout: 90_000 });
+    await page.getByText('Skip all').click({ timeout: 5_000 }).catch(() => undefined);
+    await segThumb.first().dblclick();
+    // Stock OHIF asks before loading a SEG into the viewport.
+    await page.getByRole('button', { name: 'Yes', exact: true }).click({ timeout: 30_000 });
+    await page.locator('[data-cy="panelSegmentation-btn"]').click({ timeout: 30_000 });
+    const withCalcium = ARTERIES.filter((a) => result.arteries[a].lesionCount > 0);
+    for (const a of withCalcium) await page.getByText(`${a} calcium`, { exact: true }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'ohif-seg-overlay');
+    expect(enc.seg!.segments.map((s) => s.label)).toEqual(withCalcium.map((a) => `${a} calcium`));
+  }, 240_000);
 });
