@@ -68,7 +68,7 @@ export async function encodeResult(input: EncodeInput, opts: EncodeOptions = {})
   if (ctx.version > 1 && !opts.predecessor) {
     throw new Error(`Report version ${ctx.version} needs the predecessor it corrects (PredecessorDocumentsSequence).`);
   }
-  const seg = encodeSeg({ result: input.result, lesionSet: input.lesionSet, labels: input.assignment }, { type: opts.segmentationType, ctx });
+  const seg = encodeSeg({ result: input.result, lesionSet: input.lesionSet, labels: input.assignment }, { type: opts.segmentationType, ctx, creatorName: opts.reviewerName });
   const sr = encodeSr(
     { result: input.result, geometry: input.lesionSet.geometry, seg, lesionSet: opts.outlines === false ? null : input.lesionSet, lesionGroups: opts.lesionGroups ?? false },
     { ctx, predecessor: opts.predecessor, reviewerName: opts.reviewerName, verifier: opts.verifier },

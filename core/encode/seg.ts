@@ -62,6 +62,8 @@ export interface EncodedSeg {
 export interface SegOptions {
   type?: SegmentationType;
   ctx: WriteContext;
+  /** The reader who edited the assignment (Content Creator's Name), when known. */
+  creatorName?: string | null;
 }
 
 export interface SegInput {
@@ -261,7 +263,7 @@ export function encodeSeg(input: SegInput, opts: SegOptions): EncodedSeg | null 
     ReferencedSeriesSequence: [referencedSeriesItem(g, framedSlices)],
     ContentLabel: 'CALCIUM',
     ContentDescription: `Coronary calcium by artery, report v${opts.ctx.version}`,
-    ContentCreatorName: '',
+    ContentCreatorName: input.result.reviewed && opts.creatorName ? opts.creatorName : '',
     SegmentationType: type,
     SegmentSequence: segmentSequence,
     SegmentsOverlap: 'NO',
