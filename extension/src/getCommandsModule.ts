@@ -88,6 +88,11 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
       session.arm(label);
     },
 
+    /** Set the mass calibration factor (mg HA/cm³/HU) by hand; null removes it. */
+    calciumScoringSetMassFactor({ massFactor }: { massFactor: number | null }): ScoringResult {
+      return session.setMassFactor(massFactor);
+    },
+
     /** Exclude every lesion not yet assigned to an artery. */
     calciumScoringExcludeUnassigned(): ScoringResult {
       return session.excludeUnassigned();
@@ -118,6 +123,7 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
       calciumScoringSave: { commandFn: actions.calciumScoringSave },
       calciumScoringExcludeUnassigned: { commandFn: actions.calciumScoringExcludeUnassigned },
       calciumScoringArmClick: { commandFn: actions.calciumScoringArmClick },
+      calciumScoringSetMassFactor: { commandFn: actions.calciumScoringSetMassFactor },
     },
     defaultContext: 'CALCIUM_SCORING',
   };

@@ -1,6 +1,6 @@
 // Scoring part of the panel: score button and progress, per-artery table, risk category, and
 // the lesion list with assign / reassign / exclude buttons (rescored at once).
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { ARTERIES, type LesionLabel, type LesionMeasure, type ScoringResult, type Totals } from '../../../core/types';
 import type { CommandsManager } from '../ohif';
 import { session, type SaveState, type SessionState } from '../scoring/session';
@@ -119,6 +119,62 @@ function ClickToAssign({ commandsManager }: { commandsManager: CommandsManager }
       {message && (
         <p style={{ ...s.sub, margin: '4px 0 0' }} data-testid="calcium-click-message">
           {message}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** The settings the score was computed with (also written into the SR). */
+function SettingsLine({ result }: { result: ScoringResult }) {
+  const st = result.settings;
+  const area = st.minAreaPixels !== null ? `${st.minAreaPixels} px` : `${st.minAreaMm2} mm²`;
+  const norm = st.normaliseToMm !== null ? ` · normalised to ${st.normaliseToMm} mm` : '';
+  return (
+    <p style={{ ...s.sub, margin: '0 0 6px' }} data-testid="calcium-settings">
+      Threshold ≥ {st.thresholdHu} HU · min area {area} · {st.connectivity2d}-connected{norm}
+    </p>
+  );
+}
+
+/** Mass needs a calibration factor (SPEC 1.2); without one from the header, the reader may enter one. */
+function MassFactor({ result, commandsManager }: { result: ScoringResult; commandsManager: CommandsManager }) {
+  const st = result.settings;
+  const [text, setText] = useState(st.massFactor === null ? '' : String(st.massFactor));
+  const [error, setError] = useState<string | null>(null);
+  const apply = () => {
+    const value = text.trim() === '' ? null : Number(text.replace(',', '.'));
+    try {
+      commandsManager.runCommand('calciumScoringSetMassFactor', { massFactor: value });
+      setError(null);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <div style={{ margin: '6px 0' }} data-testid="calcium-mass-factor">
+      <label style={{ ...s.sub, display: 'flex', alignItems: 'center', gap: 6, margin: 0 }}>
+        Mass factor
+        <input
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => e.key === 'Enter' && apply()}
+          placeholder="mg HA/cm³/HU"
+          inputMode="decimal"
+          style={{ width: 90, background: 'transparent', color: s.colors.text, border: `1px solid ${s.colors.border}`, borderRadius: 4, padding: '1px 4px' }}
+        />
+        <button
+          type="button"
+          onClick={apply}
+          style={{ fontSize: 12, padding: '1px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+        >
+          Apply
+        </button>
+        {st.massFactor !== null && <span>({st.massFactorSource ?? 'given'})</span>}
+      </label>
+      {error && (
+        <p style={s.error} role="alert">
+          {error}
         </p>
       )}
     </div>
@@ -292,7 +348,9 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
         {result.risk.cacDrs} · category {result.risk.agatstonCategory}
         {result.reviewed ? ' · reviewed' : ' · not reviewed'} · {(elapsedMs / 1000).toFixed(1)} s
       </p>
+      <SettingsLine result={result} />
       <ArteryTable result={result} />
+      <MassFactor result={result} commandsManager={commandsManager} />
       <ClickToAssign commandsManager={commandsManager} />
       <SaveBar commandsManager={commandsManager} />
       {unassigned > 0 && (

@@ -1,7 +1,7 @@
 // The panel's scoring state for the displayed series: load the volume from the viewer, detect
 // and score in a Web Worker, then keep the lesion set and the assignment here so that assign /
 // reassign / exclude rescore at once (scoreResult needs no pass over the volume).
-import { Assignment, InputError, scoreResult, scoreVolume, type AssignmentJson, type LesionSet } from '../../../core/index';
+import { Assignment, InputError, MASS_FACTOR_MISSING_WARNING, scoreResult, scoreVolume, type AssignmentJson, type LesionSet } from '../../../core/index';
 import type { CtVolume, LesionLabel, ScoringResult, ScoringSettings, Vec3 } from '../../../core/types';
 import { SOP_CLASS } from '../../../core/dicom/codes';
 import type { DisplaySet, ExtensionManager } from '../ohif';
@@ -175,7 +175,8 @@ export class CalciumSession {
       this.volume = volume;
       this.lesionSet = done.lesionSet;
       this.assignment = Assignment.fromJSON(done.lesionSet, done.assignment);
-      this.warnings = done.result.warnings;
+      // scoreResult adds the missing-mass warning itself while it applies.
+      this.warnings = done.result.warnings.filter((w) => w !== MASS_FACTOR_MISSING_WARNING);
       this.model = done.result.model;
       this.lastSr = null;
       let restored: string | null = null;
@@ -244,6 +245,22 @@ export class CalciumSession {
       if (run === this.run) this.setSave({ status: 'error', message: `Saving failed: ${(e as Error).message}` });
     }
     return this.saveState;
+  }
+
+  /**
+   * Set the mass calibration factor c (mg HA per cm^3 per HU, SPEC 1.2) by hand, e.g. from a
+   * phantom scan; mass is then reported. Detection does not depend on c, so only the
+   * (cheap) scoring reruns. null returns to no mass.
+   */
+  setMassFactor(c: number | null): ScoringResult {
+    if (!this.lesionSet || this.state.status !== 'scored') throw new Error('Score the series first.');
+    if (c !== null && !(Number.isFinite(c) && c > 0 && c < 10)) throw new Error('The mass calibration factor must be a number between 0 and 10 mg HA/cm³/HU.');
+    this.lesionSet = {
+      ...this.lesionSet,
+      settings: { ...this.lesionSet.settings, massFactor: c, massFactorSource: c === null ? null : 'user' },
+    };
+    // The assignment keeps its reference to the set it was made for; labels are per component id.
+    return this.rescore();
   }
 
   /** Arm (or disarm with null) click-to-assign on the image. */
