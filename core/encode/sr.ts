@@ -1,9 +1,21 @@
 /**
  * The calcium score as a TID 1500 Imaging Measurement Report (SPEC 2.2), readable in stock
- * OHIF's SR viewport: one TID 1411 group per artery with calcium (finding site = the artery,
- * referencing its SEG segment), one TID 1501 group with the totals, and qualitative
- * evaluations with the categories, decision-support text, review state and warnings. The
- * settings are recorded as TID 4019 algorithm parameters of every group.
+ * OHIF's SR viewport.
+ *
+ * Imaging Measurements (all groups TID 1411 Volumetric ROI Measurements):
+ *  - per artery with calcium, one finding written as two groups sharing the SEG segment's
+ *    Tracking Identifier and Tracking UID: the first references the SEG segment and holds the
+ *    artery's Agatston score (method DCM 112055), volume, mass and lesion count, finding site =
+ *    the artery; the second defines the same volume as outlines on the CT slices (TID 1411 allows
+ *    one volume definition per group). OHIF merges groups by Tracking UID and draws the outline
+ *    with the scores; a TID 1500 group without image coordinates stops OHIF 3.13 from loading
+ *    any measurement, so every finding has its outline group;
+ *  - the total over all arteries, the same way (all segment numbers, finding site = coronary
+ *    artery); without calcium there is no SEG and the totals are one TID 1501 group;
+ *  - optionally one group per lesion (outlines, score, volume, mass).
+ * TID 4019 algorithm identification (name, version, settings as parameters) sits on the Imaging
+ * Measurements container; qualitative evaluations carry the report sentence, categories,
+ * decision-support text, review state, version and warnings.
  *
  * Versions: a corrected report lists its predecessor in the Predecessor Documents Sequence,
  * carries "Calcium score vN" as its series description and a newer ContentDate/Time. How the
@@ -73,7 +85,7 @@ export interface EncodedSr {
   version: number;
 }
 
-/** Settings as "name: value" lines; readback.ts parses the same lines. */
+/** Settings as "name: value" lines (TID 4019 Algorithm Parameters; shown as is by SR viewers). */
 export function settingsParameters(s: ScoringSettings): string[] {
   return [
     `Threshold (HU, inclusive): ${s.thresholdHu}`,
