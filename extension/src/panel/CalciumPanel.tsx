@@ -1,7 +1,8 @@
 // The calcium scoring side panel (its own React root, see PanelHost.ts). Shows the displayed
 // CT series' acquisition facts and the warnings a reader needs before trusting a score.
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { archiveStatus } from '../archive';
+import { session } from '../scoring/session';
 import type { DisplayedSeries } from '../getCommandsModule';
 import type { CommandsManager, ExtensionManager, ServicesManager, Subscription } from '../ohif';
 import { acquisitionWarnings, mm } from '../seriesFacts';
@@ -94,6 +95,11 @@ function FactsTable({ facts }: { facts: SeriesFacts }) {
 
 export function CalciumPanel(props: PanelProps) {
   const shown = useDisplayedSeries(props);
+  // Once scored, the core's checks (in the result) say the same and more: show them only there.
+  const scored = useSyncExternalStore(
+    (fn) => session.subscribe(fn),
+    () => session.state.status === 'scored',
+  );
   const archiveProblem = useArchiveProblem(props.extensionManager);
   return (
     <div style={s.panel} data-testid="calcium-panel-root">
@@ -116,7 +122,7 @@ export function CalciumPanel(props: PanelProps) {
             {shown.series.seriesDescription ? `: ${shown.series.seriesDescription}` : ''}
           </p>
           <FactsTable facts={shown.series.facts} />
-          {acquisitionWarnings(shown.series.facts).map((w) => (
+          {!scored && acquisitionWarnings(shown.series.facts).map((w) => (
             <p key={w} style={s.warning} data-testid="calcium-acquisition-warning">
               {w}
             </p>

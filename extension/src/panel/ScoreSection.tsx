@@ -181,6 +181,46 @@ function MassFactor({ result, commandsManager }: { result: ScoringResult; comman
   );
 }
 
+/** How many not-yet-assigned lesions to list before "show all" (a chest CT has hundreds: ribs, spine). */
+const UNASSIGNED_SHOWN = 40;
+
+/** Lesions grouped: on an artery first, then not assigned (in slice order, capped), then excluded. */
+function LesionList({ result, commandsManager }: { result: ScoringResult; commandsManager: CommandsManager }) {
+  const [showAll, setShowAll] = useState(false);
+  const onArtery = result.lesions.filter((l) => (ARTERIES as readonly string[]).includes(l.artery));
+  const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED');
+  const excluded = result.lesions.filter((l) => l.artery === 'OTHER');
+  const shownUnassigned = showAll ? unassigned : unassigned.slice(0, UNASSIGNED_SHOWN);
+  const group = (title: string, lesions: LesionMeasure[], testId: string) =>
+    lesions.length > 0 && (
+      <>
+        <h4 style={{ ...s.sub, margin: '10px 0 0', fontWeight: 600 }}>{title}</h4>
+        <ul style={{ margin: 0, padding: 0 }} data-testid={testId}>
+          {lesions.map((l) => (
+            <LesionRow key={`${l.id}-${l.artery}`} lesion={l} commandsManager={commandsManager} />
+          ))}
+        </ul>
+      </>
+    );
+  return (
+    <div data-testid="calcium-lesions">
+      <h3 style={{ ...s.heading, fontSize: 13, marginTop: 12 }}>Lesions ({result.lesions.length})</h3>
+      {group(`On an artery (${onArtery.length})`, onArtery, 'calcium-lesions-assigned')}
+      {group(`Not assigned (${unassigned.length})`, shownUnassigned, 'calcium-lesions-unassigned')}
+      {unassigned.length > shownUnassigned.length && (
+        <button
+          type="button"
+          onClick={() => setShowAll(true)}
+          style={{ margin: '6px 0', fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+        >
+          Show all {unassigned.length} (click them on the image instead, then “Exclude unassigned”)
+        </button>
+      )}
+      {group(`Excluded (${excluded.length})`, excluded, 'calcium-lesions-excluded')}
+    </div>
+  );
+}
+
 const fmt = (x: number | null, digits = 0) => (x === null ? 'n/a' : x.toFixed(digits));
 
 function ArteryTable({ result }: { result: ScoringResult }) {
@@ -373,12 +413,7 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
           {w}
         </p>
       ))}
-      <h3 style={{ ...s.heading, fontSize: 13, marginTop: 12 }}>Lesions ({result.lesions.length})</h3>
-      <ul style={{ margin: 0, padding: 0 }} data-testid="calcium-lesions">
-        {result.lesions.map((l) => (
-          <LesionRow key={`${l.id}-${l.artery}`} lesion={l} commandsManager={commandsManager} />
-        ))}
-      </ul>
+      <LesionList result={result} commandsManager={commandsManager} />
       <p style={{ ...s.sub, marginTop: 10 }}>{result.risk.guidance}</p>
     </div>
   );

@@ -13,7 +13,8 @@ const SEGMENTS: { label: LesionLabel; index: number; name: string; rgba: [number
   { label: 'LAD', index: 2, name: 'LAD', rgba: [243, 167, 18, 255] },
   { label: 'LCX', index: 3, name: 'LCX', rgba: [41, 191, 18, 255] },
   { label: 'RCA', index: 4, name: 'RCA', rgba: [78, 168, 222, 255] },
-  { label: 'UNASSIGNED', index: 5, name: 'Not assigned', rgba: [217, 70, 239, 255] },
+  // Candidates nobody assigned yet: faint, so a chest CT's ribs and spine do not hide the heart.
+  { label: 'UNASSIGNED', index: 5, name: 'Not assigned', rgba: [217, 70, 239, 90] },
 ];
 const INDEX_OF = new Map(SEGMENTS.map((s) => [s.label, s.index]));
 
