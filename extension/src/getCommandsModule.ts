@@ -66,9 +66,7 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
      */
     async calciumScoringSave(): Promise<void> {
       const appConfig = extensionManager._appConfig ?? extensionManager.appConfig;
-      const root = wadoRootOf(appConfig);
-      if (!root) throw new Error('The viewer has no DICOMweb data source to store into.');
-      const state = await session.save(root);
+      const state = await session.save(wadoRootOf(appConfig));
       if (state.status !== 'saved') return;
       const studyUid = session.volume?.source.studyInstanceUid;
       const dataSource = (extensionManager as unknown as { getActiveDataSource?: () => RefreshableDataSource[] }).getActiveDataSource?.()?.[0];

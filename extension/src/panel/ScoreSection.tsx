@@ -64,9 +64,19 @@ function SaveBar({ commandsManager }: { commandsManager: CommandsManager }) {
         </>
       )}
       {save.status === 'error' && (
-        <p style={s.error} role="alert" data-testid="calcium-save-error">
-          {save.message}
-        </p>
+        <div style={s.error} role="alert" data-testid="calcium-save-error">
+          <p style={{ margin: 0 }}>{save.message}</p>
+          {save.downloads && save.downloads.length > 0 && (
+            <p style={{ margin: '4px 0 0' }}>
+              Not stored, download instead:{' '}
+              {save.downloads.map((d) => (
+                <a key={d.url} href={d.url} download={d.name} style={{ color: s.colors.accent, marginRight: 6 }}>
+                  {d.name.split('-')[2] ?? d.name}
+                </a>
+              ))}
+            </p>
+          )}
+        </div>
       )}
     </div>
   );

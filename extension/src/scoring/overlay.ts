@@ -13,8 +13,7 @@ const SEGMENTS: { label: LesionLabel; index: number; name: string; rgba: [number
   { label: 'LAD', index: 2, name: 'LAD', rgba: [243, 167, 18, 255] },
   { label: 'LCX', index: 3, name: 'LCX', rgba: [41, 191, 18, 255] },
   { label: 'RCA', index: 4, name: 'RCA', rgba: [78, 168, 222, 255] },
-  // Candidates nobody assigned yet: faint, so a chest CT's ribs and spine do not hide the heart.
-  { label: 'UNASSIGNED', index: 5, name: 'Not assigned', rgba: [217, 70, 239, 90] },
+  { label: 'UNASSIGNED', index: 5, name: 'Not assigned', rgba: [217, 70, 239, 255] },
 ];
 const INDEX_OF = new Map(SEGMENTS.map((s) => [s.label, s.index]));
 
@@ -29,7 +28,12 @@ interface SegmentationService {
 
 interface HostLibraries {
   cornerstone: { cache: { getImage: (imageId: string) => { getPixelData: () => { fill: (v: number) => void; [i: number]: number } } | undefined } };
-  cornerstoneTools: { segmentation: { triggerSegmentationEvents: { triggerSegmentationDataModified: (id: string) => void } } };
+  cornerstoneTools: {
+    segmentation: {
+      triggerSegmentationEvents: { triggerSegmentationDataModified: (id: string) => void };
+      config?: { style?: { setStyle?: (specifier: Record<string, unknown>, style: Record<string, unknown>) => void } };
+    };
+  };
 }
 
 function libraries(extensionManager: ExtensionManager): HostLibraries {
@@ -80,6 +84,12 @@ export class LesionOverlay {
       if (svc.getSegmentationRepresentations(viewportId, { segmentationId: OVERLAY_SEGMENTATION_ID }).length === 0) {
         await svc.addSegmentationRepresentation(viewportId, { segmentationId: OVERLAY_SEGMENTATION_ID });
         for (const s of SEGMENTS) svc.setSegmentColor(viewportId, OVERLAY_SEGMENTATION_ID, s.index, s.rgba);
+        // Candidates nobody assigned yet: faint fill, so a chest CT's ribs and spine do not hide the heart.
+        const style = libraries(this.extensionManager).cornerstoneTools.segmentation.config?.style;
+        style?.setStyle?.(
+          { viewportId, segmentationId: OVERLAY_SEGMENTATION_ID, type: 'Labelmap', segmentIndex: INDEX_OF.get('UNASSIGNED') },
+          { fillAlpha: 0.15, fillAlphaInactive: 0.15, outlineOpacity: 0.4, outlineOpacityInactive: 0.4 },
+        );
       }
     }
     return svc.getSegmentation(OVERLAY_SEGMENTATION_ID)?.representationData?.Labelmap?.imageIds ?? null;

@@ -11,7 +11,7 @@ export type SaveState =
   | { status: 'idle' }
   | { status: 'saving' }
   | { status: 'saved'; message: string; reportText: string; version: number }
-  | { status: 'error'; message: string };
+  | { status: 'error'; message: string; downloads?: { name: string; url: string }[] };
 
 export type SessionState =
   | { status: 'idle' }
@@ -206,7 +206,11 @@ export class CalciumSession {
     return this.lastSr?.version ?? 0;
   }
 
-  async save(dicomWebRoot: string): Promise<SaveState> {
+  async save(dicomWebRoot: string | null): Promise<SaveState> {
+    if (!dicomWebRoot) {
+      this.setSave({ status: 'error', message: 'The viewer has no DICOMweb data source to store into (see app-config.js).' });
+      return this.saveState;
+    }
     if (!this.lesionSet || !this.assignment || !this.volume || this.state.status !== 'scored') {
       this.setSave({ status: 'error', message: 'Score the series before saving.' });
       return this.saveState;
@@ -215,7 +219,10 @@ export class CalciumSession {
     const result = this.state.result;
     this.setSave({ status: 'saving' });
     try {
-      const { encodeAndStore } = await import(/* webpackChunkName: "calcium-encode" */ '../../../core/encode/index');
+      const [{ encodeAndStore }, { outboxFiles }] = await Promise.all([
+        import(/* webpackChunkName: "calcium-encode" */ '../../../core/encode/index'),
+        import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/index'),
+      ]);
       const version = this.lastSr ? this.lastSr.version + 1 : 1;
       const { encoded, outcome } = await encodeAndStore(
         { result, lesionSet: this.lesionSet, assignment: this.assignment, volume: this.volume },
@@ -224,7 +231,12 @@ export class CalciumSession {
       );
       if (run !== this.run) return this.saveState;
       if (!outcome.ok) {
-        this.setSave({ status: 'error', message: outcome.failure?.message ?? 'The archive did not store the results.' });
+        // Nothing is lost: what was not stored can be downloaded as Part-10 files (the outbox).
+        const downloads = outboxFiles(outcome.pending).map((f) => ({
+          name: f.name,
+          url: URL.createObjectURL(new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: 'application/dicom' })),
+        }));
+        this.setSave({ status: 'error', message: outcome.failure?.message ?? 'The archive did not store the results.', downloads });
         return this.saveState;
       }
       this.lastSr = {
