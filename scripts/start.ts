@@ -82,9 +82,6 @@ async function main() {
   if (!(await isPortFree(opts.port))) {
     throw new ServerUserError(`Port ${opts.port} for the viewer is already in use. Choose another with --port PORT (or PORT=PORT).`);
   }
-  const viewerDir = ensureViewer({ log });
-  ensureBuilt({ force: opts.rebuild, log });
-
   const cleanups: (() => Promise<void>)[] = [];
   let stopping = false;
   const cleanUp = async () => {
@@ -100,6 +97,9 @@ async function main() {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+
+  const viewerDir = ensureViewer({ log });
+  ensureBuilt({ force: opts.rebuild, log });
 
   try {
     let dicomWebUrl: string;

@@ -29,6 +29,23 @@ export function bundlesAreStale(root = REPO_ROOT) {
   return SOURCES.some((s) => newestMtime(path.join(root, s)) > built);
 }
 
+function lockOwnerAlive(lock) {
+  let pid;
+  try {
+    pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+  } catch {
+    // Just created by its owner, pid not written yet: alive unless it is old.
+    const st = fs.statSync(lock, { throwIfNoEntry: false });
+    return !!st && Date.now() - st.mtimeMs < 5000;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
@@ -40,14 +57,20 @@ export function ensureBuilt({ root = REPO_ROOT, force = false, log = console.err
   const lock = path.join(root, 'dist', '.build-lock');
   fs.mkdirSync(path.dirname(lock), { recursive: true });
   const deadline = Date.now() + 180_000;
+  let told = false;
   for (;;) {
     try {
       fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
       break;
     } catch {
-      // Another process is building; a lock older than 3 minutes is left over from a crash.
-      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 180_000) fs.rmSync(lock, { recursive: true, force: true });
+      // Another process is building. Its lock is stale when that process is gone (killed mid-build).
+      if (!lockOwnerAlive(lock)) {
+        fs.rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!told) log('Waiting for another build of the plugin to finish...');
+      told = true;
       if (Date.now() > deadline) throw new Error(`Timed out waiting for another build (lock ${lock}).`);
       sleep(200);
     }
