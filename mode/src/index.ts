@@ -42,7 +42,9 @@ type ExtensionMap = Record<string, string>;
  * (pluginConfig.json), the package name is what the viewer's loader knows.
  */
 export function extensionKey(configured: unknown[] | undefined): string {
-  const url = (configured ?? []).find((e): e is string => typeof e === 'string' && e.includes(EXTENSION_PACKAGE) && e !== EXTENSION_PACKAGE);
+  // Entries are a URL / name, or [URL, configuration].
+  const names = (configured ?? []).map((e) => (Array.isArray(e) ? e[0] : e));
+  const url = names.find((e): e is string => typeof e === 'string' && e.includes(EXTENSION_PACKAGE) && e !== EXTENSION_PACKAGE);
   return url ?? EXTENSION_PACKAGE;
 }
 

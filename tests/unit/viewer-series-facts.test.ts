@@ -83,5 +83,6 @@ describe('which studies offer the Calcium Scoring mode', () => {
     expect(extensionKey(['/plugins/ohif-calcium-scoring-extension/index.js'])).toBe('/plugins/ohif-calcium-scoring-extension/index.js');
     expect(extensionKey(['@ohif/extension-default'])).toBe('ohif-calcium-scoring-extension');
     expect(extensionKey(undefined)).toBe('ohif-calcium-scoring-extension');
+    expect(extensionKey([['https://pacs.example/ohif-calcium-scoring-extension/index.js', {}]])).toBe('https://pacs.example/ohif-calcium-scoring-extension/index.js');
   });
 });
