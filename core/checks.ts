@@ -3,7 +3,7 @@
  * where it can but the score means something different from a standard Agatston score.
  * Every message is one line: what is wrong, and what it means for the score or what to do.
  */
-import type { CtVolume, Vec3 } from './types';
+import type { CtVolume, SeriesFacts, Vec3 } from './types';
 
 export interface CheckReport {
   warnings: string[];
@@ -65,7 +65,33 @@ export function checkVolume(volume: CtVolume): CheckReport {
     );
   }
 
-  // --- Acquisition (SPEC.md 1.1, 1.5) ---
+  // --- Acquisition (SPEC.md 1.1, 1.5): what the headers say ---
+  warnings.push(...checkAcquisition(facts, volume.sliceIncrementMm));
+  // --- What the voxels say ---
+  if (facts.contrast !== true) {
+    const bloodPoolHu = centralSoftTissueMedianHu(volume);
+    if (bloodPoolHu !== null && bloodPoolHu >= CONTRAST_BLOOD_POOL_HU) {
+      warnings.push(
+        `The heart region looks contrast-enhanced (median soft tissue ${Math.round(bloodPoolHu)} HU; non-contrast blood is 30-60 HU): enhanced blood above 130 HU would be counted as calcium. Use the non-contrast series.`,
+      );
+    }
+  }
+  const metalVoxels = centralMetalVoxelCount(volume);
+  if (metalVoxels >= METAL_MIN_VOXELS) {
+    warnings.push(
+      `Metal (HU >= ${METAL_HU}) in the heart region (stent, wire, lead or valve?): metal and its streaks are counted as calcium unless those lesions are marked non-coronary.`,
+    );
+  }
+  return { warnings, errors };
+}
+
+/**
+ * Warnings from the acquisition facts alone (SPEC.md 1.1, 1.5): kVp, slice thickness and
+ * increment, gating, gantry tilt, contrast named in the header, kernel, iterative
+ * reconstruction. The viewer shows these before scoring; checkVolume adds what the voxels say.
+ */
+export function checkAcquisition(facts: SeriesFacts, sliceIncrementMm: number | null): string[] {
+  const warnings: string[] = [];
   if (facts.kvp === null) {
     warnings.push('Tube voltage (kVp) not in the header: the 130 HU threshold is defined at 120 kVp; check the protocol.');
   } else if (Math.abs(facts.kvp - STANDARD_KVP) > 0.5) {
@@ -83,9 +109,9 @@ export function checkVolume(volume: CtVolume): CheckReport {
       } than on a standard 3 mm reconstruction.`,
     );
   }
-  if (Number.isFinite(volume.sliceIncrementMm) && Math.abs(volume.sliceIncrementMm - STANDARD_SLICE_MM) > MM_TOLERANCE) {
+  if (sliceIncrementMm !== null && Number.isFinite(sliceIncrementMm) && Math.abs(sliceIncrementMm - STANDARD_SLICE_MM) > MM_TOLERANCE) {
     warnings.push(
-      `Slice increment ${fmt(volume.sliceIncrementMm)} mm, not 3 mm: slice scores are normalised by ${fmt(volume.sliceIncrementMm)}/3 (Agatston-equivalent), not a standard 3 mm Agatston score.`,
+      `Slice increment ${fmt(sliceIncrementMm)} mm, not 3 mm: slice scores are normalised by ${fmt(sliceIncrementMm)}/3 (Agatston-equivalent), not a standard 3 mm Agatston score.`,
     );
   }
   if (facts.gated === false) {
@@ -104,19 +130,6 @@ export function checkVolume(volume: CtVolume): CheckReport {
     warnings.push(
       `Contrast agent in the header${facts.contrastAgent ? ` (${facts.contrastAgent})` : ''}: calcium scoring is defined on non-contrast CT; enhanced blood above 130 HU is counted as calcium. Use the non-contrast series.`,
     );
-  } else {
-    const bloodPoolHu = centralSoftTissueMedianHu(volume);
-    if (bloodPoolHu !== null && bloodPoolHu >= CONTRAST_BLOOD_POOL_HU) {
-      warnings.push(
-        `The heart region looks contrast-enhanced (median soft tissue ${Math.round(bloodPoolHu)} HU; non-contrast blood is 30-60 HU): enhanced blood above 130 HU would be counted as calcium. Use the non-contrast series.`,
-      );
-    }
-  }
-  const metalVoxels = centralMetalVoxelCount(volume);
-  if (metalVoxels >= METAL_MIN_VOXELS) {
-    warnings.push(
-      `Metal (HU >= ${METAL_HU}) in the heart region (stent, wire, lead or valve?): metal and its streaks are counted as calcium unless those lesions are marked non-coronary.`,
-    );
   }
   const kernel = facts.convolutionKernel;
   if (kernel && isSharpKernel(kernel)) {
@@ -130,7 +143,7 @@ export function checkVolume(volume: CtVolume): CheckReport {
       `Iterative reconstruction (${facts.reconstruction ?? kernel}): Agatston scores are 7-48% lower than with filtered back projection (Kurata 2013); compare follow-ups with the same reconstruction.`,
     );
   }
-  return { warnings, errors };
+  return warnings;
 }
 
 /** Missing or unusable geometry: errors. */

@@ -1,7 +1,11 @@
 // The panel's acquisition facts, read from OHIF's naturalised metadata (extension/src/seriesFacts.ts),
 // and which studies offer the Calcium Scoring mode (mode/src/index.ts).
 import { describe, expect, it } from 'vitest';
-import { acquisitionWarnings, gatingFromHeader, mm, seriesFactsFromInstances } from '../../extension/src/seriesFacts';
+import { checkAcquisition } from '../../core/checks';
+import { mm, seriesFactsFromInstances } from '../../extension/src/seriesFacts';
+import type { SeriesFacts } from '../../core/types';
+
+const acquisitionWarnings = (f: SeriesFacts) => checkAcquisition(f, f.sliceIncrementMm);
 import { extensionKey, isValidMode } from '../../mode/src/index';
 
 /** A 512 x 512 axial slice at z, as OHIF naturalises it (numbers for DS/IS, arrays for multi-valued). */
@@ -12,7 +16,7 @@ function slice(z: number, extra: Record<string, unknown> = {}) {
     ManufacturerModelName: 'SOMATOM Force',
     KVP: 120,
     SliceThickness: 3,
-    ConvolutionKernel: ['Qr36', '3'],
+    ConvolutionKernel: ['Br36', '3'],
     PixelSpacing: [0.39, 0.39],
     Rows: 512,
     Columns: 512,
@@ -29,7 +33,7 @@ describe('series facts shown in the calcium panel', () => {
     expect(f.sliceThicknessMm).toBe(3);
     expect(f.sliceIncrementMm).toBe(3);
     expect(f.kvp).toBe(120);
-    expect(f.convolutionKernel).toBe('Qr36\\3');
+    expect(f.convolutionKernel).toBe('Br36\\3');
     expect(f.gated).toBe(true);
     expect(f.sliceCount).toBe(5);
     expect(f.pixelSpacingMm).toEqual([0.39, 0.39]);
@@ -55,9 +59,16 @@ describe('series facts shown in the calcium panel', () => {
   });
 
   it('gating: "NONE" is not gated, a trigger time is gated, nothing said is unknown', () => {
-    expect(gatingFromHeader([slice(0, { CardiacSynchronizationTechnique: 'NONE' })])).toBe(false);
-    expect(gatingFromHeader([slice(0, { TriggerTime: 350 })])).toBe(true);
-    expect(gatingFromHeader([slice(0)])).toBeNull();
+    const gated = (extra: Record<string, unknown>) => seriesFactsFromInstances([slice(0, extra), slice(3, extra)]).gated;
+    expect(gated({ CardiacSynchronizationTechnique: 'NONE' })).toBe(false);
+    expect(gated({ TriggerTime: 350 })).toBe(true);
+    expect(gated({})).toBeNull();
+  });
+
+  it('a Siemens ADMIRE kernel (Qr36) is flagged as iterative reconstruction, as the file reader does', () => {
+    const f = seriesFactsFromInstances([slice(0, { ConvolutionKernel: ['Qr36', '3'] }), slice(3, { ConvolutionKernel: ['Qr36', '3'] })]);
+    expect(f.reconstruction).toContain('Qr36');
+    expect(acquisitionWarnings(f).join(' ')).toContain('Iterative reconstruction');
   });
 
   it('millimetres print without trailing zeros', () => {

@@ -5,7 +5,8 @@ import { archiveStatus } from '../archive';
 import { session } from '../scoring/session';
 import type { DisplayedSeries } from '../getCommandsModule';
 import type { CommandsManager, ExtensionManager, ServicesManager, Subscription } from '../ohif';
-import { acquisitionWarnings, mm } from '../seriesFacts';
+import { checkAcquisition } from '../../../core/checks';
+import { mm } from '../seriesFacts';
 import type { SeriesFacts } from '../../../core/types';
 import { ScoreSection } from './ScoreSection';
 import * as s from './styles';
@@ -122,7 +123,7 @@ export function CalciumPanel(props: PanelProps) {
             {shown.series.seriesDescription ? `: ${shown.series.seriesDescription}` : ''}
           </p>
           <FactsTable facts={shown.series.facts} />
-          {!scored && acquisitionWarnings(shown.series.facts).map((w) => (
+          {!scored && checkAcquisition(shown.series.facts, shown.series.facts.sliceIncrementMm).map((w) => (
             <p key={w} style={s.warning} data-testid="calcium-acquisition-warning">
               {w}
             </p>
