@@ -15,6 +15,38 @@ const ARTERY_COLOURS: Record<LesionLabel, string> = {
   UNASSIGNED: '#d946ef',
 };
 
+/** One artery (or Exclude) button in the artery colour; filled when it is the current choice. */
+function LabelButton(props: {
+  label: LesionLabel;
+  text: string;
+  active: boolean;
+  dashed?: boolean;
+  data: Record<string, string>;
+  onClick: () => void;
+}) {
+  const { label, text, active, dashed, data, onClick } = props;
+  return (
+    <button
+      type="button"
+      {...data}
+      aria-pressed={active}
+      onClick={onClick}
+      style={{
+        flex: 1,
+        padding: '2px 0',
+        fontSize: 12,
+        borderRadius: 4,
+        cursor: 'pointer',
+        border: `1px ${dashed ? 'dashed' : 'solid'} ${ARTERY_COLOURS[label]}`,
+        background: active ? ARTERY_COLOURS[label] : 'transparent',
+        color: active ? '#000' : s.colors.text,
+      }}
+    >
+      {text}
+    </button>
+  );
+}
+
 function useSession(): SessionState {
   return useSyncExternalStore(
     (fn) => session.subscribe(fn),
@@ -101,30 +133,17 @@ function ClickToAssign({ commandsManager }: { commandsManager: CommandsManager }
     <div style={{ margin: '8px 0' }} data-testid="calcium-click-assign">
       <p style={{ ...s.sub, margin: '0 0 4px' }}>{armed ? 'Click lesions on the image to assign them to:' : 'Assign by clicking on the image:'}</p>
       <div style={{ display: 'flex', gap: 4 }}>
-        {BUTTON_LABELS.map(({ label, text }) => {
-          const active = armed === label;
-          return (
-            <button
-              key={label}
-              type="button"
-              data-arm={label}
-              aria-pressed={active}
-              onClick={() => commandsManager.runCommand('calciumScoringArmClick', { label: active ? null : label })}
-              style={{
-                flex: 1,
-                padding: '2px 0',
-                fontSize: 12,
-                borderRadius: 4,
-                cursor: 'pointer',
-                border: `1px dashed ${ARTERY_COLOURS[label]}`,
-                background: active ? ARTERY_COLOURS[label] : 'transparent',
-                color: active ? '#000' : s.colors.text,
-              }}
-            >
-              {text}
-            </button>
-          );
-        })}
+        {BUTTON_LABELS.map(({ label, text }) => (
+          <LabelButton
+            key={label}
+            label={label}
+            text={text}
+            active={armed === label}
+            dashed
+            data={{ 'data-arm': label }}
+            onClick={() => commandsManager.runCommand('calciumScoringArmClick', { label: armed === label ? null : label })}
+          />
+        ))}
       </div>
       {message && (
         <p style={{ ...s.sub, margin: '4px 0 0' }} data-testid="calcium-click-message">
@@ -303,30 +322,16 @@ function LesionRow({ lesion, commandsManager }: { lesion: LesionMeasure; command
         </span>
       </button>
       <div style={{ display: 'flex', gap: 4, marginTop: 4 }}>
-        {BUTTON_LABELS.map(({ label, text }) => {
-          const active = lesion.artery === label;
-          return (
-            <button
-              key={label}
-              type="button"
-              data-assign={label}
-              aria-pressed={active}
-              onClick={() => commandsManager.runCommand('calciumScoringAssignLesion', { lesionId, label })}
-              style={{
-                flex: 1,
-                padding: '2px 0',
-                fontSize: 12,
-                borderRadius: 4,
-                cursor: 'pointer',
-                border: `1px solid ${ARTERY_COLOURS[label]}`,
-                background: active ? ARTERY_COLOURS[label] : 'transparent',
-                color: active ? '#000' : s.colors.text,
-              }}
-            >
-              {text}
-            </button>
-          );
-        })}
+        {BUTTON_LABELS.map(({ label, text }) => (
+          <LabelButton
+            key={label}
+            label={label}
+            text={text}
+            active={lesion.artery === label}
+            data={{ 'data-assign': label }}
+            onClick={() => commandsManager.runCommand('calciumScoringAssignLesion', { lesionId, label })}
+          />
+        ))}
       </div>
     </li>
   );
