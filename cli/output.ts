@@ -90,7 +90,10 @@ export function resultTable(result: ScoringResult, source: ScoreSource, extra: {
   rows.push(['Total', f1(t.agatston), f1(t.volumeMm3), mass(t.massMg), String(t.lesionCount)]);
   lines.push(...table(['Artery', 'Agatston', 'Volume mm3', 'Mass mg', 'Lesions'], rows, [false, true, true, true, true]));
   lines.push('');
-  lines.push(`Category ${result.risk.agatstonCategory}   ${result.risk.cacDrs}${result.risk.cadRadsP ? `   CAD-RADS ${result.risk.cadRadsP}` : ''}`);
+  lines.push(
+    `Category ${result.risk.agatstonCategory}   ${result.risk.cacDrs}${result.risk.cadRadsP ? `   CAD-RADS ${result.risk.cadRadsP}` : ''}` +
+      (result.risk.provisional ? '   (provisional: assigned lesions only)' : ''),
+  );
   if (result.risk.guidance) lines.push(result.risk.guidance);
   const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED');
   if (unassigned.length > 0) {
@@ -119,10 +122,12 @@ export function resultTable(result: ScoringResult, source: ScoreSource, extra: {
     ]);
     lines.push(...table(['Lesion', 'Artery', 'Agatston', 'Volume mm3', 'Mass mg', 'Peak HU', 'Centre x, y, z (mm, LPS)'], lesionRows, [true, false, true, true, true, true, false]));
   }
-  if (result.warnings.length > 0) {
+  // The provisional line is already printed in place of the guidance.
+  const warnings = result.warnings.filter((w) => w !== result.risk.guidance);
+  if (warnings.length > 0) {
     lines.push('');
     lines.push('Warnings');
-    for (const w of result.warnings) lines.push(`  - ${w}`);
+    for (const w of warnings) lines.push(`  - ${w}`);
   }
   return lines.join('\n');
 }

@@ -161,22 +161,54 @@ export function mesaTenYearChdRisk(clinical: ClinicalInputs, agatston: number): 
   return { riskPercent: Math.round(risk * 10000) / 100, notes };
 }
 
-/** All categories and decision-support text for a result's totals. */
+/** Candidate lesions not yet assigned to an artery nor excluded (labelled UNASSIGNED). */
+export interface PendingLesions {
+  lesionCount: number;
+  agatston: number;
+}
+
+/** One line for a provisional result: what is pending, what it means, what to do. */
+export function provisionalMessage(pending: PendingLesions): string {
+  const n = pending.lesionCount;
+  return (
+    `Provisional result: ${n} candidate lesion${n === 1 ? ' is' : 's are'} neither assigned to a coronary artery nor excluded ` +
+    `(Agatston ${reportedScore(pending.agatston)} outside the totals); totals and categories count assigned lesions only and ` +
+    'decision support is withheld. Assign or exclude every candidate before reporting.'
+  );
+}
+
+/**
+ * All categories and decision-support text for a result's totals. With pending (unassigned)
+ * candidates the categories describe the assigned lesions only, so the result is marked
+ * provisional and neither the ACC/AHA text nor the MESA risk is given: an unreviewed scan
+ * must not read as "CAC = 0, withhold statin".
+ */
 export function riskSummary(
   total: Pick<Totals, 'agatston'>,
   arteries: Record<Artery, Pick<Totals, 'agatston'>>,
   clinical?: ClinicalInputs | null,
+  pending?: PendingLesions | null,
 ): RiskSummary {
+  const provisional = !!pending && pending.lesionCount > 0;
   const summary: RiskSummary = {
     agatstonCategory: agatstonCategory(total.agatston),
     cacDrs: cacDrs(total.agatston, vesselCount(arteries)),
     cadRadsP: cadRadsPlaqueBurden(total.agatston),
-    guidance: accAhaGuidance(total.agatston, clinical),
+    guidance: provisional ? provisionalMessage(pending!) : accAhaGuidance(total.agatston, clinical),
   };
+  if (provisional) {
+    summary.provisional = true;
+    summary.pending = { lesionCount: pending!.lesionCount, agatston: pending!.agatston };
+  }
   if (clinical) {
-    const mesa = mesaTenYearChdRisk(clinical, total.agatston);
-    summary.mesaTenYearChdRiskPercent = mesa.riskPercent;
-    summary.mesaNotes = mesa.notes;
+    if (provisional) {
+      summary.mesaTenYearChdRiskPercent = null;
+      summary.mesaNotes = ['MESA risk not computed: the calcium score is provisional until every candidate lesion is assigned or excluded.'];
+    } else {
+      const mesa = mesaTenYearChdRisk(clinical, total.agatston);
+      summary.mesaTenYearChdRiskPercent = mesa.riskPercent;
+      summary.mesaNotes = mesa.notes;
+    }
   }
   return summary;
 }

@@ -179,8 +179,16 @@ export interface RiskSummary {
   cacDrs: string;
   /** CAD-RADS 2.0 plaque burden, e.g. "P1"; null for CAC 0. */
   cadRadsP: string | null;
-  /** ACC/AHA 2018 decision-support text. */
+  /** ACC/AHA 2018 decision-support text (withheld while the result is provisional). */
   guidance: string;
+  /**
+   * True while candidate lesions are neither assigned to an artery nor excluded: the totals,
+   * categories above count assigned lesions only, so they are not final (a scan whose calcium
+   * is all unassigned must never read as "CAC 0").
+   */
+  provisional?: boolean;
+  /** The candidates still to review when provisional. */
+  pending?: { lesionCount: number; agatston: number };
   /** MESA 10-year CHD risk in percent, when clinical inputs were given. */
   mesaTenYearChdRiskPercent?: number | null;
   mesaNotes?: string[];

@@ -13,6 +13,15 @@ function fmt(n: number): string {
 export function reportText(result: ScoringResult): string {
   const total = result.total;
   const drs = result.risk.cacDrs;
+  const pending = result.risk.provisional ? result.risk.pending : undefined;
+  if (pending) {
+    const n = pending.lesionCount;
+    const assigned = total.lesionCount > 0 ? `assigned so far: Agatston ${fmt(total.agatston)}, ${drs}` : 'none assigned so far';
+    return (
+      `Coronary artery calcium scoring not final: ${n} candidate lesion${n === 1 ? ' is' : 's are'} not yet assigned to a ` +
+      `coronary artery or excluded (${assigned}).`
+    );
+  }
   if (total.lesionCount === 0 || !(total.agatston > 0)) {
     return `No coronary artery calcium detected (Agatston score 0, ${drs}).`;
   }

@@ -5,7 +5,7 @@
  * Cheap by design, so the panel can re-score on every click: it sums the per-component figures
  * that detection stored and never reads the volume (O(number of components)).
  */
-import { riskSummary } from '../risk';
+import { provisionalMessage, riskSummary, type PendingLesions } from '../risk';
 import type { Artery, ClinicalInputs, LesionLabel, LesionMeasure, ScoringResult, Totals, Vec3 } from '../types';
 import { ARTERIES, LESION_LABELS } from '../types';
 import type { Assignment, LabelSource } from './assign';
@@ -135,7 +135,17 @@ export function scoreResult(set: LesionSet, assignment: Assignment, opts: ScoreO
   }
   total.lesionCount = countedParents.size;
 
+  // Candidates nobody has assigned or excluded yet: the result is provisional (SPEC.md 1.3:
+  // only assigned coronary lesions count, so unreviewed calcium would otherwise read as CAC 0).
+  const pending: PendingLesions = { lesionCount: 0, agatston: 0 };
+  for (const m of lesions) {
+    if (m.artery !== 'UNASSIGNED') continue;
+    pending.lesionCount += 1;
+    pending.agatston += m.agatston;
+  }
+
   const warnings = [...(opts.warnings ?? [])];
+  if (pending.lesionCount > 0) warnings.push(provisionalMessage(pending));
   if (!hasMass) warnings.push(MASS_FACTOR_MISSING_WARNING);
 
   return {
@@ -144,7 +154,7 @@ export function scoreResult(set: LesionSet, assignment: Assignment, opts: ScoreO
     total,
     arteries,
     lesions,
-    risk: riskSummary(total, arteries, opts.clinical ?? null),
+    risk: riskSummary(total, arteries, opts.clinical ?? null, pending),
     warnings: [...new Set(warnings)],
     reviewed: assignment.reviewed,
     model: opts.model ?? null,

@@ -401,6 +401,7 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
       </p>
       <p style={s.sub} data-testid="calcium-category">
         {result.risk.cacDrs} · category {result.risk.agatstonCategory}
+        {result.risk.provisional ? ' · provisional (assigned lesions only)' : ''}
         {result.reviewed ? ' · reviewed' : ' · not reviewed'} · {(elapsedMs / 1000).toFixed(1)} s
       </p>
       <SettingsLine result={result} />
@@ -423,7 +424,8 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
           </button>
         </div>
       )}
-      {result.warnings.map((w) => (
+      {/* The provisional line stands once, in place of the guidance below. */}
+      {result.warnings.filter((w) => w !== result.risk.guidance).map((w) => (
         <p key={w} style={s.warning} data-testid="calcium-score-warning">
           {w}
         </p>
