@@ -41,11 +41,14 @@ export interface ScoreVolumeOptions {
 /**
  * Checks, detects, applies seeds and scores a CT volume. Throws InputError when checkVolume
  * finds errors (unless ignoreErrors); the check warnings are carried into result.warnings.
+ * `inputWarnings` are those warnings alone (checks and seeds), to pass to scoreResult when
+ * rescoring after an edit: scoreResult adds the warnings it derives itself (missing mass
+ * factor, provisional result) afresh each time.
  */
 export function scoreVolume(
   volume: CtVolume,
   opts: ScoreVolumeOptions = {},
-): { result: ScoringResult; lesionSet: LesionSet; assignment: Assignment } {
+): { result: ScoringResult; lesionSet: LesionSet; assignment: Assignment; inputWarnings: string[] } {
   const checks = checkVolume(volume);
   if (checks.errors.length > 0 && !opts.ignoreErrors) throw new InputError(checks.errors);
   const settings = resolveSettings(opts.settings ?? {}, volume.facts);
@@ -64,5 +67,5 @@ export function scoreVolume(
     });
   }
   const result = scoreResult(lesionSet, assignment, { clinical: opts.clinical, warnings, model: opts.model ?? null });
-  return { result, lesionSet, assignment };
+  return { result, lesionSet, assignment, inputWarnings: warnings };
 }

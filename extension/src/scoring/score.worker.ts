@@ -14,12 +14,12 @@ const ctx = self as unknown as { postMessage: (msg: unknown, transfer?: Transfer
 ctx.onmessage = (e: MessageEvent<Request>) => {
   const { volume, settings } = e.data;
   try {
-    const { result, lesionSet, assignment } = scoreVolume(volume, {
+    const { result, lesionSet, assignment, inputWarnings } = scoreVolume(volume, {
       settings,
       onProgress: (done, total) => ctx.postMessage({ type: 'progress', done, total }),
     });
     const transfer = lesionSet.componentVoxels.map((v) => v.buffer as ArrayBuffer);
-    ctx.postMessage({ type: 'done', result, lesionSet, assignment: assignment.toJSON() }, transfer);
+    ctx.postMessage({ type: 'done', result, lesionSet, assignment: assignment.toJSON(), inputWarnings }, transfer);
   } catch (err) {
     const problems = err instanceof InputError ? err.problems : null;
     ctx.postMessage({ type: 'error', message: (err as Error).message, problems });

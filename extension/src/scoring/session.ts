@@ -1,7 +1,7 @@
 // The panel's scoring state for the displayed series: load the volume from the viewer, detect
 // and score in a Web Worker, then keep the lesion set and the assignment here so that assign /
 // reassign / exclude rescore at once (scoreResult needs no pass over the volume).
-import { Assignment, InputError, MASS_FACTOR_MISSING_WARNING, scoreResult, scoreVolume, type AssignmentJson, type LesionSet } from '../../../core/index';
+import { Assignment, InputError, scoreResult, scoreVolume, type AssignmentJson, type LesionSet } from '../../../core/index';
 import type { CtVolume, LesionLabel, ScoringResult, ScoringSettings, Vec3 } from '../../../core/types';
 import { SOP_CLASS } from '../../../core/dicom/codes';
 import type { DisplaySet, ExtensionManager } from '../ohif';
@@ -25,6 +25,8 @@ interface WorkerDone {
   result: ScoringResult;
   lesionSet: LesionSet;
   assignment: AssignmentJson;
+  /** The checks' warnings (scoreVolume's inputWarnings), carried into every rescoring. */
+  inputWarnings: string[];
 }
 type WorkerMessage = { type: 'progress'; done: number; total: number } | WorkerDone | { type: 'error'; message: string; problems: string[] | null };
 
@@ -41,8 +43,8 @@ function startWorker(): Worker | null {
 function scoreOffThread(volume: CtVolume, settings: Partial<ScoringSettings> | undefined, onProgress: (d: number, t: number) => void): Promise<WorkerDone> {
   const worker = startWorker();
   const onMain = (): WorkerDone => {
-    const { result, lesionSet, assignment } = scoreVolume(volume, { settings, onProgress });
-    return { type: 'done', result, lesionSet, assignment: assignment.toJSON() };
+    const { result, lesionSet, assignment, inputWarnings } = scoreVolume(volume, { settings, onProgress });
+    return { type: 'done', result, lesionSet, assignment: assignment.toJSON(), inputWarnings };
   };
   if (!worker) return Promise.resolve().then(onMain);
   return new Promise((resolve, reject) => {
@@ -175,8 +177,9 @@ export class CalciumSession {
       this.volume = volume;
       this.lesionSet = done.lesionSet;
       this.assignment = Assignment.fromJSON(done.lesionSet, done.assignment);
-      // scoreResult adds the missing-mass warning itself while it applies.
-      this.warnings = done.result.warnings.filter((w) => w !== MASS_FACTOR_MISSING_WARNING);
+      // Only the input checks' warnings: scoreResult derives the rest (missing mass factor,
+      // provisional result) afresh on every rescoring.
+      this.warnings = done.inputWarnings;
       this.model = done.result.model;
       this.lastSr = null;
       let restored: string | null = null;
