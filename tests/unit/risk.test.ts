@@ -10,21 +10,9 @@ import {
   riskSummary,
 } from '../../core/risk';
 import type { ClinicalInputs } from '../../core/types';
+import { MESA_CHECK_PATIENT } from './helpers/clinical';
 
-/** SPEC.md 1.4 check patient: 70-year-old Hispanic man, SBP 130 on treatment, HDL 50, TC 190. */
-const checkPatient: ClinicalInputs = {
-  ageYears: 70,
-  sex: 'male',
-  race: 'hispanic',
-  diabetes: false,
-  currentSmoker: false,
-  totalCholesterolMgDl: 190,
-  hdlMgDl: 50,
-  lipidLoweringMedication: false,
-  systolicBpMmHg: 130,
-  antihypertensiveMedication: true,
-  familyHistoryOfHeartAttack: false,
-};
+const checkPatient: ClinicalInputs = MESA_CHECK_PATIENT;
 
 const perArtery = (lm: number, lad: number, lcx: number, rca: number) => ({
   LM: { agatston: lm },

@@ -8,7 +8,7 @@ import { reportText } from '../../core/encode/report-text';
 import { Assignment } from '../../core/scoring/assign';
 import { detectLesions } from '../../core/scoring/detect';
 import { scoreResult } from '../../core/scoring/score';
-import type { ClinicalInputs } from '../../core/types';
+import { MESA_CHECK_PATIENT } from './helpers/clinical';
 import { fillBox, makeVolume } from './helpers/volume';
 
 /** One lesion: a 2 x 2 block at 400 HU on slices 0..3 (Agatston 16). */
@@ -18,19 +18,7 @@ function oneLesion() {
   return detectLesions(v);
 }
 
-const CLINICAL: ClinicalInputs = {
-  ageYears: 70,
-  sex: 'male',
-  race: 'hispanic',
-  diabetes: false,
-  currentSmoker: false,
-  totalCholesterolMgDl: 190,
-  hdlMgDl: 50,
-  lipidLoweringMedication: false,
-  systolicBpMmHg: 130,
-  antihypertensiveMedication: true,
-  familyHistoryOfHeartAttack: false,
-};
+const CLINICAL = MESA_CHECK_PATIENT;
 
 describe('a result with unreviewed candidate lesions', () => {
   it('is provisional: no "withhold statin" text, no MESA risk, a warning that says what to do', () => {
