@@ -17,6 +17,7 @@ import { MEASUREMENT, LOCAL, SR as SRC, arteryOfCode, codeFromItem, sameCode, ty
 import type { ComponentLabels, LesionSetLike } from './arteries';
 import { TOTAL_TRACKING_ID } from './sr';
 import { first, readPart10, type Dataset } from './dicom-io';
+import { concatBytes } from '../bytes';
 
 export interface ArteryReadback extends Totals {
   trackingId: string;
@@ -218,14 +219,7 @@ export interface CalciumSegReadback {
 
 function pixelBytes(ds: Dataset): Uint8Array {
   const pd = ds.PixelData as ArrayBuffer[] | ArrayBuffer | undefined;
-  const parts = (Array.isArray(pd) ? pd : pd ? [pd] : []).map((b) => new Uint8Array(b as ArrayBuffer));
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes((Array.isArray(pd) ? pd : pd ? [pd] : []).map((b) => new Uint8Array(b as ArrayBuffer)));
 }
 
 export function readCalciumSeg(input: Uint8Array | Dataset): CalciumSegReadback {

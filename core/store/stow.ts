@@ -15,6 +15,8 @@
  * data source's DICOMwebClient as `client` to reuse its authentication.
  */
 
+import { concatBytes } from '../bytes';
+
 export interface StorableObject {
   kind: 'SEG' | 'SR' | 'PDF' | string;
   bytes: Uint8Array;
@@ -88,13 +90,7 @@ export function stowBody(parts: Uint8Array[], boundary: string): Uint8Array<Arra
     chunks.push(enc.encode(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), p, enc.encode('\r\n'));
   }
   chunks.push(enc.encode(`--${boundary}--\r\n`));
-  const out = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 function trimBody(text: string): string {
