@@ -117,6 +117,27 @@ export interface PlanarRegion {
 }
 
 /**
+ * The Measurement Group container shared by TID 1411 and TID 1501: tracking identifier and UID,
+ * finding, the volume's definition (TID 1411 only), finding site, measurements, evaluations.
+ */
+function measurementGroupItem(g: GroupCommon, roi: ContentItem[]): ContentItem {
+  return container(
+    'CONTAINS',
+    SR.measurementGroup,
+    [
+      text('HAS OBS CONTEXT', SR.trackingIdentifier, g.trackingIdentifier),
+      uidref('HAS OBS CONTEXT', SR.trackingUid, g.trackingUid),
+      codeContent('CONTAINS', SR.finding, g.finding),
+      ...roi,
+      codeContent('HAS CONCEPT MOD', SR.findingSite, g.findingSite),
+      ...g.measurements.map((m) => m.item()),
+      ...(g.evaluations ?? []).map(evaluationItem),
+    ],
+    { continuity: 'SEPARATE' },
+  );
+}
+
+/**
  * TID 1411 Volumetric ROI Measurements and Qualitative Evaluations. The volume is defined by
  * exactly one of (TID 1411 rows 5 / 7): a SEG segment ("Referenced Segment"), or a set of
  * planar regions, one or more per image ("Image Region"). Viewers such as OHIF draw the
@@ -147,20 +168,7 @@ export class VolumetricRoiMeasurements {
     const roi: ContentItem[] = g.segment
       ? [image('CONTAINS', SR.referencedSegment, g.segment), uidref('CONTAINS', SR.sourceSeriesForSegmentation, g.sourceSeriesUid!)]
       : g.regions!.map((r) => scoord('CONTAINS', SR.imageRegion, r.graphicType, r.points, r.image));
-    return container(
-      'CONTAINS',
-      SR.measurementGroup,
-      [
-        text('HAS OBS CONTEXT', SR.trackingIdentifier, g.trackingIdentifier),
-        uidref('HAS OBS CONTEXT', SR.trackingUid, g.trackingUid),
-        codeContent('CONTAINS', SR.finding, g.finding),
-        ...roi,
-        codeContent('HAS CONCEPT MOD', SR.findingSite, g.findingSite),
-        ...g.measurements.map((m) => m.item()),
-        ...(g.evaluations ?? []).map(evaluationItem),
-      ],
-      { continuity: 'SEPARATE' },
-    );
+    return measurementGroupItem(g, roi);
   }
 }
 
@@ -170,20 +178,7 @@ export class MeasurementGroup {
     checkGroup(g, 'TID 1501');
   }
   item(): ContentItem {
-    const g = this.g;
-    return container(
-      'CONTAINS',
-      SR.measurementGroup,
-      [
-        text('HAS OBS CONTEXT', SR.trackingIdentifier, g.trackingIdentifier),
-        uidref('HAS OBS CONTEXT', SR.trackingUid, g.trackingUid),
-        codeContent('CONTAINS', SR.finding, g.finding),
-        codeContent('HAS CONCEPT MOD', SR.findingSite, g.findingSite),
-        ...g.measurements.map((m) => m.item()),
-        ...(g.evaluations ?? []).map(evaluationItem),
-      ],
-      { continuity: 'SEPARATE' },
-    );
+    return measurementGroupItem(this.g, []);
   }
 }
 
