@@ -148,7 +148,7 @@ export interface LesionMeasure {
   /** First and last slice index k. */
   sliceRange: [number, number];
   /** Who set the label. */
-  labelSource: 'auto' | 'seed' | 'user' | 'none';
+  labelSource: 'auto' | 'seed' | 'reader' | 'none';
 }
 
 export interface Totals {

@@ -289,7 +289,7 @@ export function readCalciumSeg(input: Uint8Array | Dataset): CalciumSegReadback 
 
 /** The Assignment methods restoreAssignment uses (core/scoring Assignment has them). */
 export interface AssignmentTarget extends ComponentLabels {
-  assignComponent(componentId: number, label: LesionLabel, source?: 'auto' | 'seed' | 'user' | 'none'): void;
+  assignComponent(componentId: number, label: LesionLabel, source?: 'auto' | 'seed' | 'reader' | 'none'): void;
   reviewed: boolean;
 }
 
@@ -308,7 +308,7 @@ export interface RestoreSummary {
  * Apply a stored SEG's artery segments to a LesionSet's components: each component takes the
  * artery that covers most of its voxels; a component the stored result did not put on any
  * artery but that is currently on one is set to OTHER (excluded), so a reader's exclusions
- * survive. Labels are set as the reader's ('user') when the stored report was reviewed.
+ * survive. Labels are set as the reader's ('reader') when the stored report was reviewed.
  */
 export function restoreAssignment(
   set: LesionSetLike,
@@ -335,7 +335,7 @@ export function restoreAssignment(
       for (const p of pixels) arteryOfVoxel.set(k * sliceSize + p, s.artery);
     }
   }
-  const source = opts.reviewed ? 'user' : 'auto';
+  const source = opts.reviewed ? 'reader' : 'auto';
   let assigned = 0;
   let excluded = 0;
   const matched = new Set<number>();

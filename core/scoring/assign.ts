@@ -3,7 +3,7 @@
  * component belongs to. Labels are kept per slice component, so one 3D lesion that runs from
  * one artery into another (LM into LAD is common) can be split.
  *
- * Precedence: labels set by a person ('user') or by a person's seed points ('seed') are never
+ * Precedence: labels set by a person ('reader') or by a person's seed points ('seed') are never
  * overwritten by automatic labels ('auto'). `reviewed` turns true on the first person's edit
  * (user or seed), which makes the SEG SEMIAUTOMATIC rather than AUTOMATIC (SPEC.md 2.3).
  *
@@ -13,7 +13,7 @@ import type { LesionLabel, Vec3 } from '../types';
 import { LESION_LABELS, patientToVoxel, voxelToPatient } from '../types';
 import type { LesionSet } from './detect';
 
-export type LabelSource = 'auto' | 'seed' | 'user' | 'none';
+export type LabelSource = 'auto' | 'seed' | 'reader' | 'none';
 
 /** A point a person placed on an artery: every lesion it touches belongs to that artery. */
 export interface Seed {
@@ -32,7 +32,7 @@ export interface AssignmentJson {
 /** How far from a lesion voxel a click or seed still hits that lesion (brief: 2 mm). */
 export const POINT_TOLERANCE_MM = 2;
 
-const SOURCE_RANK: Record<LabelSource, number> = { none: 0, auto: 1, seed: 2, user: 3 };
+const SOURCE_RANK: Record<LabelSource, number> = { none: 0, auto: 1, seed: 2, reader: 3 };
 
 export class Assignment {
   readonly set: LesionSet;
@@ -65,14 +65,14 @@ export class Assignment {
   }
 
   /** Assigns every component of a 3D lesion (merging a split lesion back into one artery). */
-  assignLesion(lesionId: number, label: LesionLabel, source: LabelSource = 'user'): void {
+  assignLesion(lesionId: number, label: LesionLabel, source: LabelSource = 'reader'): void {
     checkLabel(label);
     for (const id of this.lesion(lesionId).componentIds) this.setComponent(id, label, source);
     this.markReviewed(source);
   }
 
   /** Assigns one 2D slice component (splits its 3D lesion when the others keep another label). */
-  assignComponent(componentId: number, label: LesionLabel, source: LabelSource = 'user'): void {
+  assignComponent(componentId: number, label: LesionLabel, source: LabelSource = 'reader'): void {
     checkLabel(label);
     this.checkComponent(componentId);
     this.setComponent(componentId, label, source);
@@ -83,7 +83,7 @@ export class Assignment {
    * Assigns the 3D lesion at a point (patient mm): the lesion containing the point, else the one
    * with the nearest voxel within 2 mm. Returns the lesion id, or null when nothing is near.
    */
-  assignPoint(pointMm: Vec3, label: LesionLabel, source: LabelSource = 'user'): number | null {
+  assignPoint(pointMm: Vec3, label: LesionLabel, source: LabelSource = 'reader'): number | null {
     checkLabel(label);
     const lesionId = this.lesionAt(pointMm);
     if (lesionId !== null) this.assignLesion(lesionId, label, source);
@@ -94,7 +94,7 @@ export class Assignment {
    * Assigns only the slice component at a point (same hit rule as assignPoint): how a reader
    * splits a lesion by hand, one slice at a time. Returns the component id, or null.
    */
-  assignComponentAtPoint(pointMm: Vec3, label: LesionLabel, source: LabelSource = 'user'): number | null {
+  assignComponentAtPoint(pointMm: Vec3, label: LesionLabel, source: LabelSource = 'reader'): number | null {
     checkLabel(label);
     const componentId = this.componentAt(pointMm);
     if (componentId !== null) this.assignComponent(componentId, label, source);
@@ -227,7 +227,7 @@ export class Assignment {
       }
       checkLabel(label);
       a.labels[id - 1] = label;
-      a.sources[id - 1] = source in SOURCE_RANK ? source : 'user';
+      a.sources[id - 1] = source in SOURCE_RANK ? source : 'reader';
     }
     a.reviewed = Boolean(json.reviewed);
     return a;
@@ -242,7 +242,7 @@ export class Assignment {
   }
 
   private markReviewed(source: LabelSource): void {
-    if (source === 'user' || source === 'seed') this.reviewed = true;
+    if (source === 'reader' || source === 'seed') this.reviewed = true;
   }
 
   private lesion(lesionId: number): { id: number; componentIds: number[] } {

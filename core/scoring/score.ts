@@ -21,7 +21,7 @@ export interface ScoreOptions {
 export const MASS_FACTOR_MISSING_WARNING =
   'Calcium mass not computed: the images carry no calibration factor (0018,9351) and no site or phantom factor is set; set one to report mass in mg.';
 
-const SOURCE_RANK: Record<LabelSource, number> = { none: 0, auto: 1, seed: 2, user: 3 };
+const SOURCE_RANK: Record<LabelSource, number> = { none: 0, auto: 1, seed: 2, reader: 3 };
 
 /** Per-lesion figures from a group of slice components (all of a 3D lesion, or one artery's part). */
 export function measureComponents(

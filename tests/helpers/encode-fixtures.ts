@@ -133,7 +133,7 @@ export function makeFixture(opts: FixtureOptions = {}): Fixture {
   for (const b of opts.blobs ?? DEFAULT_BLOBS) {
     const [i0, i1, j0, j1, k0, k1] = b.box;
     const centre = voxelToPatient(volume, (i0 + i1) / 2, (j0 + j1) / 2, Math.floor((k0 + k1) / 2));
-    const hit = assignment.assignPoint(centre, b.label, opts.reviewed === false ? 'auto' : 'user');
+    const hit = assignment.assignPoint(centre, b.label, opts.reviewed === false ? 'auto' : 'reader');
     if (hit === null) throw new Error(`fixture: blob ${b.label} was not detected`);
   }
   if (opts.reviewed === false) assignment.reviewed = false;

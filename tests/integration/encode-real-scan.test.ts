@@ -38,7 +38,7 @@ describe('encoding a real chest CT result', () => {
     const scored = scoreVolume(volume, { ignoreErrors: true });
     for (const l of scored.lesionSet.lesions) {
       const z = scored.lesionSet.components[l.componentIds[0] - 1].centroidMm[2];
-      scored.assignment.assignLesion(l.id, z > -161 && z < -135 ? 'LAD' : 'OTHER', 'user');
+      scored.assignment.assignLesion(l.id, z > -161 && z < -135 ? 'LAD' : 'OTHER', 'reader');
     }
     const result = scoreResult(scored.lesionSet, scored.assignment, { warnings: scored.result.warnings });
     expect(result.arteries.LAD.lesionCount).toBeGreaterThan(0);

@@ -89,7 +89,7 @@ describe('storing a calcium result in the archive (Orthanc, STOW/QIDO/WADO)', ()
     const v1 = before.current!;
     // The reader moves the LM plaque to LAD.
     const lm = f.lesionSet.components.find((c) => f.assignment.labelOfComponent(c.id) === 'LM')!;
-    f.assignment.assignComponent(lm.id, 'LAD', 'user');
+    f.assignment.assignComponent(lm.id, 'LAD', 'reader');
     const corrected = scoreResult(f.lesionSet, f.assignment, { model: null });
     const next = nextVersionAfter(v1);
     expect(next.version).toBe(2);

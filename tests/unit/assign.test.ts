@@ -22,7 +22,7 @@ describe('assigning by click', () => {
     expect(a.assignPoint(mmOf(v, 5, 4, 2), 'RCA')).toBe(1);
     const r = scoreResult(set, a);
     expect(r.arteries.RCA.agatston).toBeCloseTo(16, 10);
-    expect(r.lesions[0].labelSource).toBe('user');
+    expect(r.lesions[0].labelSource).toBe('reader');
     expect(r.reviewed).toBe(true);
   });
 
@@ -199,7 +199,7 @@ describe('re-scoring after an edit', () => {
     const json = JSON.parse(JSON.stringify(a.toJSON()));
     const b = Assignment.fromJSON(set, json);
     expect(scoreResult(set, b)).toEqual(scoreResult(set, a));
-    expect(() => Assignment.fromJSON(set, { version: 1, reviewed: true, labels: [[99, 'LAD', 'user']] })).toThrow(
+    expect(() => Assignment.fromJSON(set, { version: 1, reviewed: true, labels: [[99, 'LAD', 'reader']] })).toThrow(
       /component 99/,
     );
   });

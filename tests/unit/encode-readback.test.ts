@@ -15,9 +15,9 @@ describe('a second reader continues from the stored SR + SEG', () => {
     const rca = DEFAULT_BLOBS.find((b) => b.label === 'RCA')!;
     const topK = rca.box[5];
     const rcaTop = f.lesionSet.components.find((c) => c.slice === topK && f.assignment.labelOfComponent(c.id) === 'RCA')!;
-    f.assignment.assignComponent(rcaTop.id, 'LCX', 'user');
+    f.assignment.assignComponent(rcaTop.id, 'LCX', 'reader');
     const lm = f.lesionSet.components.find((c) => f.assignment.labelOfComponent(c.id) === 'LM')!;
-    f.assignment.assignComponent(lm.id, 'OTHER', 'user');
+    f.assignment.assignComponent(lm.id, 'OTHER', 'reader');
     const first = scoreResult(f.lesionSet, f.assignment, { model: null });
     const enc = await encodeResult({ ...f, result: first }, { pdf: false });
 

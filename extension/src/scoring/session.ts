@@ -292,7 +292,7 @@ export class CalciumSession {
   assignAtPoint(pointMm: Vec3): number | null {
     if (!this.armedLabel || !this.assignment || this.state.status !== 'scored') return null;
     const label = this.armedLabel;
-    const hit = this.assignment.assignPoint(pointMm, label, 'user');
+    const hit = this.assignment.assignPoint(pointMm, label, 'reader');
     const name = label === 'OTHER' ? 'excluded' : `assigned to ${label}`;
     this.clickMessage = hit === null ? 'No calcified lesion within 2 mm of the click.' : `Lesion #${hit} ${name}.`;
     if (hit === null) this.notify();
@@ -305,7 +305,7 @@ export class CalciumSession {
     if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
     for (const lesion of this.lesionSet.lesions) {
       const labels = this.assignment.labelsOfLesion(lesion.id);
-      if (labels.length === 1 && labels[0] === 'UNASSIGNED') this.assignment.assignLesion(lesion.id, 'OTHER', 'user');
+      if (labels.length === 1 && labels[0] === 'UNASSIGNED') this.assignment.assignLesion(lesion.id, 'OTHER', 'reader');
     }
     return this.rescore();
   }
@@ -321,7 +321,7 @@ export class CalciumSession {
   /** Assign, reassign or exclude (label OTHER) a 3D lesion; rescores at once. */
   assignLesion(lesionId: number, label: LesionLabel): ScoringResult {
     if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
-    this.assignment.assignLesion(lesionId, label, 'user');
+    this.assignment.assignLesion(lesionId, label, 'reader');
     // A change after saving makes the stored report out of date: rescore offers a correction.
     return this.rescore();
   }
