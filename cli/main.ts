@@ -19,6 +19,19 @@ with volume and, given a calibration factor, mass, per artery (LM, LAD, LCX, RCA
 Automatic artery labelling is not available yet: lesions stay UNASSIGNED unless a seed
 (--seeds) assigns them. Not for clinical use without review by a qualified reader.`;
 
+/**
+ * The subcommands, one a line: each loads its module only when run (so `cacs --help` answers at
+ * once) and resolves to an exit code.
+ */
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  score: async (argv) => (await import('./score')).scoreCommand(argv),
+  phantom: async (argv) => exitCode(await (await import('./phantom')).phantomCommand(argv)),
+};
+
+function exitCode(code: unknown): number {
+  return typeof code === 'number' ? code : 0;
+}
+
 /** Run the command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -31,24 +44,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${VERSION}\n`);
       return 0;
     }
-    if (command === 'score') {
-      const { scoreCommand } = await import('./score');
-      return await scoreCommand(rest);
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) {
+      const what = command.startsWith('-') ? `unknown option ${command}` : `unknown command '${command}'`;
+      throw new UsageError(`${what} (commands: ${Object.keys(COMMANDS).join(', ')}; see cacs --help)`);
     }
-    if (command === 'phantom') {
-      return await phantomCommand(rest);
-    }
-    throw new UsageError(`unknown command '${command}' (commands: score, phantom; see cacs --help)`);
+    return await run(rest);
   } catch (e) {
     return reportError(e);
   }
-}
-
-async function phantomCommand(argv: string[]): Promise<number> {
-  // cli/phantom.ts (the phantom module's command) writes a synthetic CT series and its truth.
-  const { phantomCommand: run } = await import('./phantom');
-  const code = await run(argv);
-  return typeof code === 'number' ? code : 0;
 }
 
 function isUserError(e: unknown): boolean {

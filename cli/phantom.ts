@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UsageError, numberOption, parseArgs } from './args';
+import { UsageError, numberOption, parseArgs, type OptionTable } from './args';
 import { generatePhantom, randomPlaques, truthToJson, type PhantomOptions, type PlaqueSpec } from '../core/phantom/index';
 import { ctFileName, writeCtSeries } from '../core/dicom/write-ct';
 
@@ -41,10 +41,25 @@ Options:
                              peak HU and area, as on a scanner); default: exact peaks
   --help                     this text`;
 
-const SPEC = {
-  values: ['out', 'geometry', 'seed', 'size', 'slices', 'thickness', 'increment', 'noise', 'kvp', 'mass-factor', 'plaques', 'random-plaques'],
-  booleans: ['metal', 'partial-volume', 'vary-anatomy', 'help'],
-} as const;
+/** The options of `cacs phantom`, one a line (cli/args.ts). */
+const SPEC: OptionTable = {
+  out: { type: 'string' },
+  geometry: { type: 'string' },
+  seed: { type: 'string' },
+  size: { type: 'string' },
+  slices: { type: 'string' },
+  thickness: { type: 'string' },
+  increment: { type: 'string' },
+  noise: { type: 'string' },
+  kvp: { type: 'string' },
+  'mass-factor': { type: 'string' },
+  plaques: { type: 'string' },
+  'random-plaques': { type: 'string' },
+  metal: { type: 'boolean' },
+  'partial-volume': { type: 'boolean' },
+  'vary-anatomy': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
 
 function readPlaques(file: string): PlaqueSpec[] {
   let text: string;
@@ -65,7 +80,7 @@ function readPlaques(file: string): PlaqueSpec[] {
 
 /** Parse, generate, write; errors the user can fix are thrown as UsageError. */
 async function phantom(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: SPEC.values, booleans: SPEC.booleans }, 'phantom');
+  const args = parseArgs(argv, SPEC, 'phantom');
   if (args.flags.has('help')) {
     process.stdout.write(`${PHANTOM_HELP}\n`);
     return 0;

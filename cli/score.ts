@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EncodeInput } from '../core/encode/index';
 import type { ScoringSettings } from '../core/types';
-import { numberOption, parseArgs, UsageError } from './args';
+import { numberOption, parseArgs, UsageError, type OptionTable } from './args';
 import { Progress, readFolder } from './folder';
 import { resultJson, resultTable, type ScoreSource } from './output';
 import { readSeedsFile, type SeedPoint } from './seeds';
@@ -47,10 +47,23 @@ Exit codes: 0 scored; 2 bad input (one line on stderr says what to fix); 1 inter
 
 const AUTO_LABELLING_NOTE = 'automatic artery labelling is not available yet; place seeds (--seeds) to assign lesions';
 
-const SPEC = {
-  values: ['format', 'seeds', 'threshold', 'min-area', 'mass-factor', 'dicomweb', 'study', 'series', 'store'],
-  booleans: ['no-auto', 'progress', 'allow-gaps', 'force', 'help'],
-} as const;
+/** The options of `cacs score`, one a line (cli/args.ts). */
+const SPEC: OptionTable = {
+  format: { type: 'string' },
+  seeds: { type: 'string' },
+  threshold: { type: 'string' },
+  'min-area': { type: 'string' },
+  'mass-factor': { type: 'string' },
+  dicomweb: { type: 'string' },
+  study: { type: 'string' },
+  series: { type: 'string' },
+  store: { type: 'string' },
+  'no-auto': { type: 'boolean' },
+  progress: { type: 'boolean' },
+  'allow-gaps': { type: 'boolean' },
+  force: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
 
 export async function scoreCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, SPEC, 'score');
