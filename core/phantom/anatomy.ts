@@ -44,6 +44,18 @@ export interface HeartVariation {
   /** Shifts (deg) of the LAD, LCX and RCA courses around the heart, and of the LM bifurcation. */
   courseDeg: { lad: number; lcx: number; rca: number; bifurcation: number };
   lmLengthMm: number;
+  /**
+   * Optional (absent = the reference tree, right-dominant, its own bifurcation and ostia):
+   * which artery gives the PDA; the LAD-LCX angle at the LM bifurcation (deg); the RCA
+   * ostium's azimuth round the root from the LM ostium (deg, towards the patient's right and
+   * front) and its height above the LM ostium (mm).
+   */
+  dominance?: 'right' | 'left' | 'co';
+  bifurcationDeg?: number;
+  rcaAzimuthDeg?: number;
+  rcaHeightMm?: number;
+  /** Depth of the aortic valve below the root centre along the long axis (mm); reference 6. */
+  valveDepthMm?: number;
 }
 
 export const REFERENCE_HEART: HeartVariation = {
@@ -116,7 +128,13 @@ function buildWithArch(v: HeartVariation, referenceRootZ: number | null): Cardia
   };
   const cd = v.courseDeg;
   const { bifurcation, lmOstium, root } = coronaryOrigins(surface, v);
-  const rcaOstium = add(add(root, scale(normalize([-0.6, -0.8, 0]), AORTIC_RADIUS_MM)), [0, 0, -4]);
+  let rcaOstium = add(add(root, scale(normalize([-0.6, -0.8, 0]), AORTIC_RADIUS_MM)), [0, 0, -4]);
+  if (v.rcaAzimuthDeg !== undefined || v.rcaHeightMm !== undefined) {
+    // Round the root from the LM ostium, turning towards the patient's right-anterior side.
+    const lmAz = Math.atan2(lmOstium[1] - root[1], lmOstium[0] - root[0]);
+    const az = lmAz + ((v.rcaAzimuthDeg ?? 135) * Math.PI) / 180;
+    rcaOstium = [root[0] + AORTIC_RADIUS_MM * Math.cos(az), root[1] + AORTIC_RADIUS_MM * Math.sin(az), lmOstium[2] + (v.rcaHeightMm ?? 2.8)];
+  }
   // The arch and descending aorta stay where the reference phantom has them.
   const rootZ = referenceRootZ ?? root[2];
   const aortaPath = smoothPath(
@@ -134,11 +152,34 @@ function buildWithArch(v: HeartVariation, referenceRootZ: number | null): Cardia
     ],
     2,
   );
+  const lm = v.lmLengthMm >= 0.5 ? resample([lmOstium, bifurcation], 0.5) : [bifurcation, bifurcation];
+  // LAD and LCX leave the bifurcation at the asked angle (LM-LAD about half of it, [MOON18]).
+  const branchStart = (towardApex: boolean): Vec3[] => {
+    if (v.bifurcationDeg === undefined) return [];
+    const lmDir = normalize(sub(bifurcation, lmOstium));
+    const axis = normalize(cross(lmDir, u));
+    const share = towardApex ? 0.49 : -0.51;
+    const a = (share * v.bifurcationDeg * Math.PI) / 180;
+    // Rodrigues rotation of lmDir about `axis`.
+    const d = add(add(scale(lmDir, Math.cos(a)), scale(cross(axis, lmDir), Math.sin(a))), scale(axis, dot(axis, lmDir) * (1 - Math.cos(a))));
+    return [add(bifurcation, scale(d, 4)), add(bifurcation, scale(d, 8))];
+  };
+  const dominance = v.dominance ?? 'right';
+  const rcaPath =
+    dominance === 'left'
+      ? [rcaOstium, add(rcaOstium, [-4, -4, -8]), ...ring(AV_GROOVE_T, 35 + cd.rca, AV_GROOVE_T, 115 + cd.rca, 18)]
+      : [rcaOstium, add(rcaOstium, [-4, -4, -8]), ...ring(AV_GROOVE_T, 35 + cd.rca, AV_GROOVE_T, 165 + cd.rca, 26), ...ring(AV_GROOVE_T + 0.1, 170 + cd.rca, -0.05, 175 + cd.rca, 8)];
+  const lcxRing =
+    dominance === 'left'
+      ? [...ring(AV_GROOVE_T, -48 + cd.lcx, AV_GROOVE_T, -178 + cd.lcx, 28), ...ring(AV_GROOVE_T + 0.1, -182 + cd.lcx, -0.05, -185 + cd.lcx, 8)]
+      : dominance === 'co'
+        ? ring(AV_GROOVE_T, -48 + cd.lcx, AV_GROOVE_T + 0.02, -178 + cd.lcx, 28)
+        : ring(AV_GROOVE_T, -48 + cd.lcx, AV_GROOVE_T + 0.05, -165 + cd.lcx, 24);
   const coronaryPaths: Record<Artery, Vec3[]> = {
-    LM: resample([lmOstium, bifurcation], 0.5),
-    LAD: smoothPath([bifurcation, ...ring(AV_GROOVE_T + 0.08, -25 + cd.lad, 0.92, -12 + cd.lad, 24)], 0.5),
-    LCX: smoothPath([bifurcation, ...ring(AV_GROOVE_T, -48 + cd.lcx, AV_GROOVE_T + 0.05, -165 + cd.lcx, 24)], 0.5),
-    RCA: smoothPath([rcaOstium, add(rcaOstium, [-4, -4, -8]), ...ring(AV_GROOVE_T, 35 + cd.rca, AV_GROOVE_T, 165 + cd.rca, 26), ...ring(AV_GROOVE_T + 0.1, 170 + cd.rca, -0.05, 175 + cd.rca, 8)], 0.5),
+    LM: lm,
+    LAD: smoothPath([bifurcation, ...branchStart(true), ...ring(AV_GROOVE_T + 0.08, -25 + cd.lad, 0.92, -12 + cd.lad, 24)], 0.5),
+    LCX: smoothPath([bifurcation, ...branchStart(false), ...lcxRing], 0.5),
+    RCA: smoothPath(rcaPath, 0.5),
   };
   return {
     heartCentre: centre,
@@ -147,7 +188,7 @@ function buildWithArch(v: HeartVariation, referenceRootZ: number | null): Cardia
     // One cavity, shifted towards the base; blood and muscle are both ~40 HU without contrast.
     bloodPool: { centre: add(centre, scale(u, -6 * v.scale)), axes: [u, e2, e3], radii: [46 * v.scale, 35 * v.scale, 32 * v.scale] },
     aorticRoot: root,
-    aorticValveCentre: add(root, scale(u, 6)),
+    aorticValveCentre: add(root, scale(u, v.valveDepthMm ?? 6)),
     aortaPath,
     coronaryPaths,
     variation: v,
@@ -175,6 +216,34 @@ export function randomHeartVariation(uniform: () => number): HeartVariation {
     scale: 1 + r(0.07),
     courseDeg: { lad: r(6), lcx: r(8), rca: r(8), bifurcation: r(6) },
     lmLengthMm: 11 + r(3),
+  };
+}
+
+/**
+ * A seeded heart drawn the way real patients vary: position +-12 mm, long axis +-20 deg, size
+ * 0.85-1.2, courses +-12 deg; LM length 10.5+-5.3 mm clipped to 0-21 mm and bifurcation angle
+ * 75+-23 deg [MG16]; dominance right 80 / left 10 / co 10 % (between [CONF], [EREN] and [TEH]);
+ * RCA ostium 135+-15 deg round the root from the LM [TANG, XI23] and 2.8+-3 mm higher
+ * [TOPS08]; valve 6-14 mm below the root centre. `dominance` forces one (held-out families).
+ */
+export function randomPatientHeart(uniform: () => number, dominance?: 'right' | 'left' | 'co'): HeartVariation {
+  const r = (half: number) => (2 * uniform() - 1) * half;
+  const normal = () => {
+    // Sum of three uniforms, scaled to unit variance: light tails, never extreme.
+    return (uniform() + uniform() + uniform() - 1.5) * 2;
+  };
+  const d = uniform();
+  return {
+    shiftMm: [r(12), r(12), r(12)],
+    tiltDeg: [r(20), r(20)],
+    scale: 0.85 + 0.35 * uniform(),
+    courseDeg: { lad: r(12), lcx: r(12), rca: r(12), bifurcation: r(10) },
+    lmLengthMm: Math.min(21, Math.max(0, 10.5 + 5.3 * normal())),
+    bifurcationDeg: Math.min(140, Math.max(30, 75 + 23 * normal())),
+    dominance: dominance ?? (d < 0.8 ? 'right' : d < 0.9 ? 'left' : 'co'),
+    rcaAzimuthDeg: 135 + 15 * normal(),
+    rcaHeightMm: 2.8 + 3 * normal(),
+    valveDepthMm: 6 + 8 * uniform(),
   };
 }
 

@@ -39,15 +39,19 @@ import {
   heartEllipsoid,
   randomHeartVariation,
   REFERENCE_CARDIAC,
+  REFERENCE_HEART,
   type CardiacAnatomy,
   mitralAnnulusPoint,
+  heartSurface,
 } from './anatomy';
 import { fillEllipse, fillEllipsoid, paintProfileEllipsoid, paintTube, type Ellipsoid, type Grid } from './raster';
 import { mulberry32, normalTable16 } from './prng';
 import { add, completeFrame, cross, dist, normalize, pointAlong, scale } from './vec';
 import type { CalciumSite, PhantomOptions, PhantomTruth, PlaqueSpec, PlaqueTruth, PhantomGeometryKind } from './types';
+import { PHANTOM_CLASSES } from './types';
 
-export type { PhantomOptions, PhantomTruth, PlaqueSpec, PlaqueTruth, CalciumSite, CalciumKind, PhantomGeometryKind } from './types';
+export type { PhantomOptions, PhantomTruth, PlaqueSpec, PlaqueTruth, CalciumSite, CalciumKind, PhantomGeometryKind, PhantomClass, Dominance } from './types';
+export { PHANTOM_CLASSES } from './types';
 export { CORONARY_PATHS, TISSUE_HU } from './anatomy';
 
 export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -74,6 +78,8 @@ const GEOMETRY_DEFAULTS: Record<PhantomGeometryKind, { fovMm: number; centreXy: 
   nongated: { fovMm: 350, centreXy: [0, 0], coverageMm: 240, zCentre: HEART_CENTRE[2] + 40, slices: null, kernel: 'STANDARD' },
 };
 
+const NON_CORONARY_SITES: CalciumSite[] = ['aortic-wall', 'aortic-root', 'aorta', 'aortic-valve', 'mitral-annulus', 'costal-cartilage', 'stent', 'lead', 'noise'];
+
 /** Reject impossible options with a message that says what to change. */
 function checkOptions(o: PhantomOptions): void {
   const positive = (name: string, v: number | undefined, max: number) => {
@@ -90,9 +96,11 @@ function checkOptions(o: PhantomOptions): void {
   positive('fovMm', o.fovMm, 600);
   if (o.noiseSdHu !== undefined && !(Number.isFinite(o.noiseSdHu) && o.noiseSdHu >= 0 && o.noiseSdHu <= 200))
     throw new RangeError(`phantom: noiseSdHu must be from 0 to 200, got ${o.noiseSdHu}`);
+  if (o.blurMm !== undefined && !(Number.isFinite(o.blurMm) && o.blurMm >= 0 && o.blurMm <= 5)) throw new RangeError(`phantom: blurMm must be from 0 to 5, got ${o.blurMm}`);
+  if (o.noiseGrain !== undefined && !(Number.isInteger(o.noiseGrain) && o.noiseGrain >= 1 && o.noiseGrain <= 6)) throw new RangeError(`phantom: noiseGrain must be an integer from 1 to 6, got ${o.noiseGrain}`);
   if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new RangeError(`phantom: seed must be an integer, got ${o.seed}`);
   for (const [n, p] of (o.plaques ?? []).entries()) {
-    const sites = [...ARTERIES, 'aortic-wall', 'aortic-valve', 'mitral-annulus'];
+    const sites = [...ARTERIES, ...NON_CORONARY_SITES];
     if (!p || !sites.includes(p.site)) throw new RangeError(`phantom: plaque ${n + 1}: site must be one of ${sites.join(', ')}`);
     if (!(Number.isFinite(p.sizeMm) && p.sizeMm > 0 && p.sizeMm <= 40)) throw new RangeError(`phantom: plaque ${n + 1}: sizeMm must be in (0, 40]`);
     if (p.widthMm !== undefined && !(Number.isFinite(p.widthMm) && p.widthMm > 0 && p.widthMm <= 40))
@@ -103,7 +111,7 @@ function checkOptions(o: PhantomOptions): void {
 }
 
 /** Generate a phantom volume and its truth. */
-export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; truth: PhantomTruth } {
+export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; truth: PhantomTruth; classes?: Uint8Array } {
   checkOptions(opts);
   const geometry = opts.geometry ?? 'gated';
   const defaults = GEOMETRY_DEFAULTS[geometry];
@@ -123,13 +131,27 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
   const zStart = defaults.zCentre - ((slices - 1) * increment) / 2;
   // Round positions to 1/1000 mm so headers (DS) and memory agree exactly.
   for (let k = 0; k < slices; k++) z[k] = Math.round((zStart + k * increment) * 1000) / 1000;
-  const x0 = Math.round((defaults.centreXy[0] - fov / 2 + spacing / 2) * 1000) / 1000;
-  const y0 = Math.round((defaults.centreXy[1] - fov / 2 + spacing / 2) * 1000) / 1000;
+  const centreXy = opts.centreXyMm ?? defaults.centreXy;
+  const x0 = Math.round((centreXy[0] - fov / 2 + spacing / 2) * 1000) / 1000;
+  const y0 = Math.round((centreXy[1] - fov / 2 + spacing / 2) * 1000) / 1000;
   const grid: Grid = { columns: size, rows: size, slices, x0, y0, dx: spacing, dy: spacing, z, hu: new Int16Array(size * size * slices) };
+  if (opts.classMap) grid.cls = new Uint8Array(size * size * slices);
 
-  const heart: CardiacAnatomy = opts.anatomyVariation ? buildCardiacAnatomy(randomHeartVariation(mulberry32(hash128(`heart:${seed}`)[0]))) : REFERENCE_CARDIAC;
+  const heart: CardiacAnatomy = opts.heart
+    ? buildCardiacAnatomy({ ...REFERENCE_HEART, ...opts.heart, courseDeg: { ...REFERENCE_HEART.courseDeg, ...(opts.heart.courseDeg ?? {}) } })
+    : opts.anatomyVariation
+      ? buildCardiacAnatomy(randomHeartVariation(mulberry32(hash128(`heart:${seed}`)[0])))
+      : REFERENCE_CARDIAC;
   // Where every calcification goes (on the output grid, so centres are voxel centres).
-  const plaques: PlaqueTruth[] = plaqueSpecs.map((spec, n) => placePlaque(grid, heart, spec, n + 1));
+  const plaques: PlaqueTruth[] = [];
+  for (const spec of plaqueSpecs) {
+    try {
+      plaques.push(placePlaque(grid, heart, spec, plaques.length + 1));
+    } catch (e) {
+      // Varied scans ask for calcium wherever anatomy has it; what the field of view misses is left out.
+      if (!(opts.skipOutside && e instanceof RangeError)) throw e;
+    }
+  }
   if (opts.metal) {
     plaques.push({
       id: plaques.length + 1,
@@ -145,17 +167,28 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
     });
   }
   const paintCalcium = (target: Grid) => {
-    for (const p of plaques) paintProfileEllipsoid(target, plaqueEllipsoid(p), p.peakHu, p.backgroundHu);
+    for (const p of plaques) {
+      const cls = classOfPlaque(p);
+      paintProfileEllipsoid(target, plaqueEllipsoid(p), p.peakHu, p.backgroundHu, cls);
+      for (const s of p.segments ?? []) paintProfileEllipsoid(target, { centre: s.centreMm, axes: s.axes, radii: s.radiiMm }, p.peakHu, p.backgroundHu, cls);
+    }
+  };
+  const paintSlice = (target: Grid, k: number) => {
+    paintAnatomy(target, heart, k);
+    if (opts.table) paintTable(target, k);
+    if (target.cls) markAnatomyClasses(target, k);
   };
 
   if (opts.partialVolume) {
-    paintWithSliceProfile(grid, heart, thickness, paintCalcium);
+    paintWithSliceProfile(grid, thickness, paintSlice, paintCalcium);
   } else {
-    for (let k = 0; k < slices; k++) paintAnatomy(grid, heart, k);
+    for (let k = 0; k < slices; k++) paintSlice(grid, k);
     paintCalcium(grid);
   }
 
-  if (noiseSd > 0) addNoise(grid, noiseSd, seed);
+  if (opts.kvpAffectsHu && kvp !== 120) scaleDenseHu(grid, Math.pow(120 / kvp, 0.75));
+  if (opts.blurMm && opts.blurMm > 0) blurInPlane(grid, opts.blurMm);
+  if (noiseSd > 0) addNoise(grid, noiseSd, seed, opts.noiseGrain ?? 1);
 
   const optionKey = optionsKey(opts, { geometry, size, slices, thickness, increment, fov, noiseSd, kvp });
   const volume = buildVolume(grid, {
@@ -189,7 +222,102 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
     },
     tissueHu: { ...TISSUE_HU },
   };
-  return { volume, truth };
+  if (opts.heart) {
+    truth.dominance = heart.variation.dominance ?? 'right';
+    truth.lmLengthMm = heart.variation.lmLengthMm;
+    if (heart.variation.bifurcationDeg !== undefined) truth.bifurcationDeg = heart.variation.bifurcationDeg;
+  }
+  return grid.cls ? { volume, truth, classes: grid.cls } : { volume, truth };
+}
+
+/** The PHANTOM_CLASSES index of a truth object. */
+export function classOfPlaque(p: PlaqueTruth): number {
+  const name = p.kind === 'coronary' ? p.artery : p.kind;
+  const n = (PHANTOM_CLASSES as readonly string[]).indexOf(name);
+  return n < 0 ? 0 : n;
+}
+
+const BONE_CLASS = PHANTOM_CLASSES.indexOf('bone');
+const OUTSIDE_CLASS = PHANTOM_CLASSES.indexOf('outside');
+
+/** After the anatomy of slice k is painted: dense anatomy is bone inside the body, the table outside it. */
+function markAnatomyClasses(g: Grid, k: number): void {
+  const cls = g.cls!;
+  const [bx, by] = BODY.centre;
+  const [ba, bb] = BODY.semiAxes;
+  for (let j = 0; j < g.rows; j++) {
+    const y = (g.y0 + j * g.dy - by) / bb;
+    const base = (k * g.rows + j) * g.columns;
+    for (let i = 0; i < g.columns; i++) {
+      if (g.hu[base + i] < 130) {
+        cls[base + i] = 0;
+        continue;
+      }
+      const x = (g.x0 + i * g.dx - bx) / ba;
+      cls[base + i] = x * x + y * y <= 1 ? BONE_CLASS : OUTSIDE_CLASS;
+    }
+  }
+}
+
+/** The CT table: a curved carbon-fibre shell under the patient's back with two dense rails. */
+function paintTable(g: Grid, k: number): void {
+  const top = BODY.centre[1] + BODY.semiAxes[1] + 8;
+  for (let j = 0; j < g.rows; j++) {
+    const y = g.y0 + j * g.dy;
+    const base = (k * g.rows + j) * g.columns;
+    for (let i = 0; i < g.columns; i++) {
+      const x = g.x0 + i * g.dx;
+      if (Math.abs(x) > 190) continue;
+      const surface = top + (x * x) / 900; // the shell curves up at the sides
+      const d = y - surface;
+      if (d >= 0 && d <= 3) g.hu[base + i] = 420;
+      else if (d > 3 && d <= 25 && Math.abs(Math.abs(x) - 150) < 6) g.hu[base + i] = 950;
+    }
+  }
+}
+
+/** Calcium, bone and metal get denser at low tube voltage: HU above soft tissue scale by `factor`. */
+function scaleDenseHu(g: Grid, factor: number): void {
+  const hu = g.hu;
+  for (let p = 0; p < hu.length; p++) {
+    const v = hu[p];
+    if (v > 60) hu[p] = Math.min(3071, Math.round(60 + (v - 60) * factor));
+  }
+}
+
+/** Separable in-plane Gaussian blur (the scanner's point spread function), sigma in mm. */
+function blurInPlane(g: Grid, sigmaMm: number): void {
+  const sigma = sigmaMm / g.dx;
+  const radius = Math.max(1, Math.ceil(2.5 * sigma));
+  const w = new Float64Array(2 * radius + 1);
+  let sum = 0;
+  for (let d = -radius; d <= radius; d++) sum += w[d + radius] = Math.exp(-(d * d) / (2 * sigma * sigma));
+  for (let d = 0; d < w.length; d++) w[d] /= sum;
+  const C = g.columns;
+  const R = g.rows;
+  const n = C * R;
+  const tmp = new Float32Array(n);
+  for (let k = 0; k < g.slices; k++) {
+    const base = k * n;
+    for (let j = 0; j < R; j++)
+      for (let i = 0; i < C; i++) {
+        let acc = 0;
+        for (let d = -radius; d <= radius; d++) {
+          const ii = i + d < 0 ? 0 : i + d >= C ? C - 1 : i + d;
+          acc += w[d + radius] * g.hu[base + j * C + ii];
+        }
+        tmp[j * C + i] = acc;
+      }
+    for (let j = 0; j < R; j++)
+      for (let i = 0; i < C; i++) {
+        let acc = 0;
+        for (let d = -radius; d <= radius; d++) {
+          const jj = j + d < 0 ? 0 : j + d >= R ? R - 1 : j + d;
+          acc += w[d + radius] * tmp[jj * C + i];
+        }
+        g.hu[base + j * C + i] = Math.round(acc);
+      }
+  }
 }
 
 export interface RandomPlaqueOptions {
@@ -300,19 +428,27 @@ export function truthToJson(truth: PhantomTruth): string {
  * thickness (a boxcar slice sensitivity profile, ~0.6 mm apart), so thin or small calcium loses
  * peak HU and area as on a real scanner and thicker slices blur more.
  */
-function paintWithSliceProfile(g: Grid, heart: CardiacAnatomy, thicknessMm: number, paintCalcium: (target: Grid) => void): void {
+function paintWithSliceProfile(g: Grid, thicknessMm: number, paintSlice: (target: Grid, k: number) => void, paintCalcium: (target: Grid) => void): void {
   const planes = Math.max(3, Math.ceil(thicknessMm / 0.6));
   const n = g.rows * g.columns;
-  const sub: Grid = { ...g, slices: planes, z: new Float64Array(planes), hu: new Int16Array(n * planes) };
+  const sub: Grid = { ...g, slices: planes, z: new Float64Array(planes), hu: new Int16Array(n * planes), cls: g.cls ? new Uint8Array(n * planes) : undefined };
   const sum = new Float64Array(n);
   for (let k = 0; k < g.slices; k++) {
     for (let s = 0; s < planes; s++) sub.z[s] = g.z[k] - thicknessMm / 2 + ((s + 0.5) * thicknessMm) / planes;
-    for (let s = 0; s < planes; s++) paintAnatomy(sub, heart, s);
+    for (let s = 0; s < planes; s++) paintSlice(sub, s);
     paintCalcium(sub);
     sum.fill(0);
     for (let s = 0; s < planes; s++) for (let p = 0; p < n; p++) sum[p] += sub.hu[s * n + p];
     const base = k * n;
     for (let p = 0; p < n; p++) g.hu[base + p] = Math.round(sum[p] / planes);
+    if (g.cls && sub.cls) {
+      // The class of the densest sub-plane (what made the voxel dense).
+      for (let p = 0; p < n; p++) {
+        let best = 0;
+        for (let s = 1; s < planes; s++) if (sub.hu[s * n + p] > sub.hu[best * n + p]) best = s;
+        g.cls[base + p] = sub.cls[best * n + p];
+      }
+    }
   }
 }
 
@@ -450,13 +586,78 @@ function placePlaque(g: Grid, heart: CardiacAnatomy, spec: PlaqueSpec, id: numbe
   const at = spec.at ?? 0.5;
   const lengthRadius = spec.sizeMm / 2;
   const widthRadius = (spec.widthMm ?? Math.min(spec.sizeMm, 4)) / 2;
-  let centre: Vec3;
-  let along: Vec3;
-  let backgroundHu: number;
+  let centre: Vec3 = [0, 0, 0];
+  let along: Vec3 = [0, 0, 1];
+  let backgroundHu: number = TISSUE_HU.muscle;
   let artery: Artery | 'OTHER' = 'OTHER';
-  if (spec.site === 'LM' || spec.site === 'LAD' || spec.site === 'LCX' || spec.site === 'RCA') {
-    artery = spec.site;
-    const path = heart.coronaryPaths[spec.site];
+  let kind: PlaqueTruth['kind'] | null = null;
+  let segments: PlaqueTruth['segments'];
+  const isCoronary = spec.site === 'LM' || spec.site === 'LAD' || spec.site === 'LCX' || spec.site === 'RCA';
+  if (isCoronary && lengthRadius > 3.5) {
+    // A long deposit follows its curved vessel: a chain of short ellipsoids along the path.
+    const path = heart.coronaryPaths[spec.site as Artery];
+    const hit = pointAlong(path, at);
+    const total = pathLengthOf(path);
+    const half = lengthRadius - 1.5;
+    segments = [];
+    for (let d = -half; d <= half + 1e-9; d += 1.5) {
+      const f = Math.min(1, Math.max(0, at + d / total));
+      const q = pointAlong(path, f);
+      const [v, w] = completeFrame(q.tangent);
+      segments.push({ centreMm: q.point, radiiMm: [1.6, widthRadius, widthRadius], axes: [q.tangent, v, w] });
+    }
+    const [v, w] = completeFrame(hit.tangent);
+    const snapped = snapToVoxel(g, hit.point);
+    if (!insideGrid(g, hit.point, 0)) throw new RangeError(`phantom: plaque ${id} (${spec.site} at ${at}) lies outside the scanned volume; use more slices or another position`);
+    return { id, artery: spec.site as Artery, kind: 'coronary', centreMm: snapped, radiiMm: [2, widthRadius, widthRadius], axes: [hit.tangent, v, w], peakHu: spec.peakHu, backgroundHu: TISSUE_HU.vessel, at, site: spec.site, segments };
+  }
+  if (spec.site === 'aortic-root' || spec.site === 'aorta') {
+    // On the aortic wall: 'aortic-root' in the first 30 mm above the root (the ostia's level),
+    // 'aorta' anywhere along the thoracic aorta; `at` picks the height, the azimuth comes from it too.
+    const path = heart.aortaPath;
+    const total = pathLengthOf(path);
+    const f = spec.site === 'aortic-root' ? (at * 30) / total : at;
+    const hit = pointAlong(path, Math.min(1, f));
+    const [v, w] = completeFrame(hit.tangent);
+    const angle = at * 97 * 2 * Math.PI; // quasi-random round the wall
+    const radial = add(scale(v, Math.cos(angle)), scale(w, Math.sin(angle)));
+    centre = add(hit.point, scale(radial, AORTIC_RADIUS_MM - AORTIC_WALL_MM / 2));
+    along = normalize(cross(hit.tangent, radial));
+    backgroundHu = TISSUE_HU.aorticWall;
+    kind = 'aortic-wall';
+  } else if (spec.site === 'costal-cartilage') {
+    // Calcified costal cartilage beside the sternum, in the anterior chest wall.
+    const side = at < 0.5 ? -1 : 1;
+    const x = side * (22 + 90 * Math.abs(at - 0.5));
+    const zc = STERNUM.zRange[0] + 20 + ((at * 7919) % 1) * (STERNUM.zRange[1] - STERNUM.zRange[0] - 40);
+    const yWall = BODY.centre[1] - (BODY.semiAxes[1] - BODY.fatMm - 6) * Math.sqrt(Math.max(0, 1 - (x / (BODY.semiAxes[0] - BODY.fatMm - 6)) ** 2));
+    centre = [x, yWall, zc];
+    along = normalize([side, -0.2, -0.3]);
+    backgroundHu = TISSUE_HU.muscle;
+    kind = 'bone';
+  } else if (spec.site === 'stent') {
+    const a = spec.artery ?? 'LAD';
+    const hit = pointAlong(heart.coronaryPaths[a], at);
+    centre = hit.point;
+    along = hit.tangent;
+    backgroundHu = TISSUE_HU.vessel;
+    kind = 'metal';
+  } else if (spec.site === 'lead') {
+    // A pacemaker lead down the superior vena cava into the right atrium.
+    centre = [SVC_PATH[0][0] + 2, SVC_PATH[0][1], heart.aorticRoot[2] + 10 - 40 * at];
+    along = normalize([0.05, 0, 1]);
+    backgroundHu = TISSUE_HU.blood;
+    kind = 'metal';
+  } else if (spec.site === 'noise') {
+    // A speck in the heart region (inside the epicardial fat shell or just outside it).
+    const phi = at * 360 * 7;
+    centre = heartSurface(heart, -0.6 + 1.2 * ((at * 13.7) % 1), phi, -20 + 30 * ((at * 31.3) % 1));
+    along = [0, 0, 1];
+    backgroundHu = TISSUE_HU.muscle;
+    kind = 'noise';
+  } else if (isCoronary) {
+    artery = spec.site as Artery;
+    const path = heart.coronaryPaths[artery];
     const hit = pointAlong(path, at);
     along = hit.tangent;
     // Prefer a nearby path sample that lies in a slice plane, so snapping moves the centre little.
@@ -473,6 +674,9 @@ function placePlaque(g: Grid, heart: CardiacAnatomy, spec: PlaqueSpec, id: numbe
     }
     centre = best;
     backgroundHu = TISSUE_HU.vessel;
+  }
+  if (kind !== null || isCoronary) {
+    // placed above
   } else if (spec.site === 'aortic-wall') {
     // On the posterolateral wall of the descending aorta, at fraction `at` of the scanned height.
     const zc = g.z[0] + at * (g.z[g.slices - 1] - g.z[0]);
@@ -503,14 +707,21 @@ function placePlaque(g: Grid, heart: CardiacAnatomy, spec: PlaqueSpec, id: numbe
   return {
     id,
     artery,
-    kind: artery === 'OTHER' ? (spec.site as PlaqueTruth['kind']) : 'coronary',
+    kind: kind ?? (artery === 'OTHER' ? (spec.site as PlaqueTruth['kind']) : 'coronary'),
     centreMm: snapped,
     radiiMm: [lengthRadius, widthRadius, widthRadius],
     axes: [along, v, w],
     peakHu: spec.peakHu,
     backgroundHu,
     at,
+    ...(spec.site !== undefined && (kind !== null || segments) ? { site: spec.site } : {}),
   };
+}
+
+function pathLengthOf(path: Vec3[]): number {
+  let total = 0;
+  for (let n = 1; n < path.length; n++) total += dist(path[n - 1], path[n]);
+  return Math.max(total, 1e-6);
 }
 
 /**
@@ -518,13 +729,19 @@ function placePlaque(g: Grid, heart: CardiacAnatomy, spec: PlaqueSpec, id: numbe
  * [1 2 1]/4 kernel, then rescaled to the requested standard deviation): CT noise has a grain of
  * a few pixels rather than independent pixels. Rounded and clamped to the 12-bit CT range.
  */
-function addNoise(g: Grid, sdHu: number, seed: number): void {
+function addNoise(g: Grid, sdHu: number, seed: number, grain = 1): void {
   const table = normalTable16();
   const n = g.rows * g.columns;
   const white = new Float32Array(n);
   const smooth = new Float32Array(n);
   // Variance of [1 2 1]/4 smoothing in x and y: (6/16)^2, so the sd shrinks by 6/16.
-  const gain = sdHu / (6 / 16);
+  // Extra grain passes: the binomial kernel of m passes keeps sum w^2 = C(4m, 2m) / 16^m per axis.
+  const perAxis = (m: number) => {
+    let c = 1;
+    for (let q = 1; q <= 2 * m; q++) c = (c * (2 * m + q)) / q;
+    return c / Math.pow(16, m);
+  };
+  const gain = grain === 1 ? sdHu / (6 / 16) : sdHu / perAxis(grain);
   let state = (seed ^ 0x9e3779b9) >>> 0;
   const C = g.columns;
   const R = g.rows;
@@ -538,6 +755,22 @@ function addNoise(g: Grid, sdHu: number, seed: number): void {
       t = (t ^ (t >>> 14)) >>> 0;
       white[p] = table[t >>> 16];
       if (p + 1 < n) white[p + 1] = table[t & 0xffff];
+    }
+    for (let pass = 1; pass < grain; pass++) {
+      // Extra [1 2 1]/4 passes in x then y (white -> smooth -> white): a coarser grain.
+      for (let j = 0; j < R; j++) {
+        const row = j * C;
+        for (let i = 0; i < C; i++) {
+          const l = i > 0 ? i - 1 : i + 1;
+          const r = i + 1 < C ? i + 1 : i - 1;
+          smooth[row + i] = 0.25 * white[row + l] + 0.5 * white[row + i] + 0.25 * white[row + r];
+        }
+      }
+      for (let j = 0; j < R; j++) {
+        const up = (j > 0 ? j - 1 : j + 1) * C;
+        const down = (j + 1 < R ? j + 1 : j - 1) * C;
+        for (let i = 0; i < C; i++) white[j * C + i] = 0.25 * smooth[up + i] + 0.5 * smooth[j * C + i] + 0.25 * smooth[down + i];
+      }
     }
     for (let j = 0; j < R; j++) {
       const row = j * C;
@@ -566,7 +799,17 @@ function addNoise(g: Grid, sdHu: number, seed: number): void {
 function optionsKey(opts: PhantomOptions, resolved: Record<string, unknown>): string {
   // Series and instance UIDs change with anything that changes the pixels.
   // Options added later enter the key only when set, so earlier phantoms keep their UIDs.
-  const added = { ...(opts.partialVolume ? { partialVolume: true } : {}), ...(opts.anatomyVariation ? { anatomyVariation: true } : {}) };
+  const added = {
+    ...(opts.partialVolume ? { partialVolume: true } : {}),
+    ...(opts.anatomyVariation ? { anatomyVariation: true } : {}),
+    ...(opts.heart ? { heart: opts.heart } : {}),
+    ...(opts.table ? { table: true } : {}),
+    ...(opts.skipOutside ? { skipOutside: true } : {}),
+    ...(opts.centreXyMm ? { centreXyMm: opts.centreXyMm } : {}),
+    ...(opts.kvpAffectsHu ? { kvpAffectsHu: true } : {}),
+    ...(opts.blurMm ? { blurMm: opts.blurMm } : {}),
+    ...(opts.noiseGrain && opts.noiseGrain !== 1 ? { noiseGrain: opts.noiseGrain } : {}),
+  };
   const words = hash128(JSON.stringify({ ...resolved, plaques: opts.plaques ?? 'demo', metal: !!opts.metal, kernel: opts.convolutionKernel ?? null, mf: opts.massFactorPatient ?? null, ...added }));
   return words.map((w) => w.toString(16)).join('');
 }

@@ -23,6 +23,8 @@ export interface Grid {
   /** Patient z of each slice, ascending. */
   z: Float64Array;
   hu: Int16Array;
+  /** Optional truth class per voxel (PHANTOM_CLASSES index), written by paintProfileEllipsoid. */
+  cls?: Uint8Array;
 }
 
 export function columnOf(g: Grid, x: number): number {
@@ -112,7 +114,7 @@ export function fillEllipsoid(g: Grid, k: number, e: Ellipsoid, hu: number): voi
  * and a voxel keeps its old value where that is higher (so calcium adds to tissue, never
  * carves it). The centre should be a voxel centre so the peak voxel exists.
  */
-export function paintProfileEllipsoid(g: Grid, e: Ellipsoid, peakHu: number, backgroundHu: number): void {
+export function paintProfileEllipsoid(g: Grid, e: Ellipsoid, peakHu: number, backgroundHu: number, cls = 0): void {
   const q = quadricOf(e);
   const m = q.m;
   const [cx, cy, cz] = q.centre;
@@ -132,7 +134,10 @@ export function paintProfileEllipsoid(g: Grid, e: Ellipsoid, peakHu: number, bac
           m[0] * dx * dx + m[4] * dy * dy + m[8] * dz * dz + 2 * (m[1] * dx * dy + m[2] * dx * dz + m[5] * dy * dz);
         if (rho2 > 1) continue;
         const value = Math.round(backgroundHu + (peakHu - backgroundHu) * (1 - rho2));
-        if (value > g.hu[base + i]) g.hu[base + i] = value;
+        if (value > g.hu[base + i]) {
+          g.hu[base + i] = value;
+          if (g.cls && cls) g.cls[base + i] = cls;
+        }
       }
     }
   }

@@ -1,10 +1,38 @@
 import type { Artery, Vec3 } from '../types';
 
-/** Where a calcification sits: on a coronary path, or one of the non-coronary distractors. */
-export type CalciumSite = Artery | 'aortic-wall' | 'aortic-valve' | 'mitral-annulus';
+/**
+ * Where a calcification sits: on a coronary path, or one of the non-coronary distractors:
+ * 'aortic-wall' (descending aorta at a scanned height), 'aortic-root' (the root and ascending
+ * aorta, around and above the coronary ostia), 'aorta' (anywhere along the thoracic aorta, arch
+ * included), 'aortic-valve', 'mitral-annulus', 'costal-cartilage' (calcified cartilage beside
+ * the sternum), 'stent' (metal on a coronary path, `artery` names it), 'lead' (a pacemaker lead
+ * down the superior vena cava), 'noise' (a speck of one or two voxels in the heart region).
+ */
+export type CalciumSite =
+  | Artery
+  | 'aortic-wall'
+  | 'aortic-root'
+  | 'aorta'
+  | 'aortic-valve'
+  | 'mitral-annulus'
+  | 'costal-cartilage'
+  | 'stent'
+  | 'lead'
+  | 'noise';
 
 /** Kinds of dense objects the phantom can hold; only 'coronary' ones count in the score. */
-export type CalciumKind = 'coronary' | 'aortic-wall' | 'aortic-valve' | 'mitral-annulus' | 'metal';
+export type CalciumKind = 'coronary' | 'aortic-wall' | 'aortic-valve' | 'mitral-annulus' | 'metal' | 'bone' | 'outside' | 'noise';
+
+/**
+ * The truth class of every dense voxel when `classMap` is asked for (index = value in the map;
+ * 0 = nothing dense was painted there, so a voxel above threshold with class 0 is image noise).
+ * Anatomy above 130 HU is 'bone' inside the body and 'outside' (the CT table) outside it.
+ */
+export const PHANTOM_CLASSES = ['none', 'LM', 'LAD', 'LCX', 'RCA', 'aortic-wall', 'aortic-valve', 'mitral-annulus', 'bone', 'outside', 'metal', 'noise'] as const;
+export type PhantomClass = (typeof PHANTOM_CLASSES)[number];
+
+/** Coronary dominance: which artery gives the posterior descending artery (PDA). */
+export type Dominance = 'right' | 'left' | 'co';
 
 /**
  * One calcification to place (the JSON of `cacs phantom --plaques FILE.json` is an array of these).
@@ -27,6 +55,8 @@ export interface PlaqueSpec {
   widthMm?: number;
   /** HU at the centre voxel (before noise). */
   peakHu: number;
+  /** For 'stent': the coronary artery it sits in (default LAD). */
+  artery?: Artery;
 }
 
 export type PhantomGeometryKind = 'gated' | 'nongated';
@@ -66,6 +96,31 @@ export interface PhantomOptions {
   metal?: boolean;
   /** Tube voltage written in the header (HU values are not changed). Default 120. */
   kvp?: number;
+  /**
+   * An explicit heart (overrides anatomyVariation): any field of HeartVariation in
+   * ./anatomy.ts (shift, tilt, scale, courses, LM length, bifurcation angle, dominance, ostia).
+   */
+  heart?: Partial<import('./anatomy').HeartVariation>;
+  /** Paint a CT table under the patient (outside the body; ~300-900 HU). Default false. */
+  table?: boolean;
+  /** Reconstruction centre (x, y) in patient mm; default the geometry's (gated: on the heart). */
+  centreXyMm?: [number, number];
+  /**
+   * Let the tube voltage change calcium and bone HU (denser at low kVp: x (120/kVp)^0.75 above
+   * soft tissue), as on real scanners. Off by default: HU stay as specified whatever `kvp` says.
+   */
+  kvpAffectsHu?: boolean;
+  /** In-plane Gaussian blur (sigma, mm) of the image before noise: the scanner's resolution. Default 0. */
+  blurMm?: number;
+  /**
+   * Noise grain: passes of [1 2 1] smoothing of the white noise (default 1); 3-4 look like
+   * iterative reconstruction's coarser, blotchier noise at the same standard deviation.
+   */
+  noiseGrain?: number;
+  /** Leave out calcifications that fall outside the scanned volume instead of refusing them. */
+  skipOutside?: boolean;
+  /** Also return a per-voxel truth class map (PHANTOM_CLASSES indices). Default false. */
+  classMap?: boolean;
   /** (0018,9351) Calcium Scoring Mass Factor Patient to write in the header; default none. */
   massFactorPatient?: number | null;
   /** Convolution kernel written in the header; default "B35f" (gated) or "STANDARD" (nongated). */
@@ -90,6 +145,10 @@ export interface PlaqueTruth {
   backgroundHu: number;
   /** Position along its path (fraction), when placed on one. */
   at: number | null;
+  /** The site it was asked for (PlaqueSpec.site). */
+  site?: CalciumSite;
+  /** Further ellipsoids of the same object (a long deposit following a curved vessel, a stent, a lead). */
+  segments?: { centreMm: Vec3; radiiMm: Vec3; axes: [Vec3, Vec3, Vec3] }[];
 }
 
 /** Everything a test needs to judge a scorer on this phantom (JSON-serialisable). */
@@ -116,4 +175,9 @@ export interface PhantomTruth {
   };
   /** Nominal HU of the tissues, for the same checks. */
   tissueHu: Record<string, number>;
+  /** Coronary dominance of this heart. */
+  dominance?: Dominance;
+  /** Left main length (mm) and LAD-LCX bifurcation angle (deg) of this heart. */
+  lmLengthMm?: number;
+  bifurcationDeg?: number;
 }
