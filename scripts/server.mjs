@@ -3,9 +3,19 @@
 // the archive. One origin matters twice: Orthanc sends no CORS headers, and WASM threads
 // (onnxruntime-web) need cross-origin isolation, so every response carries COOP/COEP/CORP
 // (shared/PLATFORM.md).
+//
+// It is also the archive's gate (issue 9): a malformed URL gets 400 and the server lives on;
+// only DICOMweb resources under /dicom-web and only the methods DICOMweb uses are forwarded,
+// after decoding and checking every path segment, and the upstream path is rebuilt from the
+// checked parts; a POST (STOW) must come from this origin; the client's Host, Forwarded and
+// X-Forwarded-* are never passed on (the archive is told this server's public origin);
+// request bodies are read in full before an upstream connection is taken, upstream
+// connections are capped, and every request has client and upstream time limits.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 
 export class UserError extends Error {}
@@ -22,6 +32,8 @@ const TYPES = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
+  '.jsonc': 'application/json; charset=utf-8',
+  '.webapp': 'application/json; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
   '.wasm': 'application/wasm',
   '.svg': 'image/svg+xml',
@@ -41,6 +53,51 @@ const ISOLATION = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
+
+/**
+ * The Content-Security-Policy the OHIF viewer works with: its own scripts plus the inline
+ * scripts of its index.html (by hash), WebAssembly ('wasm-unsafe-eval'), workers and images
+ * from blob: URLs, inline styles (React and cornerstone set style attributes), nothing from
+ * another origin, and no framing by other sites.
+ */
+export function contentSecurityPolicy(inlineScriptHashes = []) {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'wasm-unsafe-eval'${inlineScriptHashes.map((h) => ` '${h}'`).join('')}`,
+    "worker-src 'self' blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self' data: blob:",
+    "media-src 'self' data: blob:",
+    "object-src 'self' blob:",
+    "frame-src 'self' blob:",
+    "frame-ancestors 'self'",
+    "base-uri 'self'",
+    "form-action 'self'",
+  ].join('; ');
+}
+
+/** sha256 hashes of the inline <script> elements of an HTML page, in CSP form. */
+export function inlineScriptHashes(html) {
+  const hashes = [];
+  for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+    if (/\bsrc\s*=/i.test(m[1]) || m[2] === '') continue;
+    hashes.push(`sha256-${crypto.createHash('sha256').update(m[2], 'utf8').digest('base64')}`);
+  }
+  return hashes;
+}
+
+/** Headers on every response: isolation, no MIME sniffing, no framing by other sites, the CSP. */
+function securityHeaders(csp) {
+  return {
+    ...ISOLATION,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'SAMEORIGIN',
+    'Referrer-Policy': 'same-origin',
+    'Content-Security-Policy': csp,
+  };
+}
 
 /**
  * The viewer's configuration: one DICOMweb data source at this origin's /dicom-web, the
@@ -100,120 +157,416 @@ export function appConfigSource({ extensionUrl = EXTENSION_PATH, modeUrl = MODE_
 `;
 }
 
-function send(res, status, body, type = 'text/plain; charset=utf-8', extra = {}) {
-  res.writeHead(status, { ...ISOLATION, 'Content-Type': type, 'Cache-Control': 'no-cache', ...extra });
-  res.end(body);
-}
 
-function serveFile(req, res, file, { cache }) {
-  fs.stat(file, (err, st) => {
-    if (err || !st.isFile()) return send(res, 404, `Not found: ${req.url}\n`);
-    const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    res.writeHead(200, {
-      ...ISOLATION,
-      'Content-Type': type,
-      'Content-Length': st.size,
-      'Cache-Control': cache ? 'public, max-age=3600' : 'no-cache',
-    });
-    if (req.method === 'HEAD') return res.end();
-    fs.createReadStream(file).pipe(res);
-  });
-}
-
-/** Resolve a URL path inside `root`, refusing anything that escapes it. */
-function inside(root, urlPath) {
-  let decoded;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return null;
+class HttpError extends Error {
+  constructor(status, message, headers = {}) {
+    super(message);
+    this.status = status;
+    this.headers = headers;
   }
-  const file = path.resolve(root, '.' + path.posix.normalize('/' + decoded));
-  return file === root || file.startsWith(root + path.sep) ? file : null;
 }
 
 /**
- * Proxy /dicom-web/... to the archive. The Host header is kept for a loopback archive
- * because Orthanc builds BulkDataURI from Host (PLATFORM.md): the URIs it returns then
- * point back at this server. A remote archive gets its own Host plus RFC 7239 Forwarded.
+ * Split a request target into decoded path segments and the raw query. Refuses (400) what a
+ * browser never sends: a target that is not a path, bad percent-encoding, NUL or control
+ * characters, an encoded '/' or '\\' inside a segment, '.' or '..' segments, empty segments
+ * and a '%' left after decoding (double encoding).
  */
-function proxy(req, res, upstream, dicomWebPath) {
-  // OHIF sends includefield=a%2Cb; Orthanc's DICOMweb plugin (1.7) only splits a literal comma
-  // and then leaves out e.g. StudyDescription. Decode the commas of that one parameter.
-  const rest = req.url
-    .slice(dicomWebPath.length)
-    .replace(/([?&]includefield=)([^&]*)/gi, (_m, key, value) => key + value.replace(/%2C/gi, ','));
-  const target = new URL(upstream.pathname.replace(/\/$/, '') + rest, upstream);
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(upstream.hostname);
-  const headers = { ...req.headers };
-  delete headers.connection;
-  if (!loopback) {
-    headers.host = upstream.host;
-    headers.forwarded = `host=${req.headers.host};proto=http`;
+export function parseTarget(rawUrl) {
+  if (typeof rawUrl !== 'string' || !rawUrl.startsWith('/')) throw new HttpError(400, 'Bad request: the target must be a path.');
+  if (!/^[\x21-\x7e]*$/.test(rawUrl)) throw new HttpError(400, 'Bad request: the URL holds characters that must be percent-encoded.');
+  const q = rawUrl.indexOf('?');
+  const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const query = q < 0 ? '' : rawUrl.slice(q + 1);
+  if (rawPath.includes('\\')) throw new HttpError(400, 'Bad request: backslash in the path.');
+  const parts = rawPath.split('/').slice(1);
+  const segments = [];
+  for (let i = 0; i < parts.length; i++) {
+    let seg;
+    try {
+      seg = decodeURIComponent(parts[i]);
+    } catch {
+      throw new HttpError(400, 'Bad request: malformed percent-encoding in the path.');
+    }
+    if (/[\x00-\x1f\x7f]/.test(seg)) throw new HttpError(400, 'Bad request: control character in the path.');
+    if (/[/\\]/.test(seg)) throw new HttpError(400, 'Bad request: encoded slash in the path.');
+    if (seg.includes('%')) throw new HttpError(400, 'Bad request: double percent-encoding in the path.');
+    if (seg === '.' || seg === '..') throw new HttpError(400, 'Bad request: "." or ".." in the path.');
+    if (seg === '') {
+      if (i === parts.length - 1) break; // a trailing slash
+      throw new HttpError(400, 'Bad request: empty segment in the path.');
+    }
+    segments.push(seg);
   }
-  const lib = target.protocol === 'https:' ? https : http;
-  const out = lib.request(target, { method: req.method, headers }, (up) => {
-    const h = { ...up.headers, ...ISOLATION };
-    delete h.connection;
-    res.writeHead(up.statusCode ?? 502, h);
-    up.pipe(res);
-  });
-  out.on('error', (e) => {
-    if (res.headersSent) return res.destroy();
-    send(
-      res,
-      502,
-      JSON.stringify({ error: `The DICOMweb archive at ${upstream.href} is unreachable (${e.code ?? e.message}).` }),
-      'application/json; charset=utf-8',
-    );
-  });
-  req.pipe(out);
+  for (const pair of query.split('&')) {
+    let value;
+    try {
+      value = decodeURIComponent(pair.replace(/\+/g, ' '));
+    } catch {
+      throw new HttpError(400, 'Bad request: malformed percent-encoding in the query.');
+    }
+    if (/[\x00-\x1f\x7f]/.test(value)) throw new HttpError(400, 'Bad request: control character in the query.');
+  }
+  return { segments, trailingSlash: rawPath.length > 1 && rawPath.endsWith('/'), query };
+}
+
+// ---- which DICOMweb requests are forwarded ----
+
+/** A UID as real archives hold them (digits and dots; some carry letters): one segment, never '.' or '..'. */
+const UID = /^[0-9A-Za-z][0-9A-Za-z._-]{0,127}$/;
+const FRAMES = /^\d{1,6}(,\d{1,6}){0,999}$/;
+const TAG = /^[0-9A-Fa-f]{8}$/;
+const ITEM = /^\d{1,6}$/;
+const RENDITION = new Set(['metadata', 'rendered', 'thumbnail']);
+
+/**
+ * The DICOMweb resources this proxy forwards (PS3.18 QIDO-RS, WADO-RS, STOW-RS), given the
+ * segments after /dicom-web: 'read' for GET/HEAD resources, 'store' for STOW-RS targets
+ * (which also answer GET), or null for anything else (Orthanc's REST API, the DICOMweb
+ * plugin's admin routes such as /servers, WADO-URI).
+ */
+export function dicomWebResource(seg) {
+  const n = seg.length;
+  if (n === 0) return null;
+  if (n === 1) return seg[0] === 'studies' ? 'store' : seg[0] === 'series' || seg[0] === 'instances' ? 'read' : null;
+  if (seg[0] !== 'studies' || !UID.test(seg[1])) return null;
+  if (n === 2) return 'store';
+  let i = 2;
+  // studies/{study}[/series/{series}[/instances/{instance}]]
+  for (const level of ['series', 'instances']) {
+    if (seg[i] !== level) break;
+    if (i + 1 === n) return 'read'; // QIDO of the level below
+    if (!UID.test(seg[i + 1])) return null;
+    i += 2;
+    if (i === n) return 'read';
+  }
+  const atInstance = seg[i - 2] === 'instances';
+  const rest = seg.slice(i);
+  if (rest.length === 1 && RENDITION.has(rest[0])) return 'read';
+  if (!atInstance && rest.length === 1 && (rest[0] === 'series' || rest[0] === 'instances')) return 'read';
+  if (atInstance && rest[0] === 'frames' && rest.length >= 2 && FRAMES.test(rest[1])) {
+    if (rest.length === 2) return 'read';
+    if (rest.length === 3 && (rest[2] === 'rendered' || rest[2] === 'thumbnail')) return 'read';
+    return null;
+  }
+  // Bulk data as Orthanc's DICOMweb plugin names it: .../instances/{uid}/bulk/{tag}[/{item}/{tag}...]
+  if (atInstance && rest[0] === 'bulk' && rest.length >= 2 && rest.length <= 17) {
+    return rest.slice(1).every((s, k) => (k % 2 === 0 ? TAG.test(s) : ITEM.test(s))) ? 'read' : null;
+  }
+  return null;
+}
+
+/** Request headers passed on to the archive; everything else (Host, Cookie, Origin, Forwarded, X-Forwarded-*) stays here. */
+const FORWARD_REQUEST = ['accept', 'accept-encoding', 'content-type', 'content-length', 'range', 'if-none-match', 'if-modified-since', 'authorization', 'user-agent'];
+/** Response headers not passed back (hop-by-hop). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'te']);
+
+/** A counting gate for upstream connections with a waiting line that gives up after `timeoutMs`. */
+function gate(max) {
+  let active = 0;
+  const waiting = [];
+  return {
+    get active() {
+      return active;
+    },
+    acquire(timeoutMs, signal) {
+      if (active < max) {
+        active++;
+        return Promise.resolve();
+      }
+      return new Promise((resolve, reject) => {
+        const entry = { resolve, reject };
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(entry), 1);
+          reject(new HttpError(503, 'The archive is busy; try again.', { 'Retry-After': '5' }));
+        }, timeoutMs);
+        entry.resolve = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        signal.addEventListener('abort', () => {
+          const k = waiting.indexOf(entry);
+          if (k >= 0) waiting.splice(k, 1);
+          clearTimeout(timer);
+          reject(new HttpError(499, 'client went away'));
+        });
+        waiting.push(entry);
+      });
+    },
+    release() {
+      const next = waiting.shift();
+      if (next) next.resolve();
+      else active--;
+    },
+  };
 }
 
 /**
  * Start the server. `viewerDir`: the OHIF dist folder; `pluginDir`: this project's dist/;
- * `dicomWebUrl`: the archive's DICOMweb root (e.g. http://127.0.0.1:8042/dicom-web).
- * Resolves to { url, port, close() }.
+ * `dicomWebUrl`: the archive's DICOMweb root (e.g. http://127.0.0.1:8042/dicom-web);
+ * `publicUrl`: the origin browsers use (default http://HOST:PORT; needed behind a reverse
+ * proxy or with --host 0.0.0.0 and a host name). Resolves to { url, port, close() }.
  */
-export function startServer({ port, host = '127.0.0.1', viewerDir, pluginDir, dicomWebUrl, portOption = '--port PORT (or PORT=PORT)' }) {
+export function startServer({
+  port,
+  host = '127.0.0.1',
+  viewerDir,
+  pluginDir,
+  dicomWebUrl,
+  publicUrl,
+  portOption = '--port PORT (or PORT=PORT)',
+  maxUpstream = 24,
+  maxBodyBytes = 512 * 1024 * 1024,
+  maxBufferedBytes = 1024 * 1024 * 1024,
+  headersTimeoutMs = 15_000,
+  requestTimeoutMs = 120_000,
+  upstreamTimeoutMs = 120_000,
+  queueTimeoutMs = 30_000,
+}) {
   const upstream = new URL(dicomWebUrl);
+  const upstreamBase = upstream.pathname.replace(/\/+$/, '');
+  const lib = upstream.protocol === 'https:' ? https : http;
+  const agent = new lib.Agent({ keepAlive: true, maxSockets: maxUpstream, maxFreeSockets: 8 });
   const dicomWebPath = '/dicom-web';
   const config = appConfigSource({ dicomWebPath });
   const viewerRoot = path.resolve(viewerDir);
   const pluginRoot = path.resolve(pluginDir);
-  const server = http.createServer((req, res) => {
-    const urlPath = (req.url ?? '/').split('?')[0];
-    if (urlPath === dicomWebPath || urlPath.startsWith(dicomWebPath + '/')) return proxy(req, res, upstream, dicomWebPath);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed\n');
+  let indexHtml = '';
+  try {
+    indexHtml = fs.readFileSync(path.join(viewerRoot, 'index.html'), 'utf8');
+  } catch {
+    /* answered with 404 below */
+  }
+  const headers = securityHeaders(contentSecurityPolicy(inlineScriptHashes(indexHtml)));
+  const upstreamSlots = gate(maxUpstream);
+  let buffered = 0;
+  /** Set once listening: the public origin and the Host values this server answers to. */
+  let origin = '';
+  let allowedHosts = new Set();
+  const anyAddress = host === '0.0.0.0' || host === '::' || host === '';
+
+  const send = (res, status, body, type = 'text/plain; charset=utf-8', extra = {}) => {
+    if (res.headersSent) return res.destroy();
+    res.writeHead(status, { ...headers, 'Content-Type': type, 'Cache-Control': 'no-cache', ...extra });
+    res.end(body);
+  };
+
+  function serveFile(req, res, file, { cache }) {
+    fs.stat(file, (err, st) => {
+      if (err || !st.isFile()) return send(res, 404, 'Not found\n');
+      const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+      res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': st.size, 'Cache-Control': cache ? 'public, max-age=3600' : 'no-cache' });
+      if (req.method === 'HEAD') return res.end();
+      const stream = fs.createReadStream(file);
+      stream.on('error', () => res.destroy());
+      res.on('close', () => stream.destroy());
+      stream.pipe(res);
+    });
+  }
+
+  /** Whether a Host header names this server (defends against DNS rebinding). */
+  function knownHost(value) {
+    if (!value) return false;
+    const h = value.toLowerCase();
+    if (allowedHosts.has(h)) return true;
+    if (!anyAddress) return false;
+    // Listening on every interface: any IP literal of this machine with our port.
+    const m = /^(\[[0-9a-f:.]+\]|[0-9.]+):(\d+)$/.exec(h);
+    return !!m && Number(m[2]) === server.address()?.port && net.isIP(m[1].replace(/^\[|\]$/g, '')) !== 0;
+  }
+
+  /** STOW and any other non-read request must come from this origin (not another site or port). */
+  function checkSameOrigin(req) {
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      throw new HttpError(403, 'Refused: the request comes from another site or origin.');
+    }
+    const o = req.headers.origin;
+    if (o !== undefined && o !== origin && o !== `${new URL(origin).protocol}//${req.headers.host}`) {
+      throw new HttpError(403, `Refused: requests that change the archive must come from ${origin}.`);
+    }
+  }
+
+  /** Read the whole request body (bounded in size and, by the server's requestTimeout, in time). */
+  function readBody(req) {
+    return new Promise((resolve, reject) => {
+      const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : null;
+      if (declared !== null && !(Number.isInteger(declared) && declared >= 0)) return reject(new HttpError(400, 'Bad request: Content-Length.'));
+      if (declared !== null && declared > maxBodyBytes) return reject(new HttpError(413, `Request body over ${maxBodyBytes} bytes.`));
+      if (buffered + (declared ?? 0) > maxBufferedBytes) return reject(new HttpError(503, 'Too many uploads at once; try again.', { 'Retry-After': '5' }));
+      const chunks = [];
+      let size = 0;
+      let done = false;
+      const finish = (err, value) => {
+        if (done) return;
+        done = true;
+        buffered -= size;
+        if (err) reject(err);
+        else resolve(value);
+      };
+      req.on('data', (c) => {
+        size += c.length;
+        buffered += c.length;
+        if (size > maxBodyBytes || buffered > maxBufferedBytes) {
+          finish(new HttpError(size > maxBodyBytes ? 413 : 503, size > maxBodyBytes ? `Request body over ${maxBodyBytes} bytes.` : 'Too many uploads at once; try again.'));
+          req.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => finish(null, Buffer.concat(chunks, size)));
+      req.on('error', (e) => finish(e));
+      req.on('close', () => finish(new HttpError(499, 'client went away')));
+    });
+  }
+
+  async function proxy(req, res, segments, query) {
+    const kind = dicomWebResource(segments);
+    if (!kind) throw new HttpError(404, 'Not a DICOMweb resource this server forwards.');
+    const method = req.method;
+    const allow = kind === 'store' ? 'GET, HEAD, POST, OPTIONS' : 'GET, HEAD, OPTIONS';
+    if (method === 'OPTIONS') return send(res, 204, '', 'text/plain; charset=utf-8', { Allow: allow });
+    if (method === 'POST' && kind !== 'store') throw new HttpError(405, 'Method not allowed here.', { Allow: allow });
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') throw new HttpError(405, 'Method not allowed.', { Allow: allow });
+    const site = req.headers['sec-fetch-site'];
+    if (site === 'cross-site' || site === 'same-site') throw new HttpError(403, 'Refused: the request comes from another site or origin.');
+    if (method === 'POST') checkSameOrigin(req);
+
+    // OHIF sends includefield=a%2Cb; Orthanc's DICOMweb plugin (1.7) only splits a literal comma
+    // and then leaves out e.g. StudyDescription. Decode the commas of that one parameter.
+    const q = query.replace(/(^|&)(includefield=)([^&]*)/gi, (_m, sep, key, value) => sep + key + value.replace(/%2C/gi, ','));
+    const targetPath = `${upstreamBase}/${segments.map(encodeURIComponent).join('/')}${q ? `?${q}` : ''}`;
+
+    // A client that goes away aborts the upstream request (and its place in the waiting line).
+    const abort = new AbortController();
+    let complete = false;
+    res.on('close', () => {
+      if (!complete) abort.abort();
+    });
+    const body = method === 'POST' ? await readBody(req) : null;
+    await upstreamSlots.acquire(queueTimeoutMs, abort.signal);
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        upstreamSlots.release();
+      }
+    };
+    const h = {};
+    for (const name of FORWARD_REQUEST) if (req.headers[name] !== undefined) h[name] = req.headers[name];
+    const pub = new URL(origin);
+    h.host = upstream.host;
+    // RFC 7239: the archive builds its URLs (BulkDataURI, RetrieveURL) from this, never from the client's Host.
+    h.forwarded = `host=${pub.host};proto=${pub.protocol.replace(':', '')}`;
+    if (body) h['content-length'] = String(body.length);
+    await new Promise((resolve, reject) => {
+      let out;
+      try {
+        out = lib.request(
+        { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, path: targetPath, method, headers: h, agent, signal: abort.signal },
+        (up) => {
+          const rh = {};
+          for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k)) rh[k] = v;
+          res.writeHead(up.statusCode ?? 502, { ...rh, ...headers });
+          up.pipe(res);
+          up.on('end', () => {
+            complete = true;
+            release();
+            resolve();
+          });
+          up.on('error', () => {
+            release();
+            res.destroy();
+            resolve();
+          });
+        },
+        );
+      } catch (e) {
+        release();
+        return reject(e);
+      }
+      out.setTimeout(upstreamTimeoutMs, () => out.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      out.on('error', (e) => {
+        release();
+        resolve();
+        if (abort.signal.aborted) return; // the client went away: nothing to answer
+        const timeout = e.code === 'ETIMEDOUT';
+        send(
+          res,
+          timeout ? 504 : 502,
+          JSON.stringify({
+            error: timeout
+              ? `The DICOMweb archive at ${upstream.origin}${upstreamBase} did not answer within ${upstreamTimeoutMs / 1000} s.`
+              : `The DICOMweb archive at ${upstream.origin}${upstreamBase} is unreachable (${e.code ?? e.message}).`,
+          }),
+          'application/json; charset=utf-8',
+        );
+      });
+      out.on('close', () => {
+        release();
+        resolve();
+      });
+      out.end(body ?? undefined);
+    });
+  }
+
+  async function handle(req, res) {
+    if (!knownHost(req.headers.host)) {
+      throw new HttpError(421, `This server answers as ${origin}. Open that address, or start it with --public-url set to the address you use.`);
+    }
+    const { segments, query } = parseTarget(req.url ?? '');
+    if (segments[0] === 'dicom-web') return proxy(req, res, segments.slice(1), query);
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'Method not allowed.', { Allow: 'GET, HEAD' });
+    const urlPath = '/' + segments.join('/');
     if (urlPath === '/app-config.js') return send(res, 200, config, TYPES['.js']);
     if (urlPath === '/healthz') return send(res, 200, 'ok\n');
-    if (urlPath.startsWith('/plugins/')) {
-      const file = inside(pluginRoot, urlPath.slice('/plugins'.length));
-      return file ? serveFile(req, res, file, { cache: false }) : send(res, 400, 'Bad path\n');
-    }
-    const file = inside(viewerRoot, urlPath);
-    if (!file) return send(res, 400, 'Bad path\n');
+    if (segments[0] === 'plugins') return serveFile(req, res, path.join(pluginRoot, ...segments.slice(1)), { cache: false });
     // The viewer is a single-page app: routes like /viewer or /calcium-scoring get index.html.
-    if (urlPath === '/' || !path.extname(urlPath)) return serveFile(req, res, path.join(viewerRoot, 'index.html'), { cache: false });
-    return serveFile(req, res, file, { cache: true });
+    if (segments.length === 0 || !path.extname(urlPath)) return serveFile(req, res, path.join(viewerRoot, 'index.html'), { cache: false });
+    return serveFile(req, res, path.join(viewerRoot, ...segments), { cache: true });
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      if (e instanceof HttpError) {
+        if (e.status === 499) return res.destroy();
+        if (req.method === 'POST' || req.method === 'PUT') res.setHeader('Connection', 'close'); // an unread body
+        return send(res, e.status, `${e.message}\n`, 'text/plain; charset=utf-8', e.headers);
+      }
+      console.error(`server: ${req.method} ${JSON.stringify(req.url)}: ${e?.stack ?? e}`);
+      send(res, 500, 'Internal error\n');
+    });
   });
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
   server.keepAliveTimeout = 5000;
+  server.setTimeout(upstreamTimeoutMs + 10_000);
   return new Promise((resolve, reject) => {
     server.once('error', (e) => {
       if (e.code === 'EADDRINUSE') reject(new UserError(`Port ${port} for the viewer is already in use. Choose another with ${portOption}.`));
       else if (e.code === 'EACCES') reject(new UserError(`Not allowed to listen on port ${port}. Choose a port above 1024 with ${portOption}.`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new UserError(`Cannot listen on ${host}: not an address of this machine. Choose another with --host HOST.`));
       else reject(e);
     });
     server.listen({ port, host, exclusive: true }, () => {
+      server.on('error', (e) => console.error(`server: ${e.message}`));
       const actual = server.address().port;
-      const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      const shown = anyAddress ? '127.0.0.1' : net.isIPv6(host) ? `[${host}]` : host;
+      const url = `http://${shown}:${actual}`;
+      origin = publicUrl ? new URL(publicUrl).origin : url;
+      allowedHosts = new Set(
+        [new URL(origin).host, `${shown}:${actual}`, `127.0.0.1:${actual}`, `localhost:${actual}`, `[::1]:${actual}`].map((x) => x.toLowerCase()),
+      );
       resolve({
         port: actual,
-        url: `http://${shown}:${actual}`,
+        url,
+        origin,
+        closed: new Promise((r) => server.once('close', () => r())),
         close: () =>
           new Promise((r) => {
             server.close(() => r());
             server.closeAllConnections?.();
+            agent.destroy();
           }),
       });
     });

@@ -14,7 +14,11 @@ const USAGE = `Usage: npm start -- [options]
   --port PORT          viewer port (env PORT; default 3000)
   --host HOST          address to listen on (env HOST; default 127.0.0.1)
   --orthanc-port PORT  embedded Orthanc HTTP port (env ORTHANC_PORT; default 8042)
-  --orthanc-dir DIR    embedded Orthanc storage (env ORTHANC_DIR; default .orthanc/)
+  --orthanc-dir DIR    embedded Orthanc storage (env ORTHANC_DIR; default .orthanc/);
+                       its config is written there as cacs-orthanc.json (an orthanc.json
+                       of yours is left untouched); one running instance per folder
+  --public-url URL     the address browsers use, when it is not http://HOST:PORT
+                       (a host name, or a reverse proxy; env PUBLIC_URL)
   --dicomweb URL       use an existing DICOMweb archive instead (env DICOMWEB_URL);
                        nothing is started, e.g. http://127.0.0.1:8042/dicom-web
   --no-demo            do not store the demo study into an empty archive
@@ -39,6 +43,7 @@ function options() {
         host: { type: 'string' },
         'orthanc-port': { type: 'string' },
         'orthanc-dir': { type: 'string' },
+        'public-url': { type: 'string' },
         dicomweb: { type: 'string' },
         'no-demo': { type: 'boolean' },
         rebuild: { type: 'boolean' },
@@ -58,8 +63,21 @@ function options() {
     }
     if (!/^https?:$/.test(u.protocol)) throw new UsageError(`--dicomweb must be an http(s) URL, not "${dicomweb}".`);
   }
+  const publicUrl = parsed['public-url'] ?? process.env.PUBLIC_URL ?? null;
+  if (publicUrl) {
+    let u: URL | null = null;
+    try {
+      u = new URL(publicUrl);
+    } catch {
+      /* reported below */
+    }
+    if (!u || !/^https?:$/.test(u.protocol) || (u.pathname !== '/' && u.pathname !== '')) {
+      throw new UsageError(`--public-url must be the http(s) origin browsers use, e.g. http://viewer.example.org:3000, not "${publicUrl}".`);
+    }
+  }
   return {
     help: !!parsed.help,
+    publicUrl,
     port: port(parsed.port ?? process.env.PORT, '--port', 3000),
     host: parsed.host ?? process.env.HOST ?? '127.0.0.1',
     orthancPort: port(parsed['orthanc-port'] ?? process.env.ORTHANC_PORT, '--orthanc-port', 8042),
@@ -97,6 +115,18 @@ async function main() {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  process.on('SIGHUP', () => void stop(0));
+  // Whatever ends this process also ends the embedded Orthanc: an error nobody caught stops it
+  // here; a hard kill is covered by Orthanc's parent-death signal and the exit hook of
+  // scripts/lib/orthanc.mjs. Never an orphaned Orthanc holding the port and the folder.
+  process.on('uncaughtException', (e) => {
+    console.error('Internal error:', e);
+    void stop(1);
+  });
+  process.on('unhandledRejection', (e) => {
+    console.error('Internal error:', e);
+    void stop(1);
+  });
 
   const viewerDir = ensureViewer({ log });
   ensureBuilt({ force: opts.rebuild, log });
@@ -109,6 +139,12 @@ async function main() {
     } else {
       ensureOrthancInstalled({ log });
       const orthanc = await startOrthanc({ port: opts.orthancPort, dir: opts.orthancDir, log });
+      orthanc.exited.then((how) => {
+        if (!stopping) {
+          console.error(`Error: the embedded Orthanc stopped (${how}); see its logs in ${path.join(opts.orthancDir, 'logs')}. Stopping.`);
+          void stop(1);
+        }
+      });
       cleanups.push(orthanc.stop);
       dicomWebUrl = orthanc.dicomWebUrl;
     }
@@ -138,10 +174,23 @@ async function main() {
       }
     }
 
-    const server = await startServer({ port: opts.port, host: opts.host, viewerDir, pluginDir: DIST_DIR, dicomWebUrl });
+    const server = await startServer({
+      port: opts.port,
+      host: opts.host,
+      viewerDir,
+      pluginDir: DIST_DIR,
+      dicomWebUrl,
+      publicUrl: opts.publicUrl ?? undefined,
+    });
+    server.closed.then(() => {
+      if (!stopping) {
+        console.error('Error: the viewer server stopped. Stopping.');
+        void stop(1);
+      }
+    });
     cleanups.push(server.close);
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-    log(`\nCalcium scoring viewer: ${server.url}/  (ready in ${seconds} s)`);
+    log(`\nCalcium scoring viewer: ${server.origin}/  (ready in ${seconds} s)`);
     log(`Archive (DICOMweb): ${dicomWebUrl}, proxied at ${server.url}/dicom-web`);
     log('Open a CT study and choose "Calcium Scoring". Ctrl-C stops.');
   } catch (e) {
