@@ -65,11 +65,19 @@ export class DecodePool {
           w.postMessage(batch);
         }),
     );
+    // When the main thread's own slice fails first, a worker's later failure is not awaited.
+    for (const f of finished) f.catch(() => {});
     let mine = 0;
     for (;;) {
       const n = Atomics.add(next, 0, 1);
       if (n >= jobs.length) break;
-      decodeSlice(jobs[n], hu);
+      try {
+        decodeSlice(jobs[n], hu);
+      } catch (e) {
+        // One bad slice ends the read at once: the workers take no further slice.
+        Atomics.store(next, 0, jobs.length);
+        throw e;
+      }
       mine++;
       onSlice?.(Math.min(Atomics.load(next, 0), jobs.length), jobs.length);
     }

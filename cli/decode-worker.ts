@@ -4,7 +4,7 @@
  * dcmjs) so that it starts quickly; the conversion is the reader's own frameToHu.
  */
 import { parentPort } from 'node:worker_threads';
-import { frameToHu, initCodecs } from '../core/dicom/pixels';
+import { decodeFailureMessage, frameToHu, initCodecs } from '../core/dicom/pixels';
 import type { SliceJob } from '../core/dicom/read';
 
 export interface DecodeBatch {
@@ -28,8 +28,9 @@ parentPort!.on('message', async (batch: DecodeBatch) => {
       frameToHu(job.frame, job.transferSyntaxUid, job.layout, hu.subarray(job.k * sliceSize, (job.k + 1) * sliceSize));
       decoded++;
     } catch (e) {
-      // Same wording as the reader's decodeSlice.
-      parentPort!.postMessage({ error: `${job.name}: pixel data cannot be decoded (${String((e as Error).message).split('\n')[0]})`, userError: true });
+      // Same wording as the reader's decodeSlice; the others stop taking slices.
+      Atomics.store(next, 0, batch.jobs.length);
+      parentPort!.postMessage({ error: decodeFailureMessage(job.name, e), userError: true });
       return;
     }
   }

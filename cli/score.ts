@@ -123,6 +123,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
 
     let files;
     let from: string;
+    const folderNotes: string[] = [];
     let chosenSeries = seriesUid;
     if (dicomweb !== undefined) {
       if (!/^https?:\/\//i.test(dicomweb)) throw new UsageError(`--dicomweb must be an http(s) URL of the DICOMweb root (got '${dicomweb}')`);
@@ -132,7 +133,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
       chosenSeries = fetched.seriesUid;
       from = dicomweb;
     } else {
-      files = readFolder(folder!, progress);
+      files = readFolder(folder!, progress, folderNotes);
       from = folder!;
     }
 
@@ -176,7 +177,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     }
     phase('score');
     const result = scored.result;
-    result.warnings = [...readWarnings, ...result.warnings];
+    result.warnings = [...folderNotes, ...readWarnings, ...result.warnings];
 
     const source: ScoreSource = {
       from,

@@ -3,7 +3,7 @@
  * risk and input checks, plus scoreVolume() for the headless path (CLI, batch, tests).
  */
 import { checkVolume } from './checks';
-import { Assignment, type Seed } from './scoring/assign';
+import { Assignment, seedConflicts, type Seed } from './scoring/assign';
 import { detectLesions, type LesionSet } from './scoring/detect';
 import { scoreResult } from './scoring/score';
 import { resolveSettings } from './settings';
@@ -53,12 +53,24 @@ export function scoreVolume(
   if (checks.errors.length > 0 && !opts.ignoreErrors) throw new InputError(checks.errors);
   const settings = resolveSettings(opts.settings ?? {}, volume.facts);
   const lesionSet = detectLesions(volume, settings, { onProgress: opts.onProgress });
+  // Guideline text never stands over input that failed a check: implausible pixel values, or
+  // any error the caller scored anyway.
+  const inputProblems = [...new Set([...checks.implausible, ...checks.errors])];
+  if (inputProblems.length > 0) lesionSet.inputProblems = inputProblems;
   const assignment = new Assignment(lesionSet);
   const warnings = [...checks.errors, ...checks.warnings];
   if (opts.seeds && opts.seeds.length > 0) {
+    const conflicts = seedConflicts(opts.seeds, lesionSet.geometry);
+    for (const [a, b] of conflicts) {
+      const s = opts.seeds[a];
+      warnings.push(
+        `Seeds ${a + 1} (${s.artery}) and ${b + 1} (${opts.seeds[b].artery}) are at the same point (${s.pointMm.map((x) => x.toFixed(1)).join(', ')} mm) but name different arteries; neither was applied, so the lesion there stays unassigned. Keep the seed of the right artery.`,
+      );
+    }
+    const conflicting = new Set(conflicts.flat());
     const hits = assignment.applySeeds(opts.seeds);
     hits.forEach((hit, n) => {
-      if (hit === null) {
+      if (hit === null && !conflicting.has(n)) {
         const s = opts.seeds![n];
         warnings.push(
           `Seed ${n + 1} (${s.artery} at ${s.pointMm.map((x) => x.toFixed(1)).join(', ')} mm) is not on or within 2 mm of any calcified lesion; it was ignored.`,

@@ -177,6 +177,14 @@ export function provisionalMessage(pending: PendingLesions): string {
   );
 }
 
+/** One line in place of decision support when the images failed an input check. */
+export function inputProblemsMessage(problems: string[]): string {
+  return (
+    `Decision support withheld: the images failed ${problems.length === 1 ? 'an input check' : `${problems.length} input checks`} ` +
+    `(${problems[0].replace(/[.;:]?\s*$/, '')}${problems.length > 1 ? '; ...' : ''}); the score is not reliable. Fix the series and score it again.`
+  );
+}
+
 /**
  * All categories and decision-support text for a result's totals. With pending (unassigned)
  * candidates the categories describe the assigned lesions only, so the result is marked
@@ -188,22 +196,29 @@ export function riskSummary(
   arteries: Record<Artery, Pick<Totals, 'agatston'>>,
   clinical?: ClinicalInputs | null,
   pending?: PendingLesions | null,
+  inputProblems?: string[] | null,
 ): RiskSummary {
-  const provisional = !!pending && pending.lesionCount > 0;
+  const unreviewed = !!pending && pending.lesionCount > 0;
+  const failedChecks = !!inputProblems && inputProblems.length > 0;
+  const provisional = unreviewed || failedChecks;
   const summary: RiskSummary = {
     agatstonCategory: agatstonCategory(total.agatston),
     cacDrs: cacDrs(total.agatston, vesselCount(arteries)),
     cadRadsP: cadRadsPlaqueBurden(total.agatston),
-    guidance: provisional ? provisionalMessage(pending!) : accAhaGuidance(total.agatston, clinical),
+    guidance: failedChecks ? inputProblemsMessage(inputProblems!) : unreviewed ? provisionalMessage(pending!) : accAhaGuidance(total.agatston, clinical),
   };
-  if (provisional) {
-    summary.provisional = true;
-    summary.pending = { lesionCount: pending!.lesionCount, agatston: pending!.agatston };
-  }
+  if (provisional) summary.provisional = true;
+  if (unreviewed) summary.pending = { lesionCount: pending!.lesionCount, agatston: pending!.agatston };
+  if (failedChecks) summary.inputProblems = [...inputProblems!];
   if (clinical) {
+    summary.clinical = { ...clinical };
     if (provisional) {
       summary.mesaTenYearChdRiskPercent = null;
-      summary.mesaNotes = ['MESA risk not computed: the calcium score is provisional until every candidate lesion is assigned or excluded.'];
+      summary.mesaNotes = [
+        failedChecks
+          ? 'MESA risk not computed: the images failed an input check.'
+          : 'MESA risk not computed: the calcium score is provisional until every candidate lesion is assigned or excluded.',
+      ];
     } else {
       const mesa = mesaTenYearChdRisk(clinical, total.agatston);
       summary.mesaTenYearChdRiskPercent = mesa.riskPercent;

@@ -189,6 +189,11 @@ export interface RiskSummary {
   provisional?: boolean;
   /** The candidates still to review when provisional. */
   pending?: { lesionCount: number; agatston: number };
+  /**
+   * Input checks the images failed (implausible HU, a damaged slice, errors scored anyway with
+   * --force): the result is provisional and no decision support or risk is given over it.
+   */
+  inputProblems?: string[];
   /** MESA 10-year CHD risk in percent, when clinical inputs were given. */
   mesaTenYearChdRiskPercent?: number | null;
   mesaNotes?: string[];

@@ -112,6 +112,67 @@ export interface PixelLayout {
   paddingRangeLimit?: number | null;
 }
 
+/** Transfer syntaxes whose frames are a JPEG-family bitstream ending with the EOI/EOC marker FF D9. */
+const ENDS_WITH_FFD9 = new Set<string>([
+  TS.jpegBaseline,
+  TS.jpegExtended,
+  TS.jpegLossless,
+  TS.jpegLosslessSv1,
+  TS.jpegLsLossless,
+  TS.jpegLsNearLossless,
+  TS.jpeg2000Lossless,
+  TS.jpeg2000,
+  TS.htj2kLossless,
+  TS.htj2kLosslessRpcl,
+  TS.htj2k,
+]);
+
+/**
+ * Structure of one compressed frame, checked before it reaches a decoder (a damaged bitstream
+ * can make a WebAssembly decoder trap or run long): JPEG, JPEG-LS and JPEG 2000 frames end with
+ * the FF D9 marker (PS3.5 A.4: the frame may be followed by one padding byte); an RLE frame
+ * starts with a 64-byte header of one segment per byte of each sample, at increasing offsets
+ * inside the frame (PS3.5 G.5). Returns a one-line problem, or null.
+ */
+export function checkEncodedFrame(frame: Uint8Array, transferSyntaxUid: string, layout: Pick<PixelLayout, 'bitsAllocated'>): string | null {
+  if (ENDS_WITH_FFD9.has(transferSyntaxUid)) {
+    let end = frame.byteLength;
+    while (end > 0 && frame[end - 1] === 0) end--;
+    if (end < 4 || frame[end - 2] !== 0xff || frame[end - 1] !== 0xd9) {
+      return `the compressed image (${transferSyntaxName(transferSyntaxUid)}) has no end marker: the file is truncated or damaged`;
+    }
+    return null;
+  }
+  if (transferSyntaxUid === TS.rle) {
+    if (frame.byteLength < 64) return `the RLE data is ${frame.byteLength} bytes, shorter than its 64-byte header: the file is truncated`;
+    const view = new DataView(frame.buffer, frame.byteOffset, 64);
+    const segments = view.getUint32(0, true);
+    const expected = layout.bitsAllocated / 8;
+    if (segments !== expected) {
+      return `the RLE header declares ${segments} segments where ${layout.bitsAllocated}-bit pixels need ${expected}: the compressed data is damaged`;
+    }
+    let previous = 63;
+    for (let s = 0; s < segments; s++) {
+      const offset = view.getUint32(4 + 4 * s, true);
+      if (offset <= previous || offset >= frame.byteLength || (s === 0 && offset !== 64)) {
+        return `the RLE header places segment ${s + 1} at byte ${offset} (data is ${frame.byteLength} bytes): the compressed data is damaged`;
+      }
+      previous = offset;
+    }
+  }
+  return null;
+}
+
+/** One line for a slice the decoder could not turn into pixels (the reader and the decode workers say the same). */
+export function decodeFailureMessage(name: string, e: unknown): string {
+  const reason = String(e instanceof Error ? e.message : e).split('\n')[0];
+  // A WebAssembly trap ("unreachable", "memory access out of bounds") is the decoder giving up on bad input.
+  const trap = /^(unreachable|memory access out of bounds|divide by zero|integer overflow|RuntimeError)/i.test(reason) || (e instanceof Error && e.name === 'RuntimeError');
+  return trap
+    ? `${name}: the compressed pixel data is damaged or truncated (the decoder stopped: ${reason}); replace the file with a good copy`
+    : `${name}: pixel data cannot be decoded (${reason})`;
+}
+
 /** HU given to padding pixels whose rescaled value would not already be air or lower. */
 export const PADDING_HU = -1024;
 
@@ -141,13 +202,22 @@ export function frameToHu(frame: Uint8Array, transferSyntaxUid: string, layout: 
     });
     const decoded = codecs.NativeCodecs[decoder](ctx, {}).getDecodedBuffer();
     if (!decoded) throw new Error('the decoder returned no pixels');
+    if (decoded.byteLength > n * (layout.bitsAllocated / 8) + 1) {
+      throw new Error(
+        `the compressed image holds ${decoded.byteLength} bytes where the header's ${layout.columns} x ${layout.rows} pixels of ${layout.bitsAllocated} bits need ${n * (layout.bitsAllocated / 8)}: Rows, Columns or BitsAllocated in the header do not match the image`,
+      );
+    }
     bytes = decoded;
   } else if (!UNCOMPRESSED.has(transferSyntaxUid)) {
     throw new Error(`transfer syntax ${transferSyntaxName(transferSyntaxUid)} is not supported`);
   }
   const bytesPerPixel = layout.bitsAllocated / 8;
   if (bytes.byteLength < n * bytesPerPixel) {
-    throw new Error(`pixel data holds ${bytes.byteLength} bytes, ${layout.rows}x${layout.columns} pixels need ${n * bytesPerPixel}`);
+    throw new Error(
+      decoder
+        ? `the compressed image holds ${bytes.byteLength} bytes where the header's ${layout.columns} x ${layout.rows} pixels of ${layout.bitsAllocated} bits need ${n * bytesPerPixel}: Rows, Columns or BitsAllocated in the header do not match the image`
+        : `pixel data holds ${bytes.byteLength} bytes, ${layout.rows}x${layout.columns} pixels need ${n * bytesPerPixel}`,
+    );
   }
   storedToHu(bytes, layout, out);
   maskPadding(bytes, layout, out);

@@ -19,7 +19,8 @@ import dcmjs from 'dcmjs';
 import type { CtVolume, SeriesFacts, SliceInstance, SourceContext, Vec3 } from '../types';
 import { has, num, nums, str, strs, type NaturalDataset } from './dataset';
 import { seriesFacts, sourceContext } from './facts';
-import { frameToHu, isSupportedTransferSyntax, needsCodecs, transferSyntaxName, TS, type PixelLayout } from './pixels';
+import { checkPixelModule, MAX_CT_MATRIX, MAX_VOLUME_VOXELS } from '../checks';
+import { checkEncodedFrame, decodeFailureMessage, frameToHu, isSupportedTransferSyntax, needsCodecs, transferSyntaxName, TS, type PixelLayout } from './pixels';
 
 export { initCodecs, codecsReady } from './pixels';
 export type { NaturalDataset } from './dataset';
@@ -344,7 +345,7 @@ export function decodeSlice(job: SliceJob, hu: Int16Array): void {
     frameToHu(job.frame, job.transferSyntaxUid, job.layout, hu.subarray(job.k * sliceSize, (job.k + 1) * sliceSize));
   } catch (e) {
     if (/initCodecs/.test(oneLine(e))) throw e; // a programming error of the caller, not the user's file
-    throw new DicomReadError(`${job.name}: pixel data cannot be decoded (${oneLine(e)})`);
+    throw new DicomReadError(decodeFailureMessage(job.name, e));
   }
 }
 
@@ -453,6 +454,11 @@ export function planVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): 
 
   const sliceCount = unique.length;
   const sliceSize = rows * columns;
+  if (sliceSize * sliceCount > MAX_VOLUME_VOXELS && rows <= MAX_CT_MATRIX && columns <= MAX_CT_MATRIX) {
+    throw new DicomReadError(
+      `${sliceCount} slices of ${columns} x ${rows} pixels (${Math.round((sliceSize * sliceCount) / 1e6)} million voxels) is more than the scorer holds in memory (${Math.round(MAX_VOLUME_VOXELS / 1e6)} million); score a 3 mm reconstruction of the heart instead`,
+    );
+  }
   const jobs: SliceJob[] = [];
   const instances: SliceInstance[] = [];
   for (let k = 0; k < sliceCount; k++) {
@@ -474,8 +480,13 @@ export function planVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): 
       paddingValue: num(ds, 'PixelPaddingValue'),
       paddingRangeLimit: num(ds, 'PixelPaddingRangeLimit'),
     };
+    const compressed = needsCodecs(inst.transferSyntaxUid);
+    const headerProblem = checkPixelModule(layout, compressed ? null : inst.frames[0].byteLength);
+    if (headerProblem) throw new DicomReadError(`${inst.name}: ${headerProblem}`);
+    const frameProblem = compressed ? checkEncodedFrame(inst.frames[0], inst.transferSyntaxUid, layout) : null;
+    if (frameProblem) throw new DicomReadError(`${inst.name}: ${frameProblem}`);
     const bytesNeeded = sliceSize * (layout.bitsAllocated / 8);
-    if (!needsCodecs(inst.transferSyntaxUid) && inst.frames[0].byteLength < bytesNeeded) {
+    if (!compressed && inst.frames[0].byteLength < bytesNeeded) {
       throw new DicomReadError(`${inst.name}: pixel data holds ${inst.frames[0].byteLength} bytes, ${rows}x${columns} pixels need ${bytesNeeded}; the file is truncated`);
     }
     jobs.push({ k, name: inst.name, frame: inst.frames[0], transferSyntaxUid: inst.transferSyntaxUid, layout });

@@ -14,6 +14,10 @@ export function reportText(result: ScoringResult): string {
   const total = result.total;
   const drs = result.risk.cacDrs;
   const pending = result.risk.provisional ? result.risk.pending : undefined;
+  const problems = result.risk.inputProblems;
+  if (problems && problems.length > 0) {
+    return `Coronary artery calcium scoring not reportable: the images failed an input check (${problems[0].replace(/[.;:]?\s*$/, '')}).`;
+  }
   if (pending) {
     const n = pending.lesionCount;
     const assigned = total.lesionCount > 0 ? `assigned so far: Agatston ${fmt(total.agatston)}, ${drs}` : 'none assigned so far';

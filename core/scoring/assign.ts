@@ -34,6 +34,25 @@ export const POINT_TOLERANCE_MM = 2;
 
 const SOURCE_RANK: Record<LabelSource, number> = { none: 0, auto: 1, seed: 2, reader: 3 };
 
+/**
+ * Pairs of seeds (indices into `seeds`, lower first) that name different arteries at one point:
+ * closer than half the smaller pixel spacing, so no voxel tells them apart. applySeeds applies
+ * neither seed of such a pair.
+ */
+export function seedConflicts(seeds: Seed[], geometry: { columnSpacingMm: number; rowSpacingMm: number }): [number, number][] {
+  const closeMm = Math.min(geometry.columnSpacingMm, geometry.rowSpacingMm) / 2;
+  const pairs: [number, number][] = [];
+  for (let a = 0; a < seeds.length; a++) {
+    for (let b = a + 1; b < seeds.length; b++) {
+      if (seeds[a].artery === seeds[b].artery) continue;
+      const p = seeds[a].pointMm;
+      const q = seeds[b].pointMm;
+      if (Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]) < closeMm) pairs.push([a, b]);
+    }
+  }
+  return pairs;
+}
+
 export class Assignment {
   readonly set: LesionSet;
   reviewed = false;
@@ -123,8 +142,15 @@ export class Assignment {
   applySeeds(seeds: Seed[]): (number | null)[] {
     const hits: (number | null)[] = [];
     const byLesion = new Map<number, Seed[]>();
-    for (const seed of seeds) {
+    // Seeds of different arteries at one point say nothing about which artery is right: neither
+    // is applied (see seedConflicts; the caller warns), so their lesion stays unassigned.
+    const conflicting = new Set(seedConflicts(seeds, this.set.geometry).flat());
+    for (const [n, seed] of seeds.entries()) {
       checkLabel(seed.artery);
+      if (conflicting.has(n)) {
+        hits.push(null);
+        continue;
+      }
       const lesionId = this.lesionAt(seed.pointMm);
       hits.push(lesionId);
       if (lesionId === null) continue;

@@ -29,6 +29,12 @@ export interface LesionSet {
   componentMeanHu: number[];
   /** 3D lesions (26-connected); lesions[id - 1].id === id; componentIds ascending. */
   lesions: { id: number; componentIds: number[] }[];
+  /**
+   * Why the voxels cannot be trusted (checkVolume's implausible pixel values, or input errors a
+   * caller chose to score anyway), set by scoreVolume. While non-empty every score of this set
+   * withholds decision support (RiskSummary.inputProblems), through every rescoring.
+   */
+  inputProblems?: string[];
 }
 
 /** SPEC.md 1.1 density weight from a 2D component's peak HU: 1 [130,200), 2 [200,300), 3 [300,400), 4 >= 400. */

@@ -154,7 +154,7 @@ export function scoreResult(set: LesionSet, assignment: Assignment, opts: ScoreO
     total,
     arteries,
     lesions,
-    risk: riskSummary(total, arteries, opts.clinical ?? null, pending),
+    risk: riskSummary(total, arteries, opts.clinical ?? null, pending, set.inputProblems),
     warnings: [...new Set(warnings)],
     reviewed: assignment.reviewed,
     model: opts.model ?? null,

@@ -1,13 +1,15 @@
-// Commands of the calcium scoring extension. Work is done in commands; the panel calls them
-// and renders what they return or the session state (OHIF's own convention).
-import type { LesionLabel, ScoringResult, SeriesFacts } from '../../core/types';
-import { wadoRootOf } from './archive';
+// Commands of the calcium scoring extension. Work is done in commands; the panel, the toolbar
+// and the hotkeys call them and render what they return or the session state (OHIF's own
+// convention). Nothing starts here: the mode's onModeEnter runs calciumScoringModeEnter.
+import type { LesionLabel, ScoringResult, SeriesFacts, Vec3 } from '../../core/types';
+import { activeDataSource } from './dataSource';
 import { displayedDisplaySet } from './displayedSeries';
+import { CALCIUM_WINDOW } from './hotkeys';
+import { enterMode, exitMode, TOOL_GROUP_ID } from './modeLifecycle';
 import type { ExtensionParams } from './ohif';
-import { installClickToAssign } from './scoring/clickToAssign';
-import { LesionOverlay } from './scoring/overlay';
 import { session } from './scoring/session';
 import { seriesFactsFromInstances } from './seriesFacts';
+import { toolNameOf } from './tools/assignTool';
 
 export interface DisplayedSeries {
   displaySetInstanceUID: string;
@@ -18,21 +20,50 @@ export interface DisplayedSeries {
   facts: SeriesFacts;
 }
 
-interface RefreshableDataSource {
-  getConfig?: () => { name?: string } | undefined;
-  deleteStudyMetadataPromise?: (studyInstanceUid: string) => void;
-  retrieve?: { series?: { metadata?: (args: { StudyInstanceUID: string; madeInClient?: boolean }) => Promise<unknown> } };
+/** The slice of a cornerstone3D stack viewport the commands use. */
+interface StackViewport {
+  getImageIds: () => string[];
+  setImageIdIndex: (i: number) => Promise<unknown>;
+  getCamera: () => { focalPoint?: number[]; position?: number[]; viewPlaneNormal?: number[] };
+  setCamera: (c: { focalPoint: Vec3; position: Vec3 }) => void;
+  setProperties: (p: { voiRange: { lower: number; upper: number } }) => void;
+  render: () => void;
 }
 
 interface CornerstoneViewportService {
-  getCornerstoneViewport?: (viewportId: string) => { getImageIds?: () => string[]; setImageIdIndex?: (i: number) => Promise<unknown> } | null;
+  getCornerstoneViewport?: (viewportId: string) => StackViewport | null;
 }
 
-export default function getCommandsModule({ servicesManager, extensionManager }: ExtensionParams) {
-  // Lesions over the CT, coloured by artery, redrawn whenever the session changes.
-  new LesionOverlay(servicesManager, extensionManager).start();
-  installClickToAssign(extensionManager);
+export default function getCommandsModule({ servicesManager, extensionManager, commandsManager }: ExtensionParams) {
+  const activeViewport = (): StackViewport | null => {
+    const { viewportGridService } = servicesManager.services;
+    const viewportId = viewportGridService.getState().activeViewportId;
+    const svc = servicesManager.services.cornerstoneViewportService as CornerstoneViewportService | undefined;
+    return viewportId ? (svc?.getCornerstoneViewport?.(viewportId) ?? null) : null;
+  };
+
+  /** Arm a label: the matching tool instance becomes the primary-button tool (null: back to W/L). */
+  const activateTool = (label: LesionLabel | null) => {
+    const itemId = label ? toolNameOf(label) : 'WindowLevel';
+    if (!itemId) return;
+    try {
+      commandsManager.runCommand('setToolActiveToolbar', { itemId, toolGroupIds: [TOOL_GROUP_ID] });
+    } catch (e) {
+      console.warn('[calcium-scoring] could not activate the tool', itemId, e);
+    }
+  };
+
   const actions = {
+    /** Set up the mode: score at once, overlay, tool, hotkeys (mode.onModeEnter). */
+    calciumScoringModeEnter(): void {
+      enterMode({ servicesManager, extensionManager, commandsManager });
+    },
+
+    /** Remove everything calciumScoringModeEnter set up (mode.onModeExit). */
+    calciumScoringModeExit(): void {
+      exitMode();
+    },
+
     /** Facts of the CT series shown in the active viewport; null when no CT is displayed. */
     getCalciumScoringSeries(): DisplayedSeries | null {
       const ds = displayedDisplaySet(servicesManager);
@@ -52,38 +83,74 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
     async calciumScoringScore(): Promise<void> {
       const ds = displayedDisplaySet(servicesManager);
       if (!ds) throw new Error('No CT series is displayed.');
-      await session.score(ds, extensionManager, undefined, wadoRootOf(extensionManager._appConfig ?? extensionManager.appConfig));
+      const source = activeDataSource(extensionManager, servicesManager.services.userAuthenticationService);
+      await session.score(ds, extensionManager, undefined, source.wadoRoot ? { url: source.wadoRoot, headers: source.headers } : null);
+    },
+
+    /** Stop loading / scoring / labelling. */
+    calciumScoringCancel(): void {
+      session.cancel();
     },
 
     /** Assign / reassign a lesion to LM, LAD, LCX or RCA, or exclude it (OTHER). */
     calciumScoringAssignLesion({ lesionId, label }: { lesionId: number; label: LesionLabel }): ScoringResult {
+      session.selectedLesionId = lesionId;
       return session.assignLesion(lesionId, label);
     },
 
     /**
-     * Save the reviewed result to the archive: SEG + SR (TID 1500) + PDF over STOW-RS (a re-save
-     * is a correction, version + 1), then let the viewer list the new series.
+     * Hotkeys 1-4 / X: with a lesion selected, give it the label and go to the next lesion to
+     * review; without one, arm the label for clicks on the image.
+     */
+    async calciumScoringLabelKey({ label }: { label: LesionLabel }): Promise<void> {
+      if (session.state.status !== 'scored') return;
+      const selected = session.selectedLesionId;
+      if (selected === null) {
+        actions.calciumScoringArmClick({ label });
+        return;
+      }
+      const wasToReview = session.reviewQueue().includes(selected);
+      session.assignLesion(selected, label);
+      if (wasToReview) await actions.calciumScoringStepLesion({ step: 1 });
+    },
+
+    calciumScoringUndo(): void {
+      if (session.state.status === 'scored') session.undo();
+    },
+
+    calciumScoringRedo(): void {
+      if (session.state.status === 'scored') session.redo();
+    },
+
+    /** N / P: select and show the next / previous lesion to review. */
+    async calciumScoringStepLesion({ step }: { step: 1 | -1 }): Promise<void> {
+      if (session.state.status !== 'scored') return;
+      const id = session.stepReview(step);
+      if (id !== null) await actions.calciumScoringJumpToLesion({ lesionId: id });
+    },
+
+    /** The calcium review window on the active viewport. */
+    calciumScoringWindowPreset(): void {
+      const vp = activeViewport();
+      if (!vp) return;
+      const { windowWidth: w, windowCenter: c } = CALCIUM_WINDOW;
+      vp.setProperties({ voiRange: { lower: c - w / 2, upper: c + w / 2 } });
+      vp.render();
+    },
+
+    /**
+     * Save the result to the archive through the viewer's active data source (its DICOMweb
+     * client and headers): SEG + SR (TID 1500) + PDF; the new series are registered with the
+     * viewer's metadata store, so they appear without reloading.
      */
     async calciumScoringSave(): Promise<void> {
-      const appConfig = extensionManager._appConfig ?? extensionManager.appConfig;
-      const state = await session.save(wadoRootOf(appConfig));
-      if (state.status !== 'saved') return;
-      const studyUid = session.volume?.source.studyInstanceUid;
-      const dataSource = (extensionManager as unknown as { getActiveDataSource?: () => RefreshableDataSource[] }).getActiveDataSource?.()?.[0];
-      if (studyUid && dataSource?.retrieve?.series?.metadata) {
-        // Forget the cached study metadata so the new SR/SEG/PDF series are fetched and shown.
-        // OHIF 3.13 caches it under "<data source name>:<study UID>" but deletes the bare UID,
-        // so both keys are dropped.
-        dataSource.deleteStudyMetadataPromise?.(studyUid);
-        const name = dataSource.getConfig?.()?.name;
-        if (name) dataSource.deleteStudyMetadataPromise?.(`${name}:${studyUid}`);
-        await dataSource.retrieve.series.metadata({ StudyInstanceUID: studyUid, madeInClient: true });
-      }
+      await session.save(activeDataSource(extensionManager, servicesManager.services.userAuthenticationService), commandsManager);
     },
 
     /** Arm click-to-assign with a label (LM, LAD, LCX, RCA, OTHER), or disarm with null. */
     calciumScoringArmClick({ label }: { label: LesionLabel | null }): void {
       session.arm(label);
+      activateTool(label);
     },
 
     /** Set the mass calibration factor (mg HA/cm³/HU) by hand; null removes it. */
@@ -96,33 +163,37 @@ export default function getCommandsModule({ servicesManager, extensionManager }:
       return session.excludeUnassigned();
     },
 
-    /** Show the middle slice of a lesion in the active viewport. */
+    /** Show a lesion: its middle slice, centred in the active viewport, highlighted on the overlay. */
     async calciumScoringJumpToLesion({ lesionId }: { lesionId: number }): Promise<void> {
       if (session.state.status !== 'scored') return;
       const lesion = session.state.result.lesions.find((l) => l.id === lesionId);
       if (!lesion) return;
+      session.select(lesion.parentId ?? lesion.id);
       const k = Math.round((lesion.sliceRange[0] + lesion.sliceRange[1]) / 2);
       const imageId = session.imageIds[k];
-      const { viewportGridService } = servicesManager.services;
-      const viewportId = viewportGridService.getState().activeViewportId;
-      const svc = servicesManager.services.cornerstoneViewportService as CornerstoneViewportService | undefined;
-      const viewport = viewportId ? svc?.getCornerstoneViewport?.(viewportId) : null;
-      const index = viewport?.getImageIds?.().indexOf(imageId) ?? -1;
-      if (viewport?.setImageIdIndex && index >= 0) await viewport.setImageIdIndex(index);
+      const viewport = activeViewport();
+      if (!viewport) return;
+      const index = viewport.getImageIds().indexOf(imageId);
+      if (index >= 0) await viewport.setImageIdIndex(index);
+      // Centre in plane: move focal point and camera together by the in-plane offset.
+      const cam = viewport.getCamera();
+      const fp = cam.focalPoint, pos = cam.position, n = cam.viewPlaneNormal;
+      if (fp && pos && n) {
+        const d = [0, 1, 2].map((i) => lesion.centroidMm[i] - fp[i]);
+        const along = d[0] * n[0] + d[1] * n[1] + d[2] * n[2];
+        const inPlane = d.map((x, i) => x - along * n[i]);
+        viewport.setCamera({
+          focalPoint: [fp[0] + inPlane[0], fp[1] + inPlane[1], fp[2] + inPlane[2]],
+          position: [pos[0] + inPlane[0], pos[1] + inPlane[1], pos[2] + inPlane[2]],
+        });
+        viewport.render();
+      }
     },
   };
+  const definitions = Object.fromEntries(Object.entries(actions).map(([name, fn]) => [name, { commandFn: fn }]));
   return {
     actions,
-    definitions: {
-      getCalciumScoringSeries: { commandFn: actions.getCalciumScoringSeries },
-      calciumScoringScore: { commandFn: actions.calciumScoringScore },
-      calciumScoringAssignLesion: { commandFn: actions.calciumScoringAssignLesion },
-      calciumScoringJumpToLesion: { commandFn: actions.calciumScoringJumpToLesion },
-      calciumScoringSave: { commandFn: actions.calciumScoringSave },
-      calciumScoringExcludeUnassigned: { commandFn: actions.calciumScoringExcludeUnassigned },
-      calciumScoringArmClick: { commandFn: actions.calciumScoringArmClick },
-      calciumScoringSetMassFactor: { commandFn: actions.calciumScoringSetMassFactor },
-    },
+    definitions,
     defaultContext: 'CALCIUM_SCORING',
   };
 }

@@ -1,6 +1,8 @@
-// The few OHIF host interfaces this extension touches, typed loosely on purpose: the
-// @ohif/* 3.13 packages are not all on the registry (PLATFORM.md), and only these members
-// are relied on. Names follow OHIF's services.
+// The few OHIF host interfaces this extension touches. @ohif/core 3.13.2 on the registry ships
+// no type declarations (its package holds only dist/ohif-core.umd.js; "types" points at a
+// src/ folder it does not include) and cannot be installed (it peer-depends on @ohif/ui 3.13.2,
+// which is not published), so these members are typed here, by the names of OHIF's services.
+// Cornerstone's own types come from the real @cornerstonejs packages (host.ts).
 
 export interface Subscription {
   unsubscribe: () => void;
@@ -45,7 +47,14 @@ export interface UINotificationService {
   show: (opts: { title: string; message: string; type?: 'error' | 'warning' | 'info' | 'success'; duration?: number }) => void;
 }
 
+export interface ServiceRegistration {
+  name: string;
+  altName?: string;
+  create: (args: { servicesManager: ServicesManager; configuration?: unknown }) => unknown;
+}
+
 export interface ServicesManager {
+  registerService?: (registration: ServiceRegistration, configuration?: unknown) => void;
   services: {
     displaySetService: DisplaySetService;
     viewportGridService: ViewportGridService;
@@ -73,8 +82,6 @@ export interface AppConfig {
 export interface ExtensionManager {
   getModuleEntry: (id: string) => { exports?: Record<string, unknown> } | undefined;
   appConfig?: AppConfig;
-  /** Where OHIF 3.13's ExtensionManager keeps the app config. */
-  _appConfig?: AppConfig;
 }
 
 export interface ExtensionParams {

@@ -1,7 +1,10 @@
 // The OHIF mode "Calcium Scoring" (id "calcium-scoring"): thin, as OHIF's own modes are:
-// routes, layout, SOP class handlers, hanging protocol. Tool groups, toolbar and mode
+// routes, layout, SOP class handlers, hanging protocol, hotkeys. Tool groups, toolbar and mode
 // enter/exit come from the viewer's own basic mode (loaded through the host's loader), so
-// this mode behaves like the stock ones and follows the host's version.
+// this mode behaves like the stock ones and follows the host's version; on enter it also asks
+// the extension to set up scoring (score at once, overlay, click-to-assign tool), and removes
+// that on exit.
+import { CALCIUM_HOTKEYS, mergeHotkeys, type HotkeyBinding } from '../../extension/src/hotkeys';
 
 const MODE_ID = 'calcium-scoring';
 const EXTENSION_PACKAGE = 'ohif-calcium-scoring-extension';
@@ -92,6 +95,29 @@ interface BasicModeModule {
   modeInstance?: Record<string, unknown>;
 }
 
+interface LifecycleArgs {
+  servicesManager: { services: Record<string, unknown> };
+  commandsManager: { runCommand: (name: string, options?: Record<string, unknown>) => unknown };
+}
+type Hook = (this: unknown, args: LifecycleArgs) => void;
+
+interface CustomizationService {
+  getCustomization: (key: string) => unknown;
+  setCustomizations: (c: Record<string, unknown>) => void;
+}
+
+/**
+ * This mode's hotkeys: OHIF's bindings minus those on the keys this mode uses, plus ours. The
+ * mode route reads 'ohif.hotkeyBindings' right after onModeEnter, so setting it here (mode
+ * scope) binds them for this mode only.
+ */
+function bindHotkeys(services: Record<string, unknown>) {
+  const customization = services.customizationService as CustomizationService | undefined;
+  if (!customization) return;
+  const host = customization.getCustomization('ohif.hotkeyBindings') as HotkeyBinding[] | undefined;
+  customization.setCustomizations({ 'ohif.hotkeyBindings': { $set: mergeHotkeys(host, CALCIUM_HOTKEYS) } });
+}
+
 async function modeFactory({ modeConfiguration, loadModules }: ModeFactoryArgs) {
   // The basic mode's instance carries the tool group set-up, toolbar composition and
   // enter/exit hooks of this viewer version.
@@ -105,8 +131,22 @@ async function modeFactory({ modeConfiguration, loadModules }: ModeFactoryArgs) 
     }
   }
   const configuredExtensions = (globalThis as { config?: { extensions?: unknown[] } }).config?.extensions;
+  const baseEnter = base.onModeEnter as Hook | undefined;
+  const baseExit = base.onModeExit as Hook | undefined;
   const instance = {
     ...base,
+    onModeEnter(this: unknown, args: LifecycleArgs) {
+      baseEnter?.call(this, args);
+      bindHotkeys(args.servicesManager.services);
+      args.commandsManager.runCommand('calciumScoringModeEnter');
+    },
+    onModeExit(this: unknown, args: LifecycleArgs) {
+      try {
+        args.commandsManager.runCommand('calciumScoringModeExit');
+      } finally {
+        baseExit?.call(this, args);
+      }
+    },
     id: MODE_ID,
     routeName: MODE_ID,
     displayName: 'Calcium Scoring',

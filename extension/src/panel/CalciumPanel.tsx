@@ -48,7 +48,7 @@ function useArchiveProblem(extensionManager: ExtensionManager): string | null {
   const [message, setMessage] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    void archiveStatus(extensionManager._appConfig ?? extensionManager.appConfig).then((st) => live && setMessage(st.ok ? null : st.message));
+    void archiveStatus(extensionManager.appConfig).then((st) => live && setMessage(st.ok ? null : st.message));
     return () => {
       live = false;
     };

@@ -1,9 +1,10 @@
 // Scoring part of the panel: score button and progress, per-artery table, risk category, and
 // the lesion list with assign / reassign / exclude buttons (rescored at once).
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { memo, useEffect, useState, useSyncExternalStore } from 'react';
 import { ARTERIES, type LesionLabel, type LesionMeasure, type ScoringResult, type Totals } from '../../../core/types';
 import type { CommandsManager } from '../ohif';
 import { session, type SaveState, type SessionState } from '../scoring/session';
+import { contractAttributes, HotkeyList, LabellerLine, Progress } from './ReviewTools';
 import * as s from './styles';
 
 const ARTERY_COLOURS: Record<LesionLabel, string> = {
@@ -216,17 +217,24 @@ const UNASSIGNED_SHOWN = 40;
 /** Lesions grouped: on an artery first, then not assigned (in slice order, capped), then excluded. */
 function LesionList({ result, commandsManager }: { result: ScoringResult; commandsManager: CommandsManager }) {
   const [showAll, setShowAll] = useState(false);
+  const [showAllExcluded, setShowAllExcluded] = useState(false);
+  const selected = useSyncExternalStore(
+    (fn) => session.subscribe(fn),
+    () => session.selectedLesionId,
+  );
   const onArtery = result.lesions.filter((l) => (ARTERIES as readonly string[]).includes(l.artery));
   const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED');
   const excluded = result.lesions.filter((l) => l.artery === 'OTHER');
   const shownUnassigned = showAll ? unassigned : unassigned.slice(0, UNASSIGNED_SHOWN);
+  // A bulk exclusion on a chest CT excludes ~900: list a few, like the unassigned ones.
+  const shownExcluded = showAllExcluded ? excluded : excluded.slice(0, UNASSIGNED_SHOWN);
   const group = (title: string, lesions: LesionMeasure[], testId: string) =>
     lesions.length > 0 && (
       <>
         <h4 style={{ ...s.sub, margin: '10px 0 0', fontWeight: 600 }}>{title}</h4>
         <ul style={{ margin: 0, padding: 0 }} data-testid={testId}>
           {lesions.map((l) => (
-            <LesionRow key={`${l.id}-${l.artery}`} lesion={l} commandsManager={commandsManager} />
+            <LesionRow key={`${l.id}-${l.artery}`} lesion={l} commandsManager={commandsManager} selected={(l.parentId ?? l.id) === selected} />
           ))}
         </ul>
       </>
@@ -245,7 +253,16 @@ function LesionList({ result, commandsManager }: { result: ScoringResult; comman
           Show all {unassigned.length} (click them on the image instead, then “Exclude unassigned”)
         </button>
       )}
-      {group(`Excluded (${excluded.length})`, excluded, 'calcium-lesions-excluded')}
+      {group(`Excluded (${excluded.length})`, shownExcluded, 'calcium-lesions-excluded')}
+      {excluded.length > shownExcluded.length && (
+        <button
+          type="button"
+          onClick={() => setShowAllExcluded(true)}
+          style={{ margin: '6px 0', fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+        >
+          Show all {excluded.length} excluded
+        </button>
+      )}
     </div>
   );
 }
@@ -297,7 +314,10 @@ const BUTTON_LABELS: { label: LesionLabel; text: string }[] = [
   { label: 'OTHER', text: 'Exclude' },
 ];
 
-function LesionRow({ lesion, commandsManager }: { lesion: LesionMeasure; commandsManager: CommandsManager }) {
+/** Re-rendered only when what it shows changes (a chest CT lists many rows). */
+const LesionRow = memo(LesionRowView, (a, b) => a.selected === b.selected && a.lesion.id === b.lesion.id && a.lesion.artery === b.lesion.artery && a.lesion.agatston === b.lesion.agatston && a.lesion.volumeMm3 === b.lesion.volumeMm3);
+
+function LesionRowView({ lesion, commandsManager, selected }: { lesion: LesionMeasure; commandsManager: CommandsManager; selected: boolean }) {
   const lesionId = lesion.parentId ?? lesion.id;
   const excluded = lesion.artery === 'OTHER';
   return (
@@ -306,7 +326,8 @@ function LesionRow({ lesion, commandsManager }: { lesion: LesionMeasure; command
       data-lesion-id={lesion.id}
       data-agatston={lesion.agatston}
       data-artery={lesion.artery}
-      style={{ listStyle: 'none', padding: '6px 0', borderBottom: `1px solid ${s.colors.border}`, opacity: excluded ? 0.6 : 1 }}
+      data-selected={selected ? 'true' : undefined}
+      style={{ listStyle: 'none', padding: '6px 0', borderBottom: `1px solid ${s.colors.border}`, opacity: excluded ? 0.6 : 1, outline: selected ? '1px solid #fff' : undefined }}
     >
       <button
         type="button"
@@ -342,12 +363,12 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
   useEffect(() => {
     session.reset(displaySetInstanceUID);
   }, [displaySetInstanceUID]);
-  const busy = state.status === 'loading' || state.status === 'detecting';
+  const busy = state.status === 'loading' || state.status === 'detecting' || state.status === 'labelling';
   const score = () => {
     void Promise.resolve(commandsManager.runCommand('calciumScoringScore')).catch((e: unknown) => console.error('[calcium-scoring] score:', e));
   };
   return (
-    <section data-testid="calcium-score-section">
+    <section data-testid="calcium-score-section" {...contractAttributes(state)}>
       <button
         type="button"
         onClick={score}
@@ -367,16 +388,7 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
       >
         {state.status === 'scored' ? 'Score again' : 'Score this series'}
       </button>
-      {state.status === 'loading' && (
-        <p style={s.sub} data-testid="calcium-progress">
-          Loading slices {state.loaded} / {state.total}…
-        </p>
-      )}
-      {state.status === 'detecting' && (
-        <p style={s.sub} data-testid="calcium-progress">
-          Finding calcified lesions, slice {state.done} / {state.total}…
-        </p>
-      )}
+      <Progress state={state} commandsManager={commandsManager} />
       {state.status === 'error' && (
         <div style={s.error} role="alert" data-testid="calcium-score-error">
           {state.problems ? state.problems.map((p) => <p key={p}>{p}</p>) : <p>{state.message}</p>}
@@ -405,9 +417,14 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
         {result.reviewed ? ' · reviewed' : ' · not reviewed'} · {(elapsedMs / 1000).toFixed(1)} s
       </p>
       <SettingsLine result={result} />
-      <ArteryTable result={result} />
+      <LabellerLine />
+      {/* The per-artery table stays in view while the lesion list scrolls. */}
+      <div style={{ position: 'sticky', top: 0, zIndex: 1, background: '#000' }} data-testid="calcium-sticky-table">
+        <ArteryTable result={result} />
+      </div>
       <MassFactor result={result} commandsManager={commandsManager} />
       <ClickToAssign commandsManager={commandsManager} />
+      <HotkeyList />
       <SaveBar commandsManager={commandsManager} />
       {unassigned > 0 && (
         <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>

@@ -1,22 +1,45 @@
-// Lesions drawn over the CT in the viewport, coloured by artery: a labelmap segmentation made
-// through the host's segmentationService (so the stock segmentation panel lists it and can
-// hide it), refilled from the lesion set and the current labels after every change.
-// Segment indices: 1 LM, 2 LAD, 3 LCX, 4 RCA, 5 not yet assigned. Excluded lesions are not drawn.
+// Lesions drawn over the CT, coloured by artery: a labelmap segmentation made through the
+// host's segmentationService (so the stock segmentation panel lists it and can hide it),
+// written through cornerstone3D's voxel manager of each labelmap image.
+//
+// Only what changed is written: the overlay remembers the segment index it last drew for
+// every slice component and, after an edit, writes just the components whose index changed,
+// in time-boxed batches (a chest CT has ~900 candidates), then tells cornerstone once which
+// slices changed. A burst of edits is coalesced into one pass.
+// Segment indices: 1 LM, 2 LAD, 3 LCX, 4 RCA, 5 to review, 6 the selected lesion.
+// Excluded lesions are not drawn.
+import type { Types as CoreTypes } from '@cornerstonejs/core';
 import type { LesionLabel } from '../../../core/types';
 import type { DisplaySet, ExtensionManager, ServicesManager } from '../ohif';
+import { hostLibraries } from '../host';
 import { session } from './session';
 
 export const OVERLAY_SEGMENTATION_ID = 'calcium-scoring-lesions';
+const SELECTED_INDEX = 6;
 
-const SEGMENTS: { label: LesionLabel; index: number; name: string; rgba: [number, number, number, number] }[] = [
-  { label: 'LM', index: 1, name: 'LM', rgba: [228, 87, 46, 255] },
-  { label: 'LAD', index: 2, name: 'LAD', rgba: [243, 167, 18, 255] },
-  { label: 'LCX', index: 3, name: 'LCX', rgba: [41, 191, 18, 255] },
-  { label: 'RCA', index: 4, name: 'RCA', rgba: [78, 168, 222, 255] },
-  { label: 'UNASSIGNED', index: 5, name: 'Not assigned', rgba: [217, 70, 239, 255] },
+// The palette (core/palette.ts once it lands; same values).
+const LABEL_RGB: Record<string, [number, number, number]> = {
+  LM: [204, 121, 167],
+  LAD: [230, 159, 0],
+  LCX: [86, 180, 233],
+  RCA: [0, 158, 115],
+  UNASSIGNED: [240, 228, 66],
+};
+const LABEL_LEGEND: Record<string, string> = { LM: 'LM', LAD: 'LAD', LCX: 'LCX', RCA: 'RCA', UNASSIGNED: 'To review' };
+
+const SEGMENTS: { label: LesionLabel | 'SELECTED'; index: number; name: string; rgba: [number, number, number, number] }[] = [
+  ...(['LM', 'LAD', 'LCX', 'RCA', 'UNASSIGNED'] as const).map((label, n) => ({
+    label,
+    index: n + 1,
+    name: LABEL_LEGEND[label],
+    rgba: [...LABEL_RGB[label], 255] as [number, number, number, number],
+  })),
+  // The lesion the reader selected (list, N / P): white, so it stands out from every artery.
+  { label: 'SELECTED', index: SELECTED_INDEX, name: 'Selected lesion', rgba: [255, 255, 255, 255] },
 ];
-const INDEX_OF = new Map(SEGMENTS.map((s) => [s.label, s.index]));
+const INDEX_OF = new Map<string, number>(SEGMENTS.map((s) => [s.label, s.index]));
 
+/** The part of OHIF's segmentationService the overlay uses. */
 interface SegmentationService {
   getSegmentation: (id: string) => { representationData?: { Labelmap?: { imageIds?: string[] } } } | undefined;
   createLabelmapForDisplaySet: (ds: DisplaySet, opts: Record<string, unknown>) => Promise<string>;
@@ -26,35 +49,60 @@ interface SegmentationService {
   remove: (segmentationId: string) => void;
 }
 
-interface HostLibraries {
-  cornerstone: { cache: { getImage: (imageId: string) => { getPixelData: () => { fill: (v: number) => void; [i: number]: number } } | undefined } };
-  cornerstoneTools: {
-    segmentation: {
-      triggerSegmentationEvents: { triggerSegmentationDataModified: (id: string) => void };
-      config?: { style?: { setStyle?: (specifier: Record<string, unknown>, style: Record<string, unknown>) => void } };
-    };
-  };
-}
-
-function libraries(extensionManager: ExtensionManager): HostLibraries {
-  const entry = extensionManager.getModuleEntry('@ohif/extension-cornerstone.utilityModule.common');
-  return (entry?.exports?.getCornerstoneLibraries as () => HostLibraries)();
-}
+/** Work for at most this long before giving the main thread back (aim: no task over 50 ms). */
+const SLICE_MS = 12;
+const yieldToMain = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export class LesionOverlay {
   private forDisplaySet: string | null = null;
-  private busy: Promise<void> = Promise.resolve();
+  /** Per slice component (id - 1): the segment index written last; 0 none. */
+  private drawn: Uint8Array | null = null;
+  private drawnFor: unknown = null;
+  private running = false;
+  private again = false;
+  private seenVersion = -1;
+  private seenSelection: number | null = null;
+  private stopped = false;
+  /** Resolves when the overlay has caught up with the session (tests, benchmark). */
+  settled: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly servicesManager: ServicesManager,
     private readonly extensionManager: ExtensionManager,
   ) {}
 
-  /** Follow the session: redraw after scoring and after every assignment. */
+  /** Follow the session: redraw after scoring, every edit and selection change. */
   start(): () => void {
-    return session.subscribe(() => {
-      if (session.state.status === 'scored') this.busy = this.busy.then(() => this.draw()).catch((e) => console.warn('[calcium-scoring] overlay:', e));
+    this.stopped = false;
+    const unsubscribe = session.subscribe(() => {
+      if (session.state.status !== 'scored') return;
+      if (session.assignmentVersion === this.seenVersion && session.selectedLesionId === this.seenSelection && this.drawnFor === session.lesionSet) return;
+      this.schedule();
     });
+    return () => {
+      this.stopped = true;
+      unsubscribe();
+    };
+  }
+
+  private schedule() {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    this.settled = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.draw();
+        } while (this.again && !this.stopped);
+      } catch (e) {
+        console.warn('[calcium-scoring] overlay:', e);
+      } finally {
+        this.running = false;
+      }
+    })();
   }
 
   private segmentationService(): SegmentationService | undefined {
@@ -67,8 +115,10 @@ export class LesionOverlay {
     const existing = svc.getSegmentation(OVERLAY_SEGMENTATION_ID);
     if (existing && this.forDisplaySet !== displaySet.displaySetInstanceUID) {
       svc.remove(OVERLAY_SEGMENTATION_ID);
+      this.drawn = null;
     }
     if (!svc.getSegmentation(OVERLAY_SEGMENTATION_ID)) {
+      this.drawn = null;
       await svc.createLabelmapForDisplaySet(displaySet, {
         segmentationId: OVERLAY_SEGMENTATION_ID,
         label: 'Calcium lesions',
@@ -84,11 +134,11 @@ export class LesionOverlay {
       if (svc.getSegmentationRepresentations(viewportId, { segmentationId: OVERLAY_SEGMENTATION_ID }).length === 0) {
         await svc.addSegmentationRepresentation(viewportId, { segmentationId: OVERLAY_SEGMENTATION_ID });
         for (const s of SEGMENTS) svc.setSegmentColor(viewportId, OVERLAY_SEGMENTATION_ID, s.index, s.rgba);
-        // Candidates nobody assigned yet: faint fill, so a chest CT's ribs and spine do not hide the heart.
-        const style = libraries(this.extensionManager).cornerstoneTools.segmentation.config?.style;
+        // Candidates still to review: faint fill, so a chest CT's ribs and spine do not hide the heart.
+        const style = hostLibraries(this.extensionManager).cornerstoneTools.segmentation.config?.style;
         style?.setStyle?.(
-          { viewportId, segmentationId: OVERLAY_SEGMENTATION_ID, type: 'Labelmap', segmentIndex: INDEX_OF.get('UNASSIGNED') },
-          { fillAlpha: 0.15, fillAlphaInactive: 0.15, outlineOpacity: 0.4, outlineOpacityInactive: 0.4 },
+          { viewportId, segmentationId: OVERLAY_SEGMENTATION_ID, type: 'Labelmap', segmentIndex: INDEX_OF.get('UNASSIGNED') } as never,
+          { fillAlpha: 0.15, fillAlphaInactive: 0.15, outlineOpacity: 0.4, outlineOpacityInactive: 0.4 } as never,
         );
       }
     }
@@ -97,28 +147,59 @@ export class LesionOverlay {
 
   private async draw(): Promise<void> {
     const { lesionSet, assignment, displaySetInstanceUID, imageIds } = session;
-    if (!lesionSet || !assignment || !displaySetInstanceUID) return;
+    if (!lesionSet || !assignment || !displaySetInstanceUID || session.state.status !== 'scored') return;
+    const version = session.assignmentVersion;
+    const selected = session.selectedLesionId;
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(displaySetInstanceUID);
     if (!displaySet?.imageIds?.length) return;
     const labelmapIds = await this.ensureSegmentation(displaySet);
     if (!labelmapIds || labelmapIds.length !== displaySet.imageIds.length) return;
-    const { cornerstone, cornerstoneTools } = libraries(this.extensionManager);
+    if (this.drawnFor !== lesionSet || !this.drawn || this.drawn.length !== lesionSet.components.length) {
+      // A new lesion set (new scoring): start from an empty labelmap.
+      this.drawn = new Uint8Array(lesionSet.components.length);
+      this.drawnFor = lesionSet;
+    }
+    const { cornerstone, cornerstoneTools } = hostLibraries(this.extensionManager);
     // Volume slice k -> the labelmap image derived from the same CT image.
     const positionOf = new Map(displaySet.imageIds.map((id, n) => [id, n]));
+    const managers = new Map<number, CoreTypes.IVoxelManager<number>>();
+    const managerOf = (k: number): CoreTypes.IVoxelManager<number> | null => {
+      let m = managers.get(k);
+      if (m) return m;
+      const n = positionOf.get(imageIds[k]);
+      if (n === undefined) return null;
+      m = cornerstone.cache.getImage(labelmapIds[n])?.voxelManager as CoreTypes.IVoxelManager<number> | undefined;
+      if (m) managers.set(k, m);
+      return m ?? null;
+    };
+    const selectedComponents = new Set(selected === null ? [] : (lesionSet.lesions.find((l) => l.id === selected)?.componentIds ?? []));
     const sliceVoxels = lesionSet.geometry.rows * lesionSet.geometry.columns;
-    const pixels = imageIds.map((id) => {
-      const n = positionOf.get(id);
-      return n === undefined ? null : (cornerstone.cache.getImage(labelmapIds[n])?.getPixelData() ?? null);
-    });
-    for (const p of pixels) p?.fill(0);
-    lesionSet.components.forEach((c, n) => {
-      const index = INDEX_OF.get(assignment.labelOfComponent(c.id));
-      const target = pixels[c.slice];
-      if (!index || !target) return;
+    const modified = new Set<number>();
+    const drawn = this.drawn;
+    let t0 = performance.now();
+    for (let n = 0; n < lesionSet.components.length; n++) {
+      const c = lesionSet.components[n];
+      const want = selectedComponents.has(c.id) ? SELECTED_INDEX : (INDEX_OF.get(assignment.labelOfComponent(c.id)) ?? 0);
+      if (drawn[n] === want) continue;
+      const vm = managerOf(c.slice);
+      if (!vm) continue;
       const voxels = lesionSet.componentVoxels[n];
       const base = c.slice * sliceVoxels;
-      for (let v = 0; v < voxels.length; v++) target[voxels[v] - base] = index;
-    });
-    cornerstoneTools.segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(OVERLAY_SEGMENTATION_ID);
+      for (let v = 0; v < voxels.length; v++) vm.setAtIndex(voxels[v] - base, want);
+      drawn[n] = want;
+      const imageIndex = positionOf.get(imageIds[c.slice]);
+      if (imageIndex !== undefined) modified.add(imageIndex);
+      if (performance.now() - t0 > SLICE_MS) {
+        await yieldToMain();
+        if (this.stopped || this.drawnFor !== session.lesionSet) return;
+        t0 = performance.now();
+      }
+    }
+    this.seenVersion = version;
+    this.seenSelection = selected;
+    if (session.assignmentVersion !== version || session.selectedLesionId !== selected) this.again = true;
+    if (modified.size === 0) return;
+    // One event for the whole pass, naming the slices that changed.
+    cornerstoneTools.segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(OVERLAY_SEGMENTATION_ID, [...modified].sort((a, b) => a - b));
   }
 }

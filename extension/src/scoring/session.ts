@@ -1,11 +1,14 @@
 // The panel's scoring state for the displayed series: load the volume from the viewer, detect
 // and score in a Web Worker, then keep the lesion set and the assignment here so that assign /
 // reassign / exclude rescore at once (scoreResult needs no pass over the volume).
-import { Assignment, InputError, scoreResult, scoreVolume, type AssignmentJson, type LesionSet } from '../../../core/index';
+import { Assignment, InputError, scoreResult, type LesionSet } from '../../../core/index';
 import type { CtVolume, LesionLabel, ScoringResult, ScoringSettings, Vec3 } from '../../../core/types';
 import { SOP_CLASS } from '../../../core/dicom/codes';
-import type { DisplaySet, ExtensionManager } from '../ohif';
+import { dataSourceStore, type ActiveDataSource } from '../dataSource';
+import type { CommandsManager, DisplaySet, ExtensionManager } from '../ohif';
+import { CancelledError, scoreOnMain, startScoringJob, type ScoringDone, type ScoringJob } from './scoringJob';
 import { volumeFromDisplaySet } from './volumeFromViewer';
+import type { LabellingInfo, WorkerRequest } from './workerProtocol';
 
 export type SaveState =
   | { status: 'idle' }
@@ -17,64 +20,15 @@ export type SessionState =
   | { status: 'idle' }
   | { status: 'loading'; loaded: number; total: number }
   | { status: 'detecting'; done: number; total: number }
+  | { status: 'labelling'; done: number; total: number }
+  | { status: 'cancelled' }
   | { status: 'scored'; result: ScoringResult; elapsedMs: number; restored: string | null }
   | { status: 'error'; message: string; problems: string[] | null };
 
-interface WorkerDone {
-  type: 'done';
-  result: ScoringResult;
-  lesionSet: LesionSet;
-  assignment: AssignmentJson;
-  /** The checks' warnings (scoreVolume's inputWarnings), carried into every rescoring. */
-  inputWarnings: string[];
-}
-type WorkerMessage = { type: 'progress'; done: number; total: number } | WorkerDone | { type: 'error'; message: string; problems: string[] | null };
-
-function startWorker(): Worker | null {
-  try {
-    return new Worker(new URL('./score.worker.ts', import.meta.url), { type: 'module', name: 'calcium-scoring' });
-  } catch (e) {
-    console.warn('[calcium-scoring] No Web Worker, scoring on the main thread:', e);
-    return null;
-  }
-}
-
-/** Score in the worker; falls back to the main thread when the worker cannot start. */
-function scoreOffThread(volume: CtVolume, settings: Partial<ScoringSettings> | undefined, onProgress: (d: number, t: number) => void): Promise<WorkerDone> {
-  const worker = startWorker();
-  const onMain = (): WorkerDone => {
-    const { result, lesionSet, assignment, inputWarnings } = scoreVolume(volume, { settings, onProgress });
-    return { type: 'done', result, lesionSet, assignment: assignment.toJSON(), inputWarnings };
-  };
-  if (!worker) return Promise.resolve().then(onMain);
-  return new Promise((resolve, reject) => {
-    let started = false;
-    worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
-      started = true;
-      const m = e.data;
-      if (m.type === 'progress') onProgress(m.done, m.total);
-      else {
-        worker.terminate();
-        if (m.type === 'done') resolve(m);
-        else reject(m.problems ? new InputError(m.problems) : new Error(m.message));
-      }
-    };
-    worker.onerror = (e) => {
-      worker.terminate();
-      if (started) reject(new Error(e.message || 'The scoring worker failed.'));
-      else {
-        console.warn('[calcium-scoring] The scoring worker did not start, scoring on the main thread:', e.message);
-        try {
-          resolve(onMain());
-        } catch (err) {
-          reject(err);
-        }
-      }
-    };
-    // The volume's voxels are copied, not transferred: the viewer keeps nothing of them, but a
-    // failed worker must leave them usable for the main-thread fallback.
-    worker.postMessage({ volume, settings });
-  });
+/** Where the stored reports are read from: the data source's WADO root and its headers. */
+export interface ArchiveAccess {
+  url: string;
+  headers: Record<string, string>;
 }
 
 export class CalciumSession {
@@ -121,6 +75,11 @@ export class CalciumSession {
   reset(displaySetInstanceUID: string | null) {
     if (displaySetInstanceUID === this.displaySetInstanceUID) return;
     this.run++;
+    this.cancelJob();
+    this.undoStack = [];
+    this.redoStack = [];
+    this.selectedLesionId = null;
+    this.labelling = null;
     this.displaySetInstanceUID = displaySetInstanceUID;
     this.lesionSet = null;
     this.assignment = null;
@@ -138,12 +97,12 @@ export class CalciumSession {
    * artery labels to the new lesion set (core restoreAssignment) and continue its version chain.
    * Returns a line for the panel, or null when there is nothing stored.
    */
-  private async restoreStored(dicomWebRoot: string, volume: CtVolume, lesionSet: LesionSet, assignment: Assignment): Promise<string | null> {
+  private async restoreStored(archive: ArchiveAccess, volume: CtVolume, lesionSet: LesionSet, assignment: Assignment): Promise<string | null> {
     const [{ loadCalciumResults }, { restoreAssignment }] = await Promise.all([
       import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/dicomweb'),
       import(/* webpackChunkName: "calcium-encode" */ '../../../core/encode/readback'),
     ]);
-    const stored = await loadCalciumResults({ url: dicomWebRoot }, volume.source.studyInstanceUid);
+    const stored = await loadCalciumResults({ url: archive.url, headers: archive.headers }, volume.source.studyInstanceUid);
     const current = stored.current;
     if (!current || (current.sourceSeriesUid && current.sourceSeriesUid !== volume.source.seriesInstanceUid)) return null;
     this.lastSr = {
@@ -159,24 +118,61 @@ export class CalciumSession {
     return `Restored the stored report version ${current.version} (${who}): ${summary.assigned} lesion parts on arteries.`;
   }
 
-  async score(displaySet: DisplaySet, extensionManager: ExtensionManager, settings?: Partial<ScoringSettings>, dicomWebRoot?: string | null): Promise<void> {
+  /**
+   * Load the displayed series from the viewer's image cache, then detect, score and (when a
+   * model ships) label it in the Web Worker. Progress goes to the state (loading, detecting,
+   * labelling); cancel() stops it at any point.
+   */
+  async score(displaySet: DisplaySet, extensionManager: ExtensionManager, settings?: Partial<ScoringSettings>, archive?: ArchiveAccess | null): Promise<void> {
+    this.cancelJob();
     const run = ++this.run;
     const live = () => run === this.run;
+    const abort = new AbortController();
+    this.abort = abort;
     this.displaySetInstanceUID = displaySet.displaySetInstanceUID;
     const t0 = performance.now();
     try {
       this.set({ status: 'loading', loaded: 0, total: displaySet.instances?.length ?? 0 });
-      const { volume, imageIds } = await volumeFromDisplaySet(displaySet, extensionManager, (loaded, total) => {
-        if (live()) this.set({ status: 'loading', loaded, total });
-      });
+      const load = () =>
+        volumeFromDisplaySet(
+          displaySet,
+          extensionManager,
+          (loaded, total) => {
+            if (live()) this.set({ status: 'loading', loaded, total });
+          },
+          abort.signal,
+        );
+      const { volume, imageIds } = await load();
       if (!live()) return;
       this.set({ status: 'detecting', done: 0, total: volume.slices });
-      const done = await scoreOffThread(volume, settings, (d, t) => live() && this.set({ status: 'detecting', done: d, total: t }));
+      const onProgress = (phase: 'scoring' | 'labelling', d: number, t: number) => {
+        if (live()) this.set(phase === 'scoring' ? { status: 'detecting', done: d, total: t } : { status: 'labelling', done: d, total: t });
+      };
+      let done: ScoringDone;
+      const job = startScoringJob(volume, settings, onProgress, { labeller: this.labeller ?? undefined });
+      this.job = job;
+      try {
+        done = await job.promise;
+      } catch (e) {
+        if (e instanceof CancelledError || e instanceof InputError || !live()) throw e;
+        // The worker died (not the input): its voxels went with it, reload them from the cache.
+        console.warn('[calcium-scoring]', (e as Error).message, 'Scoring on the main thread.');
+        const again = await load();
+        if (!live()) return;
+        done = scoreOnMain(again.volume, settings, onProgress);
+      } finally {
+        if (this.job === job) this.job = null;
+      }
       if (!live()) return;
+      const scored: CtVolume = { ...volume, hu: done.hu };
       this.imageIds = imageIds;
-      this.volume = volume;
+      this.volume = scored;
       this.lesionSet = done.lesionSet;
       this.assignment = Assignment.fromJSON(done.lesionSet, done.assignment);
+      this.labelling = done.labelling;
+      this.undoStack = [];
+      this.redoStack = [];
+      this.selectedLesionId = null;
       // Only the input checks' warnings: scoreResult derives the rest (missing mass factor,
       // provisional result) afresh on every rescoring.
       this.warnings = done.inputWarnings;
@@ -184,34 +180,141 @@ export class CalciumSession {
       this.lastSr = null;
       let restored: string | null = null;
       let result = done.result;
-      if (dicomWebRoot) {
+      if (archive) {
         try {
-          restored = await this.restoreStored(dicomWebRoot, volume, done.lesionSet, this.assignment);
+          restored = await this.restoreStored(archive, scored, done.lesionSet, this.assignment);
           if (restored) result = scoreResult(done.lesionSet, this.assignment, { warnings: this.warnings, model: this.model });
         } catch (e) {
           restored = `Could not read the stored calcium report: ${(e as Error).message}`;
         }
       }
       if (!live()) return;
+      this.assignmentVersion++;
       this.set({ status: 'scored', result, elapsedMs: performance.now() - t0, restored });
     } catch (e) {
       if (!live()) return;
+      if (e instanceof CancelledError || (e as Error).name === 'AbortError') {
+        this.set({ status: 'cancelled' });
+        return;
+      }
       const problems = e instanceof InputError ? e.problems : null;
       this.set({ status: 'error', message: (e as Error).message, problems });
+    } finally {
+      if (this.abort === abort) this.abort = null;
     }
+  }
+
+  private cancelJob() {
+    this.abort?.abort();
+    this.abort = null;
+    this.job?.cancel();
+    this.job = null;
+  }
+
+  /** Stop loading / scoring / labelling; the reader can start again with "Score". */
+  cancel(): void {
+    const busy = this.state.status === 'loading' || this.state.status === 'detecting' || this.state.status === 'labelling';
+    if (!busy) return;
+    this.run++;
+    this.cancelJob();
+    this.set({ status: 'cancelled' });
+  }
+
+  /** What the worker's labeller needs (model URLs, threads); set by the service when a model ships. */
+  labeller: WorkerRequest['labeller'] | null = null;
+
+  /** What the labeller did on the last scoring (backend, times), for the panel. */
+  labelling: LabellingInfo | null = null;
+
+  /** Bumped on every change of labels (assign, undo, restore, rescoring): the overlay redraws on it. */
+  assignmentVersion = 0;
+
+  /** The lesion the reader is looking at (list click, N / P): hotkeys 1-4 / X act on it. */
+  selectedLesionId: number | null = null;
+
+  private undoStack: Assignment[] = [];
+  private redoStack: Assignment[] = [];
+  private job: ScoringJob | null = null;
+  private abort: AbortController | null = null;
+
+  /** Keep the labels before a reader's edit, for undo. */
+  private remember() {
+    if (!this.assignment) return;
+    this.undoStack.push(this.assignment.clone());
+    if (this.undoStack.length > 200) this.undoStack.shift();
+    this.redoStack = [];
+  }
+
+  get canUndo(): boolean {
+    return this.undoStack.length > 0;
+  }
+
+  get canRedo(): boolean {
+    return this.redoStack.length > 0;
+  }
+
+  /** Undo the last assignment edit (assign, exclude, bulk exclude, click). */
+  undo(): ScoringResult | null {
+    const previous = this.undoStack.pop();
+    if (!previous || !this.assignment) return null;
+    this.redoStack.push(this.assignment.clone());
+    this.assignment = previous;
+    return this.rescore();
+  }
+
+  redo(): ScoringResult | null {
+    const next = this.redoStack.pop();
+    if (!next || !this.assignment) return null;
+    this.undoStack.push(this.assignment.clone());
+    this.assignment = next;
+    return this.rescore();
+  }
+
+  /** Select a lesion (highlighted on the overlay; the hotkeys act on it); null clears. */
+  select(lesionId: number | null): void {
+    this.selectedLesionId = lesionId;
+    this.notify();
+  }
+
+  /**
+   * Lesions left to review, in slice order: not assigned, or labelled automatically and not yet
+   * confirmed by the reader.
+   */
+  reviewQueue(): number[] {
+    if (!this.lesionSet || !this.assignment) return [];
+    const a = this.assignment;
+    return this.lesionSet.lesions
+      .filter((l) => l.componentIds.some((id) => a.labelOfComponent(id) === 'UNASSIGNED' || a.sourceOfComponent(id) === 'auto'))
+      .map((l) => l.id);
+  }
+
+  /** Select the next (step 1) or previous (step -1) lesion to review; returns its id or null. */
+  stepReview(step: 1 | -1): number | null {
+    const queue = this.reviewQueue();
+    const all = this.lesionSet?.lesions.map((l) => l.id) ?? [];
+    const list = queue.length ? queue : all;
+    if (!list.length) return null;
+    const current = this.selectedLesionId;
+    let next: number;
+    if (current === null) next = step > 0 ? list[0] : list[list.length - 1];
+    else if (step > 0) next = list.find((id) => id > current) ?? list[0];
+    else next = [...list].reverse().find((id) => id < current) ?? list[list.length - 1];
+    this.select(next);
+    return next;
   }
 
   /**
    * Encode the current result as SEG + SR (TID 1500) + PDF (core/encode) and store them over
-   * STOW-RS at `dicomWebRoot`. The encoder (dcmjs, pdf-lib) loads only when first saving.
+   * STOW-RS through the viewer's data source. The encoder (dcmjs, pdf-lib) loads only when first saving.
    */
   get savedVersion(): number {
     return this.lastSr?.version ?? 0;
   }
 
-  async save(dicomWebRoot: string | null): Promise<SaveState> {
-    if (!dicomWebRoot) {
-      this.setSave({ status: 'error', message: 'The viewer has no DICOMweb data source to store into (see app-config.js).' });
+  async save(source: ActiveDataSource, commandsManager: CommandsManager): Promise<SaveState> {
+    const store = dataSourceStore(commandsManager, source);
+    if (typeof store === 'string') {
+      this.setSave({ status: 'error', message: store });
       return this.saveState;
     }
     if (!this.lesionSet || !this.assignment || !this.volume || this.state.status !== 'scored') {
@@ -222,24 +325,39 @@ export class CalciumSession {
     const result = this.state.result;
     this.setSave({ status: 'saving' });
     try {
-      const [{ encodeAndStore }, { outboxFiles }] = await Promise.all([
+      const [{ encodeResult }, { outboxFiles }] = await Promise.all([
         import(/* webpackChunkName: "calcium-encode" */ '../../../core/encode/index'),
         import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/index'),
       ]);
       const version = this.lastSr ? this.lastSr.version + 1 : 1;
-      const { encoded, outcome } = await encodeAndStore(
+      const encoded = await encodeResult(
         { result, lesionSet: this.lesionSet, assignment: this.assignment, volume: this.volume },
         { version, predecessor: this.lastSr },
-        { url: dicomWebRoot, retries: 2 },
       );
       if (run !== this.run) return this.saveState;
-      if (!outcome.ok) {
+      // In order (SEG, then the SR that references it, then the PDF); what is not stored stays downloadable.
+      let failure: string | null = null;
+      const pending: typeof encoded.all = [];
+      for (const obj of encoded.all) {
+        if (failure) {
+          pending.push(obj);
+          continue;
+        }
+        try {
+          await store(obj.bytes);
+        } catch (e) {
+          failure = `The archive did not store the ${obj.kind}: ${storeErrorText(e)}`;
+          pending.push(obj);
+        }
+      }
+      if (run !== this.run) return this.saveState;
+      if (failure) {
         // Nothing is lost: what was not stored can be downloaded as Part-10 files (the outbox).
-        const downloads = outboxFiles(outcome.pending).map((f) => ({
+        const downloads = outboxFiles(pending).map((f) => ({
           name: f.name,
           url: URL.createObjectURL(new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: 'application/dicom' })),
         }));
-        this.setSave({ status: 'error', message: outcome.failure?.message ?? 'The archive did not store the results.', downloads });
+        this.setSave({ status: 'error', message: failure, downloads });
         return this.saveState;
       }
       this.lastSr = {
@@ -289,10 +407,13 @@ export class CalciumSession {
    * A click on the image at a patient point (mm): the lesion there, or the nearest lesion voxel
    * within 2 mm (core assignPoint), takes the armed label. Returns the lesion id or null.
    */
-  assignAtPoint(pointMm: Vec3): number | null {
-    if (!this.armedLabel || !this.assignment || this.state.status !== 'scored') return null;
-    const label = this.armedLabel;
-    const hit = this.assignment.assignPoint(pointMm, label, 'reader');
+  assignAtPoint(pointMm: Vec3, armed: LesionLabel | null = this.armedLabel): number | null {
+    if (!armed || !this.assignment || this.state.status !== 'scored') return null;
+    const label = armed;
+    const lesionId = this.assignment.lesionAt(pointMm);
+    if (lesionId !== null) this.remember();
+    const hit = lesionId === null ? null : (this.assignment.assignLesion(lesionId, label, 'reader'), lesionId);
+    if (hit !== null) this.selectedLesionId = hit;
     const name = label === 'OTHER' ? 'excluded' : `assigned to ${label}`;
     this.clickMessage = hit === null ? 'No calcified lesion within 2 mm of the click.' : `Lesion #${hit} ${name}.`;
     if (hit === null) this.notify();
@@ -303,6 +424,7 @@ export class CalciumSession {
   /** Exclude (OTHER) every lesion nobody assigned yet: bone, aortic wall and noise in one step. */
   excludeUnassigned(): ScoringResult {
     if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
+    this.remember();
     for (const lesion of this.lesionSet.lesions) {
       const labels = this.assignment.labelsOfLesion(lesion.id);
       if (labels.length === 1 && labels[0] === 'UNASSIGNED') this.assignment.assignLesion(lesion.id, 'OTHER', 'reader');
@@ -314,6 +436,7 @@ export class CalciumSession {
     if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
     if (this.saveState.status === 'saved' || this.saveState.status === 'error') this.saveState = { status: 'idle' };
     const result = scoreResult(this.lesionSet, this.assignment, { warnings: this.warnings, model: this.model });
+    this.assignmentVersion++;
     this.set({ status: 'scored', result, elapsedMs: this.state.elapsedMs, restored: this.state.restored });
     return result;
   }
@@ -321,11 +444,29 @@ export class CalciumSession {
   /** Assign, reassign or exclude (label OTHER) a 3D lesion; rescores at once. */
   assignLesion(lesionId: number, label: LesionLabel): ScoringResult {
     if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
+    this.remember();
     this.assignment.assignLesion(lesionId, label, 'reader');
     // A change after saving makes the stored report out of date: rescore offers a correction.
     return this.rescore();
   }
 }
 
-/** One session per page: the panel and the commands share it. */
-export const session = new CalciumSession();
+/** dicomweb-client rejects with the XHR's status; say it in one line. */
+function storeErrorText(e: unknown): string {
+  const err = e as { message?: string; status?: number; request?: { status?: number; statusText?: string } };
+  const status = err?.request?.status ?? err?.status;
+  if (status === 0) return 'the archive is unreachable.';
+  if (status) return `HTTP ${status}${err.request?.statusText ? ` ${err.request.statusText}` : ''}.`;
+  return err?.message ?? String(e);
+}
+
+/**
+ * The session of the calcium scoring service (service.ts, registered by the extension with
+ * OHIF's servicesManager): commands reach it as servicesManager.services.calciumScoringService;
+ * this live binding points the panel's modules at the same instance.
+ */
+export let session: CalciumSession = new CalciumSession();
+
+export function useSessionOf(instance: CalciumSession): void {
+  session = instance;
+}

@@ -98,6 +98,7 @@ export async function volumeFromDisplaySet(
   displaySet: DisplaySet,
   extensionManager: ExtensionManager,
   onProgress?: LoadProgress,
+  signal?: AbortSignal,
 ): Promise<{ volume: CtVolume; imageIds: string[] }> {
   const instances = [...(displaySet.instances ?? displaySet.images ?? [])];
   if (instances.length < 2) throw new Error('The series has fewer than 2 slices: it cannot be scored as a volume.');
@@ -141,7 +142,9 @@ export async function volumeFromDisplaySet(
     for (;;) {
       const k = next++;
       if (k >= imageIds.length) return;
+      if (signal?.aborted) throw new DOMException('Scoring was cancelled.', 'AbortError');
       const image = await cornerstone.imageLoader.loadAndCacheImage(imageIds[k]);
+      if (signal?.aborted) throw new DOMException('Scoring was cancelled.', 'AbortError');
       if (image.rows !== rows || image.columns !== columns) throw new Error(`Slice ${k + 1} is ${image.columns} x ${image.rows}, not ${columns} x ${rows}.`);
       const px = image.getPixelData();
       // Pre-scaled pixels are already HU (PLATFORM.md): never apply slope/intercept twice.

@@ -1,0 +1,133 @@
+// What the calcium scoring mode sets up when it is entered and removes when it is left
+// (OHIF's lifecycle: side effects in onModeEnter, disposers in onModeExit). The mode calls
+// the commands calciumScoringModeEnter / calciumScoringModeExit, which run these.
+//  - scores the displayed CT series at once (and again when another series is displayed);
+//  - draws the lesion overlay;
+//  - adds the click-to-assign tool instances to the mode's tool group and toolbar;
+// The mode itself binds the hotkeys (mode/src/index.ts).
+import { displayedDisplaySet } from './displayedSeries';
+import { hostLibraries } from './host';
+import type { CommandsManager, ExtensionManager, ServicesManager, Subscription } from './ohif';
+import { LesionOverlay } from './scoring/overlay';
+import { session } from './scoring/session';
+import { ASSIGN_TOOL, ASSIGN_TOOL_INSTANCES, registerAssignTool } from './tools/assignTool';
+
+export const TOOL_GROUP_ID = 'default';
+export const WINDOW_BUTTON = 'CalciumWindow';
+
+interface LifecycleArgs {
+  servicesManager: ServicesManager;
+  extensionManager: ExtensionManager;
+  commandsManager: CommandsManager;
+}
+
+interface ToolGroup {
+  addToolInstance: (name: string, parent: string, configuration?: Record<string, unknown>) => void;
+  hasTool: (name: string) => boolean;
+}
+interface ToolGroupService {
+  getToolGroup: (id: string) => ToolGroup | undefined;
+}
+interface ToolbarService {
+  register: (buttons: unknown[]) => void;
+  updateSection: (key: string, ids: string[]) => void;
+}
+
+let current: (() => void) | null = null;
+/** The overlay of the current mode visit (the benchmark waits on its `settled`). */
+export let overlay: LesionOverlay | null = null;
+
+function toolbarButtons() {
+  const buttons: unknown[] = ASSIGN_TOOL_INSTANCES.map((t) => ({
+    id: t.toolName,
+    uiType: 'ohif.toolButton',
+    props: {
+      icon: 'tool-freehand-roi',
+      label: t.label === 'OTHER' ? 'Exclude' : `Assign ${t.text}`,
+      tooltip: t.label === 'OTHER' ? 'Click a lesion to exclude it (X)' : `Click a lesion to assign it to ${t.text}`,
+      commands: [{ commandName: 'setToolActiveToolbar', commandOptions: { toolGroupIds: [TOOL_GROUP_ID] } }],
+      evaluate: 'evaluate.cornerstoneTool',
+    },
+  }));
+  buttons.push({
+    id: WINDOW_BUTTON,
+    uiType: 'ohif.toolButton',
+    props: {
+      icon: 'tool-window-level',
+      label: 'Calcium window',
+      tooltip: 'Calcium window W 800 / L 300 (W)',
+      commands: 'calciumScoringWindowPreset',
+      evaluate: 'evaluate.action',
+    },
+  });
+  return buttons;
+}
+
+export function enterMode({ servicesManager, extensionManager, commandsManager }: LifecycleArgs): void {
+  exitMode();
+  const disposers: (() => void)[] = [];
+  const services = servicesManager.services as Record<string, unknown>;
+
+  // The tool and its instances, in the mode's tool group; toolbar buttons for them.
+  try {
+    const libs = hostLibraries(extensionManager);
+    registerAssignTool(libs, (label, pointMm) => session.assignAtPoint(pointMm, label));
+    const group = (services.toolGroupService as ToolGroupService | undefined)?.getToolGroup(TOOL_GROUP_ID);
+    for (const t of ASSIGN_TOOL_INSTANCES) {
+      if (group && !group.hasTool(t.toolName)) group.addToolInstance(t.toolName, ASSIGN_TOOL, { label: t.label });
+    }
+    const toolbar = services.toolbarService as ToolbarService | undefined;
+    toolbar?.register(toolbarButtons());
+    toolbar?.updateSection('primary', [...ASSIGN_TOOL_INSTANCES.map((t) => t.toolName), WINDOW_BUTTON]);
+  } catch (e) {
+    console.error('[calcium-scoring] Could not add the click-to-assign tool:', e);
+  }
+
+  // The overlay follows the session.
+  overlay = new LesionOverlay(servicesManager, extensionManager);
+  disposers.push(overlay.start());
+
+  // Score the displayed series as soon as it is known.
+  let scoredFor: string | null = null;
+  const maybeScore = () => {
+    const ds = displayedDisplaySet(servicesManager);
+    if (!ds || ds.displaySetInstanceUID === scoredFor) return;
+    scoredFor = ds.displaySetInstanceUID;
+    session.reset(ds.displaySetInstanceUID);
+    if (session.state.status === 'idle') {
+      void Promise.resolve(commandsManager.runCommand('calciumScoringScore')).catch((e: unknown) => console.error('[calcium-scoring] score:', e));
+    }
+  };
+  const subs: Subscription[] = [];
+  const { displaySetService, viewportGridService } = servicesManager.services;
+  for (const [svc, names] of [
+    [displaySetService, ['DISPLAY_SETS_ADDED', 'DISPLAY_SETS_CHANGED']],
+    [viewportGridService, ['GRID_STATE_CHANGED', 'ACTIVE_VIEWPORT_ID_CHANGED', 'VIEWPORTS_READY']],
+  ] as const) {
+    for (const name of names) {
+      const event = svc.EVENTS?.[name];
+      if (event) subs.push(svc.subscribe(event, maybeScore));
+    }
+  }
+  disposers.push(() => subs.forEach((s) => s.unsubscribe()));
+  maybeScore();
+
+  current = () => {
+    for (const d of disposers.reverse()) {
+      try {
+        d();
+      } catch (e) {
+        console.warn('[calcium-scoring] mode exit:', e);
+      }
+    }
+    session.cancel();
+    session.arm(null);
+    overlay = null;
+  };
+}
+
+export function exitMode(): void {
+  const c = current;
+  current = null;
+  c?.();
+}

@@ -1,0 +1,106 @@
+// Small parts of the panel about how the viewer runs: the stable test contract on the score
+// section, the progress line with Cancel, what the automatic labeller did, and the hotkeys.
+import { ARTERIES } from '../../../core/types';
+import { CALCIUM_HOTKEYS, keyText } from '../hotkeys';
+import type { CommandsManager } from '../ohif';
+import { session, type SessionState } from '../scoring/session';
+import * as s from './styles';
+
+/**
+ * The stable test contract (README): on [data-testid="calcium-score-section"],
+ * data-state "idle" | "loading" | "scoring" | "done" | "error" | "cancelled",
+ * data-total-agatston, data-candidates (candidate lesions), data-auto-labelled (lesions given
+ * an artery automatically).
+ */
+export function contractAttributes(state: SessionState): Record<string, string> {
+  const phase =
+    state.status === 'loading'
+      ? 'loading'
+      : state.status === 'detecting' || state.status === 'labelling'
+        ? 'scoring'
+        : state.status === 'scored'
+          ? 'done'
+          : state.status;
+  const attrs: Record<string, string> = { 'data-state': phase };
+  if (state.status === 'scored') {
+    attrs['data-total-agatston'] = state.result.total.agatston.toFixed(2);
+    attrs['data-candidates'] = String(session.lesionSet?.lesions.length ?? 0);
+    attrs['data-auto-labelled'] = String(autoLabelled());
+  }
+  return attrs;
+}
+
+/** Lesions with at least one slice component on an artery by the automatic labeller. */
+export function autoLabelled(): number {
+  const { lesionSet, assignment } = session;
+  if (!lesionSet || !assignment) return 0;
+  const arteries = new Set<string>(ARTERIES);
+  return lesionSet.lesions.filter((l) => l.componentIds.some((id) => assignment.sourceOfComponent(id) === 'auto' && arteries.has(assignment.labelOfComponent(id)))).length;
+}
+
+/** Progress while loading / scoring / labelling, with Cancel. */
+export function Progress({ state, commandsManager }: { state: SessionState; commandsManager: CommandsManager }) {
+  let text: string | null = null;
+  if (state.status === 'loading') text = `Loading slices ${state.loaded} / ${state.total}…`;
+  else if (state.status === 'detecting') text = `Finding calcified lesions, slice ${state.done} / ${state.total}…`;
+  else if (state.status === 'labelling') text = 'Proposing arteries (automatic labelling)…';
+  if (state.status === 'cancelled') {
+    return (
+      <p style={s.sub} data-testid="calcium-progress">
+        Scoring cancelled. Press “Score this series” to start again.
+      </p>
+    );
+  }
+  if (!text) return null;
+  return (
+    <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
+      <p style={{ ...s.sub, flex: 1, margin: 0 }} data-testid="calcium-progress">
+        {text}
+      </p>
+      <button
+        type="button"
+        data-testid="calcium-cancel"
+        onClick={() => commandsManager.runCommand('calciumScoringCancel')}
+        style={{ fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+      >
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+/** Which backend the labeller ran on and how long each step took. */
+export function LabellerLine() {
+  const info = session.labelling;
+  if (!info) return null;
+  const ms = (x: number) => `${Math.round(x)} ms`;
+  return (
+    <p style={{ ...s.sub, margin: '0 0 6px' }} data-testid="calcium-labeller" data-backend={info.backend ?? ''}>
+      {info.backend
+        ? `Automatic labels: ${info.modelName ?? 'model'} ${info.modelVersion ?? ''} on ${info.backend} · anatomy ${ms(info.anatomyMs)}, features ${ms(info.featuresMs)}, inference ${ms(info.inferenceMs)} · ${info.autoLabelled} lesion${info.autoLabelled === 1 ? '' : 's'} labelled`
+        : 'Automatic labels: none.'}
+      {info.warning ? ` ${info.warning}` : ''}
+    </p>
+  );
+}
+
+/** The mode's hotkeys. */
+export function HotkeyList() {
+  return (
+    <details style={{ margin: '8px 0' }} data-testid="calcium-hotkeys">
+      <summary style={{ ...s.sub, cursor: 'pointer' }}>Keyboard shortcuts</summary>
+      <table style={s.table}>
+        <tbody>
+          {CALCIUM_HOTKEYS.map((h) => (
+            <tr key={h.keys.join()} data-hotkey={h.keys.join(' ')}>
+              <th style={{ ...s.th, whiteSpace: 'nowrap' }} scope="row">
+                {h.keys.map(keyText).join(' / ')}
+              </th>
+              <td style={s.td}>{h.label}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}

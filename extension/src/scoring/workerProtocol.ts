@@ -1,0 +1,38 @@
+// Messages between the viewer and its scoring Web Worker (score.worker.ts).
+import type { AssignmentJson, LesionSet } from '../../../core/index';
+import type { CtVolume, ScoringResult, ScoringSettings } from '../../../core/types';
+
+/** What the automatic labeller did, for the panel ("which backend ran and how long"). */
+export interface LabellingInfo {
+  /** e.g. "webgpu", "wasm (2 threads)"; null when no model ran. */
+  backend: string | null;
+  modelName: string | null;
+  modelVersion: string | null;
+  anatomyMs: number;
+  featuresMs: number;
+  inferenceMs: number;
+  /** Lesions given an artery automatically. */
+  autoLabelled: number;
+  /** One line for the reader when the labeller could not run or found no heart. */
+  warning: string | null;
+}
+
+export interface WorkerRequest {
+  volume: CtVolume;
+  settings?: Partial<ScoringSettings>;
+  /** Where the model and onnxruntime's wasm are (URLs next to the bundle); absent: no labelling. */
+  labeller?: { modelUrl: string; manifestUrl: string; wasmPaths: string; numThreads: number; preferWebGpu: boolean };
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; phase: 'scoring' | 'labelling'; done: number; total: number }
+  | {
+      type: 'done';
+      result: ScoringResult;
+      lesionSet: LesionSet;
+      assignment: AssignmentJson;
+      inputWarnings: string[];
+      hu: Int16Array;
+      labelling: LabellingInfo | null;
+    }
+  | { type: 'error'; message: string; problems: string[] | null };
