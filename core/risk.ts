@@ -211,7 +211,6 @@ export function riskSummary(
   if (unreviewed) summary.pending = { lesionCount: pending!.lesionCount, agatston: pending!.agatston };
   if (failedChecks) summary.inputProblems = [...inputProblems!];
   if (clinical) {
-    summary.clinical = { ...clinical };
     if (provisional) {
       summary.mesaTenYearChdRiskPercent = null;
       summary.mesaNotes = [
