@@ -211,6 +211,7 @@ export function riskSummary(
   if (unreviewed) summary.pending = { lesionCount: pending!.lesionCount, agatston: pending!.agatston };
   if (failedChecks) summary.inputProblems = [...inputProblems!];
   if (clinical) {
+    summary.clinical = { ...clinical };
     if (provisional) {
       summary.mesaTenYearChdRiskPercent = null;
       summary.mesaNotes = [
@@ -225,4 +226,110 @@ export function riskSummary(
     }
   }
   return summary;
+}
+
+/** Plausible ranges for the MESA inputs (outside them the value is almost surely a typo or another unit). */
+export const CLINICAL_RANGES = Object.freeze({
+  ageYears: [20, 110] as const,
+  systolicBpMmHg: [60, 260] as const,
+  totalCholesterolMgDl: [50, 600] as const,
+  hdlMgDl: [10, 200] as const,
+});
+
+/** mg/dL per mmol/L of cholesterol (total and HDL). */
+export const CHOLESTEROL_MG_DL_PER_MMOL_L = 38.67;
+
+const BOOLEAN_INPUTS = [
+  ['diabetes', 'diabetes'],
+  ['currentSmoker', 'current smoker'],
+  ['antihypertensiveMedication', 'treated for hypertension (on blood pressure medication)'],
+  ['lipidLoweringMedication', 'lipid-lowering therapy'],
+  ['familyHistoryOfHeartAttack', 'family history of heart attack'],
+] as const;
+
+export type ClinicalParse = { ok: true; value: ClinicalInputs } | { ok: false; problems: string[] };
+
+/**
+ * Check clinical inputs as entered (the panel's form, or `cacs score --clinical FILE`): every
+ * field present, numbers in plausible ranges and units, words from the MESA groups. Cholesterol
+ * may be given in mmol/L as totalCholesterolMmolL / hdlMmolL (converted to mg/dL). Each problem
+ * is one sentence saying what is wrong and what to enter instead.
+ */
+export function parseClinicalInputs(raw: unknown): ClinicalParse {
+  const problems: string[] = [];
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, problems: ['Clinical inputs must be an object such as {"ageYears": 62, "sex": "male", ...}.'] };
+  }
+  const r = raw as Record<string, unknown>;
+  const num = (key: string, what: string, unit: string, range: readonly [number, number], mmolKey?: string): number => {
+    let v = r[key];
+    let fromMmol = false;
+    if ((v === undefined || v === null || v === '') && mmolKey && r[mmolKey] !== undefined && r[mmolKey] !== '') {
+      const m = typeof r[mmolKey] === 'string' ? Number(String(r[mmolKey]).replace(',', '.')) : r[mmolKey];
+      if (typeof m !== 'number' || !Number.isFinite(m)) {
+        problems.push(`${what}: "${String(r[mmolKey])}" is not a number; enter mmol/L, e.g. 5.2.`);
+        return NaN;
+      }
+      v = Math.round(m * CHOLESTEROL_MG_DL_PER_MMOL_L * 10) / 10;
+      fromMmol = true;
+    }
+    if (v === undefined || v === null || v === '') {
+      problems.push(`${what} is missing: enter it in ${unit}${mmolKey ? ' (or in mmol/L)' : ''}.`);
+      return NaN;
+    }
+    const n = typeof v === 'string' ? Number(v.replace(',', '.')) : v;
+    if (typeof n !== 'number' || !Number.isFinite(n)) {
+      problems.push(`${what}: "${String(v)}" is not a number; enter ${unit}.`);
+      return NaN;
+    }
+    if (n < range[0] || n > range[1]) {
+      const mmolHint =
+        mmolKey && !fromMmol && n > 0 && n < 20
+          ? ` ${n} looks like mmol/L: enter ${Math.round(n * CHOLESTEROL_MG_DL_PER_MMOL_L)} mg/dL, or give it as ${mmolKey}.`
+          : '';
+      problems.push(`${what} ${n} ${unit} is outside ${range[0]}-${range[1]} ${unit}.${mmolHint || ' Check the value and its unit.'}`);
+    }
+    return n;
+  };
+  const ageYears = num('ageYears', 'Age', 'years', CLINICAL_RANGES.ageYears);
+  const systolicBpMmHg = num('systolicBpMmHg', 'Systolic blood pressure', 'mmHg', CLINICAL_RANGES.systolicBpMmHg);
+  const totalCholesterolMgDl = num('totalCholesterolMgDl', 'Total cholesterol', 'mg/dL', CLINICAL_RANGES.totalCholesterolMgDl, 'totalCholesterolMmolL');
+  const hdlMgDl = num('hdlMgDl', 'HDL cholesterol', 'mg/dL', CLINICAL_RANGES.hdlMgDl, 'hdlMmolL');
+  if (Number.isFinite(totalCholesterolMgDl) && Number.isFinite(hdlMgDl) && hdlMgDl >= totalCholesterolMgDl) {
+    problems.push(`HDL cholesterol (${hdlMgDl} mg/dL) must be less than total cholesterol (${totalCholesterolMgDl} mg/dL); check the two values.`);
+  }
+  const sex = typeof r.sex === 'string' ? r.sex.trim().toLowerCase() : r.sex;
+  if (sex !== 'male' && sex !== 'female') problems.push(`Sex must be "male" or "female" (got ${JSON.stringify(r.sex ?? null)}).`);
+  const race = typeof r.race === 'string' ? r.race.trim().toLowerCase() : r.race;
+  if (!['white', 'chinese', 'black', 'hispanic'].includes(race as string)) {
+    problems.push(`Race/ethnicity must be one of the MESA groups "white", "chinese", "black", "hispanic" (got ${JSON.stringify(r.race ?? null)}).`);
+  }
+  const flags: Record<string, boolean> = {};
+  for (const [key, what] of BOOLEAN_INPUTS) {
+    const v = r[key];
+    if (typeof v === 'boolean') flags[key] = v;
+    else if (v === 'yes' || v === 'no') flags[key] = v === 'yes';
+    else problems.push(`${what[0].toUpperCase()}${what.slice(1)} (${key}) must be true or false (got ${JSON.stringify(v ?? null)}).`);
+  }
+  const known = new Set(['ageYears', 'sex', 'race', 'systolicBpMmHg', 'totalCholesterolMgDl', 'hdlMgDl', 'totalCholesterolMmolL', 'hdlMmolL', ...BOOLEAN_INPUTS.map(([k]) => k)]);
+  for (const key of Object.keys(r)) {
+    if (!known.has(key)) problems.push(`Unknown clinical input "${key}"; the inputs are ${[...known].join(', ')}.`);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    value: {
+      ageYears,
+      sex: sex as ClinicalInputs['sex'],
+      race: race as ClinicalInputs['race'],
+      diabetes: flags.diabetes,
+      currentSmoker: flags.currentSmoker,
+      totalCholesterolMgDl,
+      hdlMgDl,
+      lipidLoweringMedication: flags.lipidLoweringMedication,
+      systolicBpMmHg,
+      antihypertensiveMedication: flags.antihypertensiveMedication,
+      familyHistoryOfHeartAttack: flags.familyHistoryOfHeartAttack,
+    },
+  };
 }

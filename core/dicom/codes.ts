@@ -100,6 +100,13 @@ export const SR = Object.freeze({
   findingCategory: code('SCT', '276214006', 'Finding category'),
   finding: code('DCM', '121071', 'Finding'),
   findingSite: code('SCT', '363698007', 'Finding Site'),
+  /**
+   * The same concept in its legacy SNOMED-RT form, as dcmjs and OHIF write it. Written for the
+   * artery and total findings: OHIF 3.13's SR viewport prints an SCT Finding Site as
+   * "363698007: <artery>" on the image, the SRT form not at all (the artery is named in the
+   * score's label instead). Read-back accepts both.
+   */
+  findingSiteSrt: code('SRT', 'G-C0E3', 'Finding Site'),
   referencedSegment: code('DCM', '121191', 'Referenced Segment'),
   sourceSeriesForSegmentation: code('DCM', '121232', 'Source series for segmentation'),
   algorithmName: code('DCM', '111001', 'Algorithm Name'),
@@ -146,11 +153,29 @@ export const LOCAL = Object.freeze({
   totalCalcium: code(LOCAL_SCHEME, 'TOTAL', 'All coronary arteries'),
   sliceIncrement: code(LOCAL_SCHEME, 'SLINC', 'Slice increment'),
   kvp: code(LOCAL_SCHEME, 'KVP', 'Peak kilovoltage'),
+  /** "reviewed" | "in review" | "automatic" (see reviewStatus in core/encode/report-text.ts). */
+  reviewState: code(LOCAL_SCHEME, 'REVSTATE', 'Review state'),
+  pendingCandidates: code(LOCAL_SCHEME, 'PENDING', 'Candidate lesions not yet reviewed'),
+  excludedCandidates: code(LOCAL_SCHEME, 'EXCLUDED', 'Candidate lesions excluded as non-coronary'),
+  readerConfirmed: code(LOCAL_SCHEME, 'CONFIRMED', 'Result confirmed by the reader'),
+  /** MESA inputs (SPEC 1.4), as entered by the reader. */
+  age: code(LOCAL_SCHEME, 'AGE', 'Age (years)'),
+  sex: code(LOCAL_SCHEME, 'SEX', 'Sex'),
+  race: code(LOCAL_SCHEME, 'RACE', 'Race/ethnicity (MESA group)'),
+  diabetes: code(LOCAL_SCHEME, 'DIABETES', 'Diabetes'),
+  currentSmoker: code(LOCAL_SCHEME, 'SMOKER', 'Current smoker'),
+  systolicBp: code(LOCAL_SCHEME, 'SBP', 'Systolic blood pressure (mmHg)'),
+  antihypertensive: code(LOCAL_SCHEME, 'BPMED', 'Treated for hypertension'),
+  totalCholesterol: code(LOCAL_SCHEME, 'TC', 'Total cholesterol (mg/dL)'),
+  hdl: code(LOCAL_SCHEME, 'HDL', 'HDL cholesterol (mg/dL)'),
+  lipidLowering: code(LOCAL_SCHEME, 'LIPIDMED', 'Lipid-lowering therapy'),
+  familyHistory: code(LOCAL_SCHEME, 'FAMHX', 'Family history of heart attack'),
 });
 
 /** UCUM units (SPEC 2.1). */
 export const UNITS = Object.freeze({
-  score: code('UCUM', '1', 'no units'),
+  /** UCUM "1" with an annotation: dimensionless, and OHIF prints the code value after the number. */
+  score: code('UCUM', '{Agatston}', 'Agatston units'),
   mm3: code('UCUM', 'mm3', 'cubic millimeter'),
   mg: code('UCUM', 'mg', 'milligram'),
   mm2: code('UCUM', 'mm2', 'square millimeter'),

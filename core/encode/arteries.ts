@@ -26,13 +26,28 @@ export interface ArteryVoxels {
 }
 
 export function arteryVoxels(set: LesionSetLike, labels: ComponentLabels): ArteryVoxels[] {
+  return labelVoxels(set, labels, ARTERIES).map((v) => ({ ...v, artery: v.label as Artery }));
+}
+
+/** The voxels of the excluded (non-coronary, OTHER) components, or null when none is excluded. */
+export function excludedVoxels(set: LesionSetLike, labels: ComponentLabels): Omit<ArteryVoxels, 'artery'> | null {
+  const [v] = labelVoxels(set, labels, ['OTHER']);
+  return v ? { voxelCount: v.voxelCount, slices: v.slices } : null;
+}
+
+/** Voxels per wanted label, grouped by slice, in the order of `wanted` (labels without voxels left out). */
+export function labelVoxels(
+  set: LesionSetLike,
+  labels: ComponentLabels,
+  wanted: readonly LesionLabel[],
+): { label: LesionLabel; voxelCount: number; slices: Map<number, Uint32Array> }[] {
   const g = set.geometry;
   const sliceSize = g.rows * g.columns;
-  const perArtery = new Map<Artery, Map<number, number[]>>();
+  const perArtery = new Map<LesionLabel, Map<number, number[]>>();
   set.components.forEach((comp, idx) => {
     const label = labels.labelOfComponent(comp.id);
-    if (!(ARTERIES as readonly string[]).includes(label)) return;
-    const artery = label as Artery;
+    if (!wanted.includes(label)) return;
+    const artery = label;
     let bySlice = perArtery.get(artery);
     if (!bySlice) perArtery.set(artery, (bySlice = new Map()));
     const voxels = set.componentVoxels[idx];
@@ -44,8 +59,8 @@ export function arteryVoxels(set: LesionSetLike, labels: ComponentLabels): Arter
       list.push(v - k * sliceSize);
     }
   });
-  const out: ArteryVoxels[] = [];
-  for (const artery of ARTERIES) {
+  const out: { label: LesionLabel; voxelCount: number; slices: Map<number, Uint32Array> }[] = [];
+  for (const artery of wanted) {
     const bySlice = perArtery.get(artery);
     if (!bySlice || bySlice.size === 0) continue;
     const slices = new Map<number, Uint32Array>();
@@ -55,7 +70,7 @@ export function arteryVoxels(set: LesionSetLike, labels: ComponentLabels): Arter
       voxelCount += arr.length;
       slices.set(k, arr);
     }
-    out.push({ artery, voxelCount, slices });
+    out.push({ label: artery, voxelCount, slices });
   }
   return out;
 }

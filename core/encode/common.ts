@@ -68,10 +68,13 @@ export function contentDateTime(ctx: WriteContext): Dataset {
   };
 }
 
-/** "Calcium score SEG v2" etc.: the archive's series list shows which version is newest. */
+/**
+ * "Calcium score v1", "Calcium score v2, supersedes v1": stored objects cannot be rewritten, so
+ * the newest names the version it replaces and the archive's series list shows which is current.
+ */
 export function seriesDescription(kind: 'SEG' | 'SR' | 'PDF', version: number): string {
   const what = kind === 'SEG' ? 'Calcium segmentation' : kind === 'SR' ? 'Calcium score' : 'Calcium score summary';
-  return `${what} v${version}`;
+  return version > 1 ? `${what} v${version}, supersedes v${version - 1}` : `${what} v${version}`;
 }
 
 /**

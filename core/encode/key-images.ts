@@ -5,6 +5,7 @@
 import { ARTERIES, type Artery, type CtVolume, type LesionMeasure, type ScoringResult } from '../types';
 import type { LesionSetLike } from './arteries';
 import { ARTERY_RGB } from './seg';
+import { viewerImageNumber } from '../slices';
 
 export const KEY_IMAGE_WINDOW_HU: readonly [number, number] = [-200, 600];
 
@@ -80,8 +81,8 @@ export function keyImages(
         }
       }
     }
-    const imageNumber = volume.instances[k]?.instanceNumber ?? k + 1;
-    const caption = `${lesion.artery}: Agatston ${lesion.agatston.toFixed(1)}, ${lesion.volumeMm3.toFixed(1)} mm3, peak ${Math.round(lesion.peakHU)} HU, image ${imageNumber}`;
+    // The image number the reader finds in OHIF (core/slices.ts), not the slice index.
+    const caption = `${lesion.artery}: Agatston ${lesion.agatston.toFixed(1)}, ${lesion.volumeMm3.toFixed(1)} mm3, peak ${Math.round(lesion.peakHU)} HU, image ${viewerImageNumber(volume, k)} of ${volume.slices}`;
     return { lesion, slice: k, width: outPx, height: outPx, rgb, caption };
   });
 }

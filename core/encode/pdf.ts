@@ -11,7 +11,8 @@ import { PRODUCT, SERIES, contentDateTime, equipmentModule, patientStudyModules,
 import { dicomDateTime, newUid, writePart10, type Dataset } from './dicom-io';
 import { encodePngRgb } from './png';
 import { keyImages, KEY_IMAGE_WINDOW_HU } from './key-images';
-import { reportText } from './report-text';
+import { reportText, reviewStatus } from './report-text';
+import { labelUnitRgb } from '../palette';
 import { settingsParameters } from './sr';
 
 export interface EncodedPdf {
@@ -98,11 +99,13 @@ class Layout {
     if (line) lines.push(line);
     return lines.length ? lines : [''];
   }
-  row(cells: string[], xs: number[], opts: { bold?: boolean; size?: number } = {}): void {
+  row(cells: string[], xs: number[], opts: { bold?: boolean; size?: number; swatch?: [number, number, number] } = {}): void {
     const size = opts.size ?? 10;
     this.ensure(size + 6);
     this.y -= size + 5;
     const font = opts.bold ? this.bold : this.font;
+    // The label's colour as on the key images and in the viewer (core/palette.ts).
+    if (opts.swatch) this.page.drawRectangle({ x: this.margin + xs[0] - 12, y: this.y, width: 8, height: 8, color: rgb(...opts.swatch) });
     cells.forEach((c, n) => {
       const t = pdfSafe(c);
       // Numbers right-aligned at the column's right edge, the first column left-aligned.
@@ -119,6 +122,23 @@ class Layout {
     });
     this.y -= 4;
   }
+}
+
+/** The MESA inputs in one line (PDF; the panel shows the form). */
+export function clinicalSummary(c: NonNullable<ScoringResult['risk']['clinical']>): string {
+  const yn = (v: boolean, what: string) => (v ? what : `no ${what}`);
+  return [
+    `${c.ageYears} y`,
+    c.sex,
+    c.race,
+    `SBP ${c.systolicBpMmHg} mmHg${c.antihypertensiveMedication ? ' (treated)' : ''}`,
+    `total cholesterol ${c.totalCholesterolMgDl} mg/dL`,
+    `HDL ${c.hdlMgDl} mg/dL`,
+    yn(c.lipidLoweringMedication, 'lipid-lowering therapy'),
+    yn(c.diabetes, 'diabetes'),
+    c.currentSmoker ? 'current smoker' : 'non-smoker',
+    yn(c.familyHistoryOfHeartAttack, 'family history of heart attack'),
+  ].join(', ');
 }
 
 function n1(v: number | null): string {
@@ -156,10 +176,13 @@ export async function buildSummaryPdf(
   L.text(
     `Study: ${formatDate(src.studyDate)} ${src.studyDescription ?? ''}   Accession: ${src.accessionNumber ?? ''}   Series: ${src.seriesNumber ?? ''} ${src.seriesDescription ?? ''}`,
   );
+  const review = reviewStatus(result);
+  const reviewed = review.state === 'reviewed';
   L.text(
-    `Report version ${opts.ctx.version}, ${opts.ctx.now.toISOString().replace('T', ' ').slice(0, 16)} UTC. ` +
-      (result.reviewed ? 'Artery assignment reviewed by a reader.' : 'Automatic result: artery assignment NOT reviewed by a reader.'),
-    { colour: result.reviewed ? [0, 0, 0] : [0.7, 0.1, 0.1] },
+    `Report version ${opts.ctx.version}${opts.ctx.version > 1 ? ` (supersedes version ${opts.ctx.version - 1})` : ''}, ${opts.ctx.now.toISOString().replace('T', ' ').slice(0, 16)} UTC. ` +
+      `Review: ${review.text}${review.excluded > 0 ? `; ${review.excluded} excluded as non-coronary` : ''}.` +
+      (reviewed ? '' : ' Artery assignment NOT fully reviewed by a reader.'),
+    { colour: reviewed ? [0, 0, 0] : [0.7, 0.1, 0.1] },
   );
   L.rule();
   L.gap(4);
@@ -171,7 +194,7 @@ export async function buildSummaryPdf(
   L.rule();
   for (const a of ARTERIES) {
     const t = result.arteries[a];
-    L.row([ARTERY_NAMES[a], String(t.lesionCount), n1(t.agatston), n1(t.volumeMm3), n1(t.massMg)], xs);
+    L.row([ARTERY_NAMES[a], String(t.lesionCount), n1(t.agatston), n1(t.volumeMm3), n1(t.massMg)], xs, { swatch: labelUnitRgb(a) });
   }
   L.rule();
   const t = result.total;
@@ -182,6 +205,9 @@ export async function buildSummaryPdf(
   L.text(`Agatston class: ${result.risk.agatstonCategory}    ${result.risk.cacDrs}` + (result.risk.cadRadsP ? `    CAD-RADS 2.0 plaque burden ${result.risk.cadRadsP}` : ''));
   if (result.risk.mesaTenYearChdRiskPercent != null) {
     L.text(`MESA 10-year CHD risk (with CAC): ${result.risk.mesaTenYearChdRiskPercent.toFixed(1)} %`);
+  }
+  if (result.risk.clinical) {
+    L.text(`Risk inputs: ${clinicalSummary(result.risk.clinical)}`, { size: 9 });
     for (const n of result.risk.mesaNotes ?? []) L.text(n, { x: 12, size: 9 });
   }
   L.gap(4);

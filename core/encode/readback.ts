@@ -12,8 +12,10 @@
  * then the highest version number. A VERIFIED report wins over an UNVERIFIED one only through
  * that chain: a correction of a verified report is itself the newest.
  */
-import { ARTERIES, type Artery, type LesionLabel, type Totals } from '../types';
-import { MEASUREMENT, LOCAL, SR as SRC, arteryOfCode, codeFromItem, sameCode, type Code } from '../dicom/codes';
+import { ARTERIES, type Artery, type ClinicalInputs, type LesionLabel, type Totals } from '../types';
+import { MEASUREMENT, LOCAL, SOP_CLASS, SR as SRC, YES, arteryOfCode, codeFromItem, sameCode, type Code } from '../dicom/codes';
+import { EXCLUDED_SEGMENT_LABEL } from './seg';
+import type { ReviewState } from './report-text';
 import type { ComponentLabels, LesionSetLike } from './arteries';
 import { TOTAL_TRACKING_ID } from './sr';
 import { first, readPart10, type Dataset } from './dicom-io';
@@ -63,6 +65,16 @@ export interface CalciumReport {
   cadRadsP: string | null;
   guidance: string | null;
   reportText: string | null;
+  /** Review state as stored (null for reports written before it was recorded). */
+  reviewState: ReviewState | null;
+  confirmed: boolean;
+  /** Candidates left to review / excluded as non-coronary when stored (null when not recorded). */
+  pendingCandidates: number | null;
+  excludedCandidates: number | null;
+  /** The MESA inputs stored with the report, if any. */
+  clinical: ClinicalInputs | null;
+  /** "12.3 %" as stored, if computed. */
+  mesaRisk: string | null;
 }
 
 type Item = Dataset & { ContentSequence?: Item[] };
@@ -75,6 +87,11 @@ function children(item: Item): Item[] {
 }
 function findChild(item: Item, code: Code): Item | undefined {
   return children(item).find((c) => sameCode(conceptName(c), code));
+}
+/** Finding Site in either form (SCT 363698007, or SRT G-C0E3 as written since OHIF's viewport prints the SCT code). */
+function findingSiteOf(item: Item): Code | null {
+  const site = findChild(item, SRC.findingSiteSrt) ?? findChild(item, SRC.findingSite);
+  return codeFromItem(first(site?.ConceptCodeSequence));
 }
 function numValue(item: Item | undefined): number | null {
   const mv = first<Dataset>(item?.MeasuredValueSequence);
@@ -118,7 +135,7 @@ export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
     if (!sameCode(name, SRC.measurementGroup)) continue;
     const trackingId = String(findChild(c, SRC.trackingIdentifier)?.TextValue ?? '');
     const trackingUid = String(findChild(c, SRC.trackingUid)?.UID ?? '');
-    const site = codeFromItem(first(findChild(c, SRC.findingSite)?.ConceptCodeSequence));
+    const site = findingSiteOf(c);
     const refSeg = findChild(c, SRC.referencedSegment);
     const sop = first<Dataset>(refSeg?.ReferencedSOPSequence);
     const segNumbers = sop ? ([] as unknown[]).concat(sop.ReferencedSegmentNumber ?? []).map(Number) : [];
@@ -154,6 +171,44 @@ export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
   const reviewedItem = evals ? children(evals).find((c) => sameCode(conceptName(c), LOCAL.reviewed)) : undefined;
   const reviewedCode = codeFromItem(first(reviewedItem?.ConceptCodeSequence));
   const version = Number(texts(LOCAL.reportVersion)[0] ?? NaN);
+  const codeOf = (name: Code) => codeFromItem(first((evals ? children(evals).find((c) => sameCode(conceptName(c), name)) : undefined)?.ConceptCodeSequence));
+  const yes = (name: Code) => sameCode(codeOf(name), YES);
+  const count = (name: Code) => {
+    const t = texts(name)[0];
+    return t === undefined || !Number.isFinite(Number(t)) ? null : Number(t);
+  };
+  const stateText = texts(LOCAL.reviewState)[0];
+  const reviewState = stateText === 'reviewed' || stateText === 'in review' || stateText === 'automatic' ? stateText : null;
+  let clinical: ClinicalInputs | null = null;
+  const age = count(LOCAL.age);
+  if (age !== null) {
+    clinical = {
+      ageYears: age,
+      sex: texts(LOCAL.sex)[0] as ClinicalInputs['sex'],
+      race: texts(LOCAL.race)[0] as ClinicalInputs['race'],
+      diabetes: yes(LOCAL.diabetes),
+      currentSmoker: yes(LOCAL.currentSmoker),
+      totalCholesterolMgDl: count(LOCAL.totalCholesterol) ?? NaN,
+      hdlMgDl: count(LOCAL.hdl) ?? NaN,
+      lipidLoweringMedication: yes(LOCAL.lipidLowering),
+      systolicBpMmHg: count(LOCAL.systolicBp) ?? NaN,
+      antihypertensiveMedication: yes(LOCAL.antihypertensive),
+      familyHistoryOfHeartAttack: yes(LOCAL.familyHistory),
+    };
+  }
+  // A SEG that only holds excluded calcium is referenced by no measurement group: find it in the evidence.
+  if (!seg) {
+    for (const st of (ds.CurrentRequestedProcedureEvidenceSequence as Dataset[] | undefined) ?? []) {
+      for (const se of (st.ReferencedSeriesSequence as Dataset[] | undefined) ?? []) {
+        for (const r of (se.ReferencedSOPSequence as Dataset[] | undefined) ?? []) {
+          const cls = String(r.ReferencedSOPClassUID);
+          if (!seg && (cls === SOP_CLASS.segmentation || cls === SOP_CLASS.labelmapSegmentation)) {
+            seg = { sopClassUid: cls, sopInstanceUid: String(r.ReferencedSOPInstanceUID) };
+          }
+        }
+      }
+    }
+  }
   const predecessors: string[] = [];
   for (const st of (ds.PredecessorDocumentsSequence as Dataset[] | undefined) ?? []) {
     for (const se of (st.ReferencedSeriesSequence as Dataset[] | undefined) ?? []) {
@@ -184,6 +239,12 @@ export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
     cadRadsP: texts(LOCAL.cadRadsP)[0] ?? null,
     guidance: texts(LOCAL.guidance)[0] ?? null,
     reportText: texts(SRC.comment)[0] ?? null,
+    reviewState,
+    confirmed: yes(LOCAL.readerConfirmed),
+    pendingCandidates: count(LOCAL.pendingCandidates),
+    excludedCandidates: count(LOCAL.excludedCandidates),
+    clinical,
+    mesaRisk: texts(LOCAL.mesaRisk)[0] ?? null,
   };
 }
 
@@ -197,10 +258,42 @@ export function currentReport<T extends Pick<CalciumReport, 'sopInstanceUid' | '
   return candidates[0] ?? null;
 }
 
+/** How a stored version stands: the current one, or superseded by a later version. */
+export interface VersionStatus {
+  sopInstanceUid: string;
+  version: number;
+  current: boolean;
+  /** The version that names this one as its predecessor (null for the current one or an orphan). */
+  supersededBy: number | null;
+  /** "version 2 (current)" or "version 1, superseded by version 2". */
+  label: string;
+}
+
+/**
+ * Stored objects cannot be rewritten, so a superseded version is never marked in place: each
+ * correction carries the chain (Predecessor Documents Sequence, "supersedes vN" in its series
+ * description), and this reads the chain back to label every version.
+ */
+export function versionStatuses<T extends Pick<CalciumReport, 'sopInstanceUid' | 'predecessors' | 'contentDateTime' | 'version'>>(reports: T[]): VersionStatus[] {
+  const current = currentReport(reports);
+  const successor = new Map<string, number>();
+  for (const r of reports) for (const p of r.predecessors) successor.set(p, Math.max(successor.get(p) ?? 0, r.version));
+  return [...reports]
+    .sort((a, b) => b.version - a.version)
+    .map((r) => {
+      const isCurrent = r === current;
+      const by = isCurrent ? null : (successor.get(r.sopInstanceUid) ?? (current ? current.version : null));
+      const label = isCurrent ? `version ${r.version} (current)` : by !== null ? `version ${r.version}, superseded by version ${by}` : `version ${r.version}`;
+      return { sopInstanceUid: r.sopInstanceUid, version: r.version, current: isCurrent, supersededBy: by, label };
+    });
+}
+
 export interface SegSegmentReadback {
   segmentNumber: number;
   label: string;
   artery: Artery | null;
+  /** The "Excluded (non-coronary)" segment: its calcium is restored as excluded (OTHER). */
+  excluded: boolean;
   trackingUid: string | null;
   algorithmType: string;
   /** CT SOP Instance UID -> in-slice pixel offsets j*columns+i of this segment. */
@@ -239,6 +332,7 @@ export function readCalciumSeg(input: Uint8Array | Dataset): CalciumSegReadback 
       segmentNumber: num,
       label: String(s.SegmentLabel ?? ''),
       artery: arteryOfCode(codeFromItem(first(s.AnatomicRegionSequence))),
+      excluded: String(s.SegmentLabel ?? '') === EXCLUDED_SEGMENT_LABEL,
       trackingUid: s.TrackingUID ? String(s.TrackingUID) : null,
       algorithmType: String(s.SegmentAlgorithmType ?? ''),
       pixelsBySourceInstance: new Map(),
@@ -296,8 +390,12 @@ export interface AssignmentTarget extends ComponentLabels {
 export interface RestoreSummary {
   /** Components given an artery label from the SEG. */
   assigned: number;
-  /** Components the automatic result had on an artery that the stored result left out (now OTHER). */
+  /** Components restored as excluded (the SEG's "Excluded (non-coronary)" segment). */
   excluded: number;
+  /** Components in no stored segment: left to review (UNASSIGNED), as they were stored. */
+  pending: number;
+  /** The same as whole lesions (a lesion split between arteries counts once per label it has). */
+  lesions: { onArteries: number; excluded: number; pending: number };
   /** SEG voxels that fell on no detected component (settings changed, or the CT differs). */
   unmatchedVoxels: number;
   /** SEG voxels on CT slices not in this series. */
@@ -305,10 +403,12 @@ export interface RestoreSummary {
 }
 
 /**
- * Apply a stored SEG's artery segments to a LesionSet's components: each component takes the
- * artery that covers most of its voxels; a component the stored result did not put on any
- * artery but that is currently on one is set to OTHER (excluded), so a reader's exclusions
- * survive. Labels are set as the reader's ('reader') when the stored report was reviewed.
+ * Apply a stored SEG to a freshly detected LesionSet's components, exactly: each component takes
+ * the stored label (an artery, or excluded for the "Excluded (non-coronary)" segment) that covers
+ * most of its voxels; a component in no stored segment was left to review and becomes UNASSIGNED
+ * again, whatever an automatic labeller proposed since. Labels are set as the reader's ('reader')
+ * when the stored report was reviewed, else as automatic. The Assignment's reviewed flag is the
+ * stored one.
  */
 export function restoreAssignment(
   set: LesionSetLike,
@@ -322,43 +422,74 @@ export function restoreAssignment(
   }
   const sliceOf = new Map(g.instances.map((inst, k) => [inst.sopInstanceUid, k]));
   const sliceSize = g.rows * g.columns;
-  const arteryOfVoxel = new Map<number, Artery>();
+  const labelOfVoxel = new Map<number, LesionLabel>();
   let foreignVoxels = 0;
   for (const s of seg.segments) {
-    if (!s.artery) continue;
+    const label: LesionLabel | null = s.artery ?? (s.excluded ? 'OTHER' : null);
+    if (!label) continue;
     for (const [uid, pixels] of s.pixelsBySourceInstance) {
       const k = sliceOf.get(uid);
       if (k === undefined) {
         foreignVoxels += pixels.length;
         continue;
       }
-      for (const p of pixels) arteryOfVoxel.set(k * sliceSize + p, s.artery);
+      for (const p of pixels) labelOfVoxel.set(k * sliceSize + p, label);
     }
   }
   const source = opts.reviewed ? 'reader' : 'auto';
   let assigned = 0;
   let excluded = 0;
+  let pending = 0;
+  const lesionsBy = { onArteries: new Set<number>(), excluded: new Set<number>(), pending: new Set<number>() };
+  const order: LesionLabel[] = [...ARTERIES, 'OTHER'];
   const matched = new Set<number>();
   set.components.forEach((comp, idx) => {
-    const counts = new Map<Artery, number>();
+    const counts = new Map<LesionLabel, number>();
     for (const v of set.componentVoxels[idx]) {
-      const a = arteryOfVoxel.get(v);
+      const a = labelOfVoxel.get(v);
       if (a) {
         counts.set(a, (counts.get(a) ?? 0) + 1);
         matched.add(v);
       }
     }
-    let best: Artery | null = null;
-    for (const a of ARTERIES) if ((counts.get(a) ?? 0) > (best ? counts.get(best)! : 0)) best = a;
-    const current = assignment.labelOfComponent(comp.id);
-    if (best) {
-      assignment.assignComponent(comp.id, best, source);
-      assigned++;
-    } else if ((ARTERIES as readonly string[]).includes(current)) {
+    let best: LesionLabel | null = null;
+    for (const a of order) if ((counts.get(a) ?? 0) > (best ? counts.get(best)! : 0)) best = a;
+    if (best === 'OTHER') {
       assignment.assignComponent(comp.id, 'OTHER', source);
       excluded++;
+      lesionsBy.excluded.add(comp.lesionId);
+    } else if (best) {
+      assignment.assignComponent(comp.id, best, source);
+      assigned++;
+      lesionsBy.onArteries.add(comp.lesionId);
+    } else {
+      assignment.assignComponent(comp.id, 'UNASSIGNED', 'auto');
+      pending++;
+      lesionsBy.pending.add(comp.lesionId);
     }
   });
   assignment.reviewed = opts.reviewed;
-  return { assigned, excluded, unmatchedVoxels: arteryOfVoxel.size - matched.size, foreignVoxels };
+  return {
+    assigned,
+    excluded,
+    pending,
+    lesions: { onArteries: lesionsBy.onArteries.size, excluded: lesionsBy.excluded.size, pending: lesionsBy.pending.size },
+    unmatchedVoxels: labelOfVoxel.size - matched.size,
+    foreignVoxels,
+  };
+}
+
+/** The panel's line after reopening a stored result: counts whole lesions, never lesion parts. */
+export function restoredMessage(report: Pick<CalciumReport, 'version' | 'reviewState' | 'reviewed'>, summary: RestoreSummary | null): string {
+  const state = report.reviewState ?? (report.reviewed ? 'reviewed' : 'automatic');
+  const head = `Reopened the stored result, version ${report.version} (${state})`;
+  if (!summary) return `${head}: no calcium on an artery or excluded.`;
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  const parts = [
+    `${n(summary.lesions.onArteries, 'lesion', 'lesions')} on arteries`,
+    `${summary.lesions.excluded} excluded`,
+    `${summary.lesions.pending} to review`,
+  ];
+  const lost = summary.unmatchedVoxels + summary.foreignVoxels;
+  return `${head}: ${parts.join(', ')}.${lost > 0 ? ` ${lost} stored voxels match no lesion found now (settings or series differ).` : ''}`;
 }

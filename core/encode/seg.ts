@@ -14,7 +14,7 @@ import {
   codeItem,
   type Code,
 } from '../dicom/codes';
-import { arteryVoxels, type ComponentLabels, type LesionSetLike } from './arteries';
+import { arteryVoxels, excludedVoxels, type ComponentLabels, type LesionSetLike } from './arteries';
 import {
   PRODUCT,
   SERIES,
@@ -26,19 +26,28 @@ import {
   type WriteContext,
 } from './common';
 import { ds, newUid, writePart10, type Dataset } from './dicom-io';
+import { LABEL_RGB, labelDicomLab, rgbToDicomLab, type Rgb } from '../palette';
 
 export type SegmentationType = 'BINARY' | 'LABELMAP';
 
-/** Display colours per artery (sRGB); also used by the PDF key images. */
-export const ARTERY_RGB: Readonly<Record<Artery, [number, number, number]>> = Object.freeze({
-  LM: [245, 158, 11],
-  LAD: [220, 38, 38],
-  LCX: [37, 99, 235],
-  RCA: [22, 163, 74],
+/** Display colours per artery (sRGB): the core palette's (core/palette.ts), kept under this name for callers. */
+export const ARTERY_RGB: Readonly<Record<Artery, Rgb>> = Object.freeze({
+  LM: LABEL_RGB.LM,
+  LAD: LABEL_RGB.LAD,
+  LCX: LABEL_RGB.LCX,
+  RCA: LABEL_RGB.RCA,
 });
+export { rgbToDicomLab };
+
+/**
+ * The label of the segment that holds the calcium a reader (or the model) excluded as
+ * non-coronary (SPEC 2.3): stored so a reopened result restores every decision, never counted.
+ */
+export const EXCLUDED_SEGMENT_LABEL = 'Excluded (non-coronary)';
 
 export interface EncodedSegment {
-  artery: Artery;
+  /** The artery, or null for the excluded (non-coronary) segment. */
+  artery: Artery | null;
   segmentNumber: number;
   label: string;
   trackingId: string;
@@ -83,32 +92,20 @@ function algorithmIdentification(result: ScoringResult): { family: Code; name: s
   return { family: ALGORITHM_FAMILY.thresholding, name: PRODUCT.algorithmName, version: PRODUCT.softwareVersion };
 }
 
-/** sRGB (0..255) to DICOM scaled CIELab (PS3.3 C.10.7.1.1; D65). */
-export function rgbToDicomLab([r, g, b]: [number, number, number]): [number, number, number] {
-  const lin = (c: number) => {
-    const s = c / 255;
-    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  };
-  const R = lin(r), G = lin(g), B = lin(b);
-  const X = (0.4124 * R + 0.3576 * G + 0.1805 * B) / 0.95047;
-  const Y = 0.2126 * R + 0.7152 * G + 0.0722 * B;
-  const Z = (0.0193 * R + 0.1192 * G + 0.9505 * B) / 1.08883;
-  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (t * 24389) / 27 / 116 + 16 / 116);
-  const L = 116 * f(Y) - 16;
-  const a = 500 * (f(X) - f(Y));
-  const bb = 200 * (f(Y) - f(Z));
-  const clamp = (v: number) => Math.max(0, Math.min(65535, Math.round(v)));
-  return [clamp((L * 65535) / 100), clamp(((a + 128) * 65535) / 255), clamp(((bb + 128) * 65535) / 255)];
-}
-
 /**
- * Encode the SEG. Returns null when no artery has calcium: a SEG needs at least one segment
- * and one frame (PS3.3 C.8.20.2), so a zero score is reported by the SR and PDF alone.
+ * Encode the SEG: one segment per artery with calcium, then one "Excluded (non-coronary)"
+ * segment with every excluded candidate. Returns null when nothing is on an artery or excluded:
+ * a SEG needs at least one segment and one frame (PS3.3 C.8.20.2), so such a result is reported
+ * by the SR and PDF alone. Candidates still to review are in no segment.
  */
 export function encodeSeg(input: SegInput, opts: SegOptions): EncodedSeg | null {
   const type = opts.type ?? 'BINARY';
   const g: VolumeGeometry = input.lesionSet.geometry;
-  const perArtery = arteryVoxels(input.lesionSet, input.labels);
+  const excluded = excludedVoxels(input.lesionSet, input.labels);
+  const perArtery: { artery: Artery | null; voxelCount: number; slices: Map<number, Uint32Array> }[] = [
+    ...arteryVoxels(input.lesionSet, input.labels),
+    ...(excluded ? [{ artery: null, ...excluded }] : []),
+  ];
   if (perArtery.length === 0) return null;
   if (g.instances.length !== g.slices || g.imagePositionsMm.length !== g.slices) {
     throw new Error(`encodeSeg: geometry lists ${g.instances.length} instances and ${g.imagePositionsMm.length} positions for ${g.slices} slices`);
@@ -118,8 +115,8 @@ export function encodeSeg(input: SegInput, opts: SegOptions): EncodedSeg | null 
   const segments: EncodedSegment[] = perArtery.map((a, i) => ({
     artery: a.artery,
     segmentNumber: i + 1,
-    label: segmentLabel(a.artery),
-    trackingId: `${a.artery} coronary calcium`,
+    label: a.artery ? segmentLabel(a.artery) : EXCLUDED_SEGMENT_LABEL,
+    trackingId: a.artery ? `${a.artery} coronary calcium` : 'Excluded calcium (non-coronary)',
     trackingUid: newUid(),
     voxelCount: a.voxelCount,
     slices: [...a.slices.keys()],
@@ -128,7 +125,9 @@ export function encodeSeg(input: SegInput, opts: SegOptions): EncodedSeg | null 
   const segmentSequence = segments.map((s) => ({
     SegmentNumber: s.segmentNumber,
     SegmentLabel: s.label,
-    SegmentDescription: `Calcified plaque assigned to the ${ARTERY_CODES[s.artery].meaning.toLowerCase()}`,
+    SegmentDescription: s.artery
+      ? `Calcified plaque assigned to the ${ARTERY_CODES[s.artery].meaning.toLowerCase()}`
+      : 'Calcification judged non-coronary (aortic wall, valves, bone, noise): excluded from the score',
     SegmentAlgorithmType: algorithmType,
     SegmentAlgorithmName: alg.name,
     SegmentationAlgorithmIdentificationSequence: [
@@ -136,8 +135,8 @@ export function encodeSeg(input: SegInput, opts: SegOptions): EncodedSeg | null 
     ],
     SegmentedPropertyCategoryCodeSequence: [codeItem(SEGMENT.category)],
     SegmentedPropertyTypeCodeSequence: [codeItem(SEGMENT.type)],
-    AnatomicRegionSequence: [codeItem(ARTERY_CODES[s.artery])],
-    RecommendedDisplayCIELabValue: rgbToDicomLab(ARTERY_RGB[s.artery]),
+    ...(s.artery ? { AnatomicRegionSequence: [codeItem(ARTERY_CODES[s.artery])] } : {}),
+    RecommendedDisplayCIELabValue: labelDicomLab(s.artery ?? 'OTHER'),
     TrackingID: s.trackingId,
     TrackingUID: s.trackingUid,
   }));

@@ -35,11 +35,13 @@ import {
   SR as SRC,
   UNITS,
   YES,
+  type Code,
 } from '../dicom/codes';
+import type { ClinicalInputs } from '../types';
 import { PRODUCT, SERIES, contentDateTime, equipmentModule, patientStudyModules, referencedSeriesItem, seriesDescription, type WriteContext } from './common';
 import { dicomDateTime, newUid, writePart10, type Dataset } from './dicom-io';
 import type { EncodedSeg } from './seg';
-import { reportText } from './report-text';
+import { reportText, reviewStatus } from './report-text';
 import {
   AlgorithmIdentification,
   ImageLibrary,
@@ -98,9 +100,19 @@ export function settingsParameters(s: ScoringSettings): string[] {
   ];
 }
 
-function measurements(t: { agatston: number; volumeMm3: number; massMg: number | null; lesionCount: number }): Measurement[] {
+/**
+ * The score's concept with the finding named in its meaning ("LAD Agatston score"): OHIF's SR
+ * viewport prints "<meaning>: <value> <unit code>" for each measurement, so this is the line
+ * that tells the reader which artery the outline belongs to. The code (SCT 450360000) is the
+ * standard one; only the human-readable meaning carries the name.
+ */
+export function agatstonConcept(what: string): Code {
+  return { ...MEASUREMENT.calciumScore, meaning: `${what} Agatston score` };
+}
+
+function measurements(t: { agatston: number; volumeMm3: number; massMg: number | null; lesionCount: number }, what: string): Measurement[] {
   const out = [
-    new Measurement(MEASUREMENT.calciumScore, round(t.agatston, 2), UNITS.score, MEASUREMENT.agatstonMethod),
+    new Measurement(agatstonConcept(what), round(t.agatston, 2), UNITS.score, MEASUREMENT.agatstonMethod),
     new Measurement(MEASUREMENT.calciumVolume, round(t.volumeMm3, 2), UNITS.mm3, MEASUREMENT.volumeMethod),
   ];
   if (t.massMg !== null) out.push(new Measurement(MEASUREMENT.calciumMass, round(t.massMg, 3), UNITS.mg, MEASUREMENT.massMethod));
@@ -157,7 +169,7 @@ function lesionGroups(result: ScoringResult, set: LesionSetLike): VolumetricRoiM
     const lesions = result.lesions.filter((l) => l.artery === artery).sort((a, b) => b.agatston - a.agatston);
     lesions.forEach((lesion, n) => {
       const ms = [
-        new Measurement(MEASUREMENT.calciumScore, round(lesion.agatston, 2), UNITS.score, MEASUREMENT.agatstonMethod),
+        new Measurement(agatstonConcept(`${artery} lesion ${n + 1}`), round(lesion.agatston, 2), UNITS.score, MEASUREMENT.agatstonMethod),
         new Measurement(MEASUREMENT.calciumVolume, round(lesion.volumeMm3, 2), UNITS.mm3, MEASUREMENT.volumeMethod),
       ];
       if (lesion.massMg !== null) ms.push(new Measurement(MEASUREMENT.calciumMass, round(lesion.massMg, 3), UNITS.mg, MEASUREMENT.massMethod));
@@ -174,6 +186,24 @@ function lesionGroups(result: ScoringResult, set: LesionSetLike): VolumetricRoiM
     });
   }
   return out;
+}
+
+/** The MESA inputs as qualitative evaluations (yes/no as codes, numbers as text with their unit in the concept name). */
+export function clinicalEvaluations(c: ClinicalInputs): QualitativeEvaluation[] {
+  const yn = (v: boolean) => (v ? YES : NO);
+  return [
+    { name: LOCAL.diabetes, code: yn(c.diabetes) },
+    { name: LOCAL.currentSmoker, code: yn(c.currentSmoker) },
+    { name: LOCAL.antihypertensive, code: yn(c.antihypertensiveMedication) },
+    { name: LOCAL.lipidLowering, code: yn(c.lipidLoweringMedication) },
+    { name: LOCAL.familyHistory, code: yn(c.familyHistoryOfHeartAttack) },
+    { name: LOCAL.age, text: String(c.ageYears) },
+    { name: LOCAL.sex, text: c.sex },
+    { name: LOCAL.race, text: c.race },
+    { name: LOCAL.systolicBp, text: String(c.systolicBpMmHg) },
+    { name: LOCAL.totalCholesterol, text: String(c.totalCholesterolMgDl) },
+    { name: LOCAL.hdl, text: String(c.hdlMgDl) },
+  ];
 }
 
 function round(v: number, digits: number): number {
@@ -227,7 +257,7 @@ export function encodeSr(
         ...common,
         segment: { sopClassUid: seg.sopClassUid, sopInstanceUid: seg.sopInstanceUid, segmentNumbers: [segment.segmentNumber] },
         sourceSeriesUid: g.source.seriesInstanceUid,
-        measurements: measurements(t),
+        measurements: measurements(t, artery),
       }),
     );
     if (set) {
@@ -242,19 +272,21 @@ export function encodeSr(
     finding: SEGMENT.type,
     findingSite: ANATOMY.coronaryArtery,
   };
-  if (seg) {
+  // The total covers the artery segments only: the "Excluded (non-coronary)" segment is never counted.
+  const arterySegments = seg ? seg.segments.filter((s) => s.artery !== null) : [];
+  if (seg && arterySegments.length > 0) {
     groups.push(
       new VolumetricRoiMeasurements({
         ...total,
-        segment: { sopClassUid: seg.sopClassUid, sopInstanceUid: seg.sopInstanceUid, segmentNumbers: seg.segments.map((s) => s.segmentNumber) },
+        segment: { sopClassUid: seg.sopClassUid, sopInstanceUid: seg.sopInstanceUid, segmentNumbers: arterySegments.map((s) => s.segmentNumber) },
         sourceSeriesUid: g.source.seriesInstanceUid,
-        measurements: measurements(result.total),
+        measurements: measurements(result.total, 'Total'),
       }),
     );
     // Drawn on a slice no artery is drawn on when there is one; a wider margin otherwise.
     if (set) groups.push(new VolumetricRoiMeasurements({ ...total, regions: componentRegions(set, componentsOf(null), 4, drawnSlices), measurements: [] }));
   } else {
-    groups.push(new MeasurementGroup({ ...total, measurements: measurements(result.total) }));
+    groups.push(new MeasurementGroup({ ...total, measurements: measurements(result.total, 'Total') }));
   }
   if (set && input.lesionGroups) groups.push(...lesionGroups(result, set));
 
@@ -269,6 +301,13 @@ export function encodeSr(
     evaluations.push({ name: LOCAL.mesaRisk, text: `${result.risk.mesaTenYearChdRiskPercent.toFixed(1)} %` });
   }
   evaluations.push({ name: LOCAL.reviewed, code: result.reviewed ? YES : NO });
+  // What a second reader needs to continue exactly (read back by readCalciumSr).
+  const review = reviewStatus(result);
+  evaluations.push({ name: LOCAL.readerConfirmed, code: review.confirmed ? YES : NO });
+  evaluations.push({ name: LOCAL.reviewState, text: review.state });
+  evaluations.push({ name: LOCAL.pendingCandidates, text: String(review.pending) });
+  evaluations.push({ name: LOCAL.excludedCandidates, text: String(review.excluded) });
+  if (result.risk.clinical) evaluations.push(...clinicalEvaluations(result.risk.clinical));
   evaluations.push({ name: LOCAL.reportVersion, text: String(version) });
   for (const w of result.warnings) evaluations.push({ name: LOCAL.warning, text: w });
 
@@ -311,7 +350,7 @@ export function encodeSr(
     ReferencedPerformedProcedureStepSequence: [],
     InstanceNumber: 1,
     PreliminaryFlag: verified ? 'FINAL' : 'PRELIMINARY',
-    CompletionFlag: result.reviewed ? 'COMPLETE' : 'PARTIAL',
+    CompletionFlag: review.state === 'reviewed' ? 'COMPLETE' : 'PARTIAL',
     VerificationFlag: verified ? 'VERIFIED' : 'UNVERIFIED',
     PerformedProcedureCodeSequence: [],
     CurrentRequestedProcedureEvidenceSequence: [{ StudyInstanceUID: g.source.studyInstanceUid, ReferencedSeriesSequence: evidenceSeries }],

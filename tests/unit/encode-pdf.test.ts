@@ -7,6 +7,7 @@ import { readPart10 } from '../../core/encode/dicom-io';
 import { reportText } from '../../core/encode/report-text';
 import { SOP_CLASS } from '../../core/dicom/codes';
 import { makeFixture } from '../helpers/encode-fixtures';
+import { LABEL_RGB } from '../../core/palette';
 
 const ctx = { now: new Date('2026-11-25T12:00:00Z'), version: 1 };
 
@@ -30,13 +31,21 @@ describe('summary page (Encapsulated PDF)', () => {
     const images = keyImages(f.volume, f.lesionSet, f.result, { count: 3 });
     expect(images.map((i) => i.lesion.artery)).toEqual(['RCA', 'LAD', 'LCX']);
     const rca = images[0];
-    // Some pixels are green-tinted (RCA colour), most are grey.
+    // Some pixels are tinted with the palette's RCA colour (45 % grey + 55 % colour), the rest grey.
+    const c = LABEL_RGB.RCA;
     let tinted = 0;
+    let other = 0;
     for (let p = 0; p < rca.width * rca.height; p++) {
-      const [r, g, b] = [rca.rgb[p * 3], rca.rgb[p * 3 + 1], rca.rgb[p * 3 + 2]];
-      if (g > r + 30 && g > b + 30) tinted++;
+      const px = [rca.rgb[p * 3], rca.rgb[p * 3 + 1], rca.rgb[p * 3 + 2]];
+      if (px[0] === px[1] && px[1] === px[2]) continue;
+      const grey = px.map((v, n) => (v - 0.55 * c[n]) / 0.45);
+      if (Math.max(...grey) - Math.min(...grey) < 3) tinted++;
+      else other++;
     }
     expect(tinted).toBeGreaterThan(50);
+    expect(other).toBe(0);
+    // The caption names the image as OHIF numbers it (head first): core slice k is image n - k.
+    expect(rca.caption).toContain(`image ${f.volume.slices - rca.slice} of ${f.volume.slices}`);
     const png = encodePngRgb(rca.width, rca.height, rca.rgb);
     expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeResult } from '../../core/encode/index';
-import { readCalciumSeg, readCalciumSr, restoreAssignment } from '../../core/encode/readback';
+import { readCalciumSeg, readCalciumSr, restoredMessage, restoreAssignment } from '../../core/encode/readback';
+import { reviewStatus } from '../../core/encode/report-text';
 import { Assignment } from '../../core/scoring/assign';
 import { detectLesions } from '../../core/scoring/detect';
 import { scoreResult } from '../../core/scoring/score';
@@ -37,7 +38,7 @@ describe('a second reader continues from the stored SR + SEG', () => {
     for (const c of set2.components) {
       const original = f.lesionSet.components.find((o) => o.slice === c.slice && o.centroidMm.every((v, n) => Math.abs(v - c.centroidMm[n]) < 1e-6))!;
       const was = f.assignment.labelOfComponent(original.id);
-      expect(a2.labelOfComponent(c.id)).toBe(was === 'UNASSIGNED' ? 'OTHER' : was);
+      expect(a2.labelOfComponent(c.id)).toBe(was);
     }
     expect(a2.reviewed).toBe(true);
     const second = scoreResult(set2, a2, { model: null });
@@ -55,5 +56,31 @@ describe('a second reader continues from the stored SR + SEG', () => {
     expect(() => restoreAssignment(other.lesionSet, other.assignment, readCalciumSeg(enc.seg!.bytes), { reviewed: true })).toThrow(
       /another series/,
     );
+  });
+
+  it('reopens exactly: exclusions stay excluded, candidates left to review stay unassigned, same totals and review state', async () => {
+    // First reader: plaques on their arteries, the aortic calcium excluded, one candidate
+    // (the LCX plaque) left to review; then saved.
+    const f = makeFixture({ blobs: DEFAULT_BLOBS.map((b) => (b.label === 'LCX' ? { ...b, label: 'UNASSIGNED' as const } : b)) });
+    const first = f.result;
+    expect(reviewStatus(first)).toMatchObject({ state: 'in review', pending: 1, excluded: 1 });
+    const enc = await encodeResult({ ...f }, { pdf: false });
+    // Second reader: fresh detection; an automatic labeller now proposes LAD for everything.
+    const set2 = detectLesions(f.volume, f.lesionSet.settings);
+    const a2 = new Assignment(set2);
+    for (const c of set2.components) a2.assignComponent(c.id, 'LAD', 'auto');
+    const sr = readCalciumSr(enc.sr.bytes);
+    const summary = restoreAssignment(set2, a2, readCalciumSeg(enc.seg!.bytes), { reviewed: sr.reviewed });
+    const labels = (a: Assignment) => a.set.components.map((c) => `${c.slice}:${c.centroidMm.map((v) => v.toFixed(3))}=${a.labelOfComponent(c.id)}`).sort();
+    expect(labels(a2)).toEqual(labels(f.assignment));
+    const second = scoreResult(set2, a2, { model: null });
+    expect(second.total).toEqual(first.total);
+    expect(second.arteries).toEqual(first.arteries);
+    expect(second.risk).toEqual(first.risk);
+    expect(reviewStatus(second)).toEqual(reviewStatus(first));
+    expect(sr).toMatchObject({ reviewState: 'in review', pendingCandidates: 1, excludedCandidates: 1 });
+    // The message counts lesions (the RCA plaque spans three slices: one lesion, not three parts).
+    expect(summary.lesions).toEqual({ onArteries: 3, excluded: 1, pending: 1 });
+    expect(restoredMessage(sr, summary)).toBe('Reopened the stored result, version 1 (in review): 3 lesions on arteries, 1 excluded, 1 to review.');
   });
 });

@@ -5,6 +5,7 @@ import { readPart10 } from '../../core/encode/dicom-io';
 import { ARTERY_CODES, SEGMENT, SOP_CLASS } from '../../core/dicom/codes';
 import { arteryVoxels } from '../../core/encode/arteries';
 import { makeFixture } from '../helpers/encode-fixtures';
+import { LABEL_RGB, labelDicomLab, rgbToDicomLab } from '../../core/palette';
 
 const ctx = { now: new Date('2026-11-25T12:00:00Z'), version: 1 };
 
@@ -12,12 +13,16 @@ describe('calcium SEG', () => {
   const f = makeFixture();
   const input = { result: f.result, lesionSet: f.lesionSet, labels: f.assignment };
 
-  it('has one segment per artery with calcium, coded as pathologic calcification in that artery', () => {
+  it('has one segment per artery with calcium, coded as pathologic calcification in that artery, then the excluded calcium', () => {
     const seg = encodeSeg(input, { ctx })!;
     expect(seg.sopClassUid).toBe(SOP_CLASS.segmentation);
     const ds = readPart10(seg.bytes) as Record<string, any>;
     const segments = ds.SegmentSequence as Record<string, any>[];
-    expect(segments.map((s) => s.SegmentLabel)).toEqual(['LM calcium', 'LAD calcium', 'LCX calcium', 'RCA calcium']);
+    expect(segments.map((s) => s.SegmentLabel)).toEqual(['LM calcium', 'LAD calcium', 'LCX calcium', 'RCA calcium', 'Excluded (non-coronary)']);
+    // The excluded segment: same category/type, no coronary anatomy, never counted.
+    expect(segments[4].SegmentNumber).toBe(5);
+    expect(segments[4].SegmentedPropertyTypeCodeSequence[0].CodeValue).toBe('18115005');
+    expect(segments[4].AnatomicRegionSequence).toBeUndefined();
     for (const [n, artery] of (['LM', 'LAD', 'LCX', 'RCA'] as const).entries()) {
       const s = segments[n];
       expect(s.SegmentNumber).toBe(n + 1);
@@ -34,14 +39,15 @@ describe('calcium SEG', () => {
   it('encodes only the slices that hold lesion voxels, each frame referencing its CT slice', () => {
     const seg = encodeSeg(input, { ctx })!;
     const ds = readPart10(seg.bytes) as Record<string, any>;
-    // LM on slice 4, LAD on 5-6, LCX on 8, RCA on 9-11: 7 frames out of 16 slices.
-    expect(ds.NumberOfFrames).toBe(7);
+    // LM on slice 4, LAD on 5-6, LCX on 8, RCA on 9-11, the excluded aortic calcium on 12:
+    // 8 frames out of 16 slices.
+    expect(ds.NumberOfFrames).toBe(8);
     const perFrame = ds.PerFrameFunctionalGroupsSequence as Record<string, any>[];
     const refs = perFrame.map((fg) => fg.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID);
-    const expected = [4, 5, 6, 8, 9, 10, 11].map((k) => f.volume.instances[k].sopInstanceUid);
+    const expected = [4, 5, 6, 8, 9, 10, 11, 12].map((k) => f.volume.instances[k].sopInstanceUid);
     expect(refs).toEqual(expected);
     perFrame.forEach((fg, n) => {
-      const k = [4, 5, 6, 8, 9, 10, 11][n];
+      const k = [4, 5, 6, 8, 9, 10, 11, 12][n];
       expect(fg.PlanePositionSequence[0].ImagePositionPatient.map(Number)).toEqual(f.volume.imagePositionsMm[k]);
     });
   });
@@ -76,7 +82,17 @@ describe('calcium SEG', () => {
     expect(ds.SOPClassUID).toBe(SOP_CLASS.labelmapSegmentation);
     expect(ds.SegmentationType).toBe('LABELMAP');
     expect(ds.BitsAllocated).toBe(8);
-    expect(ds.NumberOfFrames).toBe(7);
+    expect(ds.NumberOfFrames).toBe(8);
+  });
+
+  it('recommends the palette colour of each segment (one source of truth with the overlay, panel and PDF)', () => {
+    const ds = readPart10(encodeSeg(input, { ctx })!.bytes) as Record<string, any>;
+    const labs = (ds.SegmentSequence as Record<string, any>[]).map((s) => s.RecommendedDisplayCIELabValue.map(Number));
+    expect(labs).toEqual([labelDicomLab('LM'), labelDicomLab('LAD'), labelDicomLab('LCX'), labelDicomLab('RCA'), labelDicomLab('OTHER')]);
+    // The conversion itself: white and black are L* 100 / 0 with neutral a*, b* (PS3.3 C.10.7.1.1 scaling).
+    expect(rgbToDicomLab([255, 255, 255])).toEqual([65535, 32896, 32896]);
+    expect(rgbToDicomLab([0, 0, 0])).toEqual([0, 32896, 32896]);
+    expect(labelDicomLab('LAD')).toEqual(rgbToDicomLab(LABEL_RGB.LAD));
   });
 
   it('writes no SEG when no artery has calcium (the SR reports the zero)', () => {

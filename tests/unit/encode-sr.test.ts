@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { encodeResult } from '../../core/encode/index';
 import { readPart10 } from '../../core/encode/dicom-io';
-import { currentReport, readCalciumSr } from '../../core/encode/readback';
+import { currentReport, readCalciumSr, versionStatuses } from '../../core/encode/readback';
+import { reviewStatus } from '../../core/encode/report-text';
+import { riskSummary } from '../../core/risk';
 import { reportText } from '../../core/encode/report-text';
 import { Measurement, MeasurementReport, VolumetricRoiMeasurements, AlgorithmIdentification, ImageLibrary } from '../../core/encode/tid/templates';
 import { ARTERY_CODES, SEGMENT, SOP_CLASS } from '../../core/dicom/codes';
@@ -63,14 +65,19 @@ describe('calcium SR (TID 1500)', () => {
       const by = (code: string) => g.ContentSequence.find((c: any) => c.ConceptNameCodeSequence[0].CodeValue === code);
       expect(by('112039').TextValue).toBe(`${artery} coronary calcium`);
       expect(by('112040').UID).toBe(enc.seg!.segments[n].trackingUid);
-      expect(by('363698007').ConceptCodeSequence[0].CodeValue).toBe(ARTERY_CODES[artery].value);
+      // Finding Site in its SRT form (what OHIF writes; its SR viewport prints an SCT one as "363698007: ...").
+      expect(by('363698007')).toBeUndefined();
+      expect(by('G-C0E3').ConceptNameCodeSequence[0].CodingSchemeDesignator).toBe('SRT');
+      expect(by('G-C0E3').ConceptCodeSequence[0].CodeValue).toBe(ARTERY_CODES[artery].value);
       expect(by('121071').ConceptCodeSequence[0].CodeValue).toBe(SEGMENT.type.value);
       const ref = by('121191').ReferencedSOPSequence[0];
       expect(ref.ReferencedSOPInstanceUID).toBe(enc.seg!.sopInstanceUid);
       expect(ref.ReferencedSegmentNumber).toBe(n + 1);
       const score = by('450360000');
       expect(score.ContentSequence[0].ConceptCodeSequence[0].CodeValue).toBe('112055');
-      expect(score.MeasuredValueSequence[0].MeasurementUnitsCodeSequence[0].CodeValue).toBe('1');
+      // OHIF prints "<meaning>: <value> <unit code>": the artery is named in the meaning, the unit is readable.
+      expect(score.ConceptNameCodeSequence[0]).toMatchObject({ CodingSchemeDesignator: 'SCT', CodeMeaning: `${artery} Agatston score` });
+      expect(score.MeasuredValueSequence[0].MeasurementUnitsCodeSequence[0]).toMatchObject({ CodeValue: '{Agatston}', CodingSchemeDesignator: 'UCUM' });
     }
     const items = srItems(ds);
     const lang = items.find((i) => i.ConceptNameCodeSequence?.[0]?.CodeValue === '121049');
@@ -127,8 +134,9 @@ describe('calcium SR (TID 1500)', () => {
     );
     const r2 = readCalciumSr(v2.sr.bytes);
     expect(r2.predecessors).toEqual([r1.sopInstanceUid]);
-    expect(r2.seriesDescription).toBe('Calcium score v2');
+    expect(r2.seriesDescription).toBe('Calcium score v2, supersedes v1');
     expect(currentReport([r2, r1])!.sopInstanceUid).toBe(r2.sopInstanceUid);
+    expect(versionStatuses([r1, r2]).map((v) => v.label)).toEqual(['version 2 (current)', 'version 1, superseded by version 2']);
     expect(currentReport([r1, r2])!.sopInstanceUid).toBe(r2.sopInstanceUid);
     await expect(encodeResult({ ...f }, { version: 2, pdf: false })).rejects.toThrow(/predecessor/);
   });
@@ -200,5 +208,39 @@ describe('SR templates refuse invalid reports when built', () => {
           evaluations: [],
         }),
     ).toThrow(/observer/);
+  });
+
+  it('stores the review state, the counts a second reader continues from, and the MESA inputs', async () => {
+    const f = makeFixture();
+    const clinical = {
+      ageYears: 62, sex: 'female' as const, race: 'black' as const, diabetes: true, currentSmoker: false,
+      totalCholesterolMgDl: 210, hdlMgDl: 48, lipidLoweringMedication: false, systolicBpMmHg: 138,
+      antihypertensiveMedication: true, familyHistoryOfHeartAttack: true,
+    };
+    const risk = riskSummary(f.result.total, f.result.arteries, clinical, null);
+    const enc = await encodeResult({ ...f, result: { ...f.result, risk } }, { now, pdf: false });
+    const r = readCalciumSr(enc.sr.bytes);
+    expect(r.reviewState).toBe('reviewed');
+    expect(r.pendingCandidates).toBe(0);
+    expect(r.excludedCandidates).toBe(1);
+    expect(r.clinical).toEqual(clinical);
+    expect(r.mesaRisk).toBe(`${risk.mesaTenYearChdRiskPercent!.toFixed(1)} %`);
+    // A first click with candidates left is "in review", never "reviewed"; the SR says PARTIAL.
+    const partial = makeFixture({ blobs: [{ label: 'LAD', box: [20, 25, 30, 35, 5, 6], hu: 450 }, { label: 'UNASSIGNED', box: [60, 63, 30, 33, 8, 8], hu: 250 }] });
+    expect(partial.result.reviewed).toBe(true);
+    expect(reviewStatus(partial.result)).toMatchObject({ state: 'in review', pending: 1 });
+    const rp = readCalciumSr((await encodeResult({ ...partial }, { now, pdf: false })).sr.bytes);
+    expect(rp).toMatchObject({ reviewState: 'in review', pendingCandidates: 1, completionFlag: 'PARTIAL' });
+    // Confirmed by the reader: reviewed even with candidates left.
+    expect(reviewStatus({ ...partial.result, confirmed: true }).state).toBe('reviewed');
+  });
+
+  it('a result whose only calcium was excluded keeps its SEG (excluded segment) and the SR finds it', async () => {
+    const only = makeFixture({ blobs: [{ label: 'OTHER', box: [75, 79, 70, 74, 12, 12], hu: 600 }] });
+    const enc = await encodeResult({ ...only }, { now, pdf: false });
+    expect(enc.seg!.segments.map((s) => [s.artery, s.label])).toEqual([[null, 'Excluded (non-coronary)']]);
+    const r = readCalciumSr(enc.sr.bytes);
+    expect(r.total.agatston).toBe(0);
+    expect(r.seg).toEqual({ sopClassUid: enc.seg!.sopClassUid, sopInstanceUid: enc.seg!.sopInstanceUid });
   });
 });

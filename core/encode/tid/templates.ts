@@ -129,7 +129,8 @@ function measurementGroupItem(g: GroupCommon, roi: ContentItem[]): ContentItem {
       uidref('HAS OBS CONTEXT', SR.trackingUid, g.trackingUid),
       codeContent('CONTAINS', SR.finding, g.finding),
       ...roi,
-      codeContent('HAS CONCEPT MOD', SR.findingSite, g.findingSite),
+      // SRT form of Finding Site: see SR.findingSiteSrt (what OHIF's SR viewport prints).
+      codeContent('HAS CONCEPT MOD', SR.findingSiteSrt, g.findingSite),
       ...g.measurements.map((m) => m.item()),
       ...(g.evaluations ?? []).map(evaluationItem),
     ],
