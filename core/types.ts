@@ -149,6 +149,15 @@ export interface LesionMeasure {
   sliceRange: [number, number];
   /** Who set the label. */
   labelSource: 'auto' | 'seed' | 'reader' | 'none';
+  /**
+   * For an automatic label: the model's confidence (the lowest of the lesion's slice
+   * components, 0..1); null for labels set by a reader or a seed, or none.
+   */
+  confidence: number | null;
+  /** An automatic label of low confidence that no reader has confirmed: check it first. */
+  needsReview: boolean;
+  /** For an automatic label: the model's fine class (e.g. 'aortic-valve', 'bone' behind OTHER). */
+  fineClass?: string;
 }
 
 export interface Totals {
@@ -213,6 +222,11 @@ export interface ScoringResult {
   reviewed: boolean;
   /** The model that proposed labels, if any. */
   model: { name: string; version: string } | null;
+  /**
+   * Automatic labelling state, when a model proposed labels: 'unreviewed' while they are a
+   * proposal (totals shown, guideline text withheld), 'confirmed' once the reader accepted them.
+   */
+  labelling?: { status: 'unreviewed' | 'confirmed'; proposals: number; needsReview: number };
 }
 
 /** Voxel (i, j, k) centre to patient coordinates (mm). */

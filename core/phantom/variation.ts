@@ -71,7 +71,8 @@ export function randomScanOptions(seed: number, opts: ScanRecipeOptions = {}): P
   const fovMm = gated ? round(between(200, 250), 1) : round(between(320, 400), 1);
   // Cover the heart: gated ~ 130-160 mm, chest 220-280 mm.
   const coverage = gated ? between(130, 160) : between(220, 280);
-  const slices = Math.max(8, Math.min(400, Math.round(coverage / increment)));
+  // At most 160 slices (thin slices cover the heart region only) to keep the set cheap to build.
+  const slices = Math.max(8, Math.min(160, Math.round(coverage / increment)));
   const noiseSdHu = round(gated ? between(8, 30) : between(10, 40), 1);
   const iterative = rand() < 0.5;
 

@@ -25,8 +25,21 @@ export interface Seed {
 export interface AssignmentJson {
   version: 1;
   reviewed: boolean;
-  /** [componentId, label, source] */
-  labels: [number, LesionLabel, LabelSource][];
+  /** [componentId, label, source], plus for automatic labels [confidence, fine class, needs review]. */
+  labels: ([number, LesionLabel, LabelSource] | [number, LesionLabel, LabelSource, number, string, boolean])[];
+  /** The model that proposed the automatic labels, and whether a person confirmed them. */
+  model?: { name: string; version: string } | null;
+  autoConfirmed?: boolean;
+}
+
+/** A model's proposal for one slice component (core/labelling/model.ts). */
+export interface AutoProposal {
+  componentId: number;
+  label: LesionLabel;
+  confidence: number;
+  /** The model's fine class, e.g. 'aortic-valve' behind OTHER. */
+  fineClass: string;
+  needsReview: boolean;
 }
 
 /** How far from a lesion voxel a click or seed still hits that lesion (brief: 2 mm). */
@@ -56,8 +69,16 @@ export function seedConflicts(seeds: Seed[], geometry: { columnSpacingMm: number
 export class Assignment {
   readonly set: LesionSet;
   reviewed = false;
+  /** The model whose proposals this holds (null: none ran). */
+  model: { name: string; version: string } | null = null;
+  /** True once a person confirmed the automatic proposals (confirmAll). */
+  autoConfirmed = false;
   private labels: LesionLabel[];
   private sources: LabelSource[];
+  /** Per component, for automatic labels: confidence (NaN otherwise), fine class, review flag. */
+  private confidences: Float32Array;
+  private fineClasses: (string | null)[];
+  private review: Uint8Array;
   /** Per component: iMin, iMax, jMin, jMax (built on first point look-up). */
   private bounds: Int32Array | null = null;
 
@@ -65,6 +86,68 @@ export class Assignment {
     this.set = set;
     this.labels = new Array<LesionLabel>(set.components.length).fill('UNASSIGNED');
     this.sources = new Array<LabelSource>(set.components.length).fill('none');
+    this.confidences = new Float32Array(set.components.length).fill(NaN);
+    this.fineClasses = new Array<string | null>(set.components.length).fill(null);
+    this.review = new Uint8Array(set.components.length);
+  }
+
+  /** The model's confidence in a component's automatic label; null when the label is not automatic. */
+  confidenceOfComponent(componentId: number): number | null {
+    this.checkComponent(componentId);
+    const n = componentId - 1;
+    return this.sources[n] === 'auto' && Number.isFinite(this.confidences[n]) ? this.confidences[n] : null;
+  }
+
+  /** The model's fine class of an automatic label (e.g. 'aortic-valve'); null otherwise. */
+  fineClassOfComponent(componentId: number): string | null {
+    this.checkComponent(componentId);
+    return this.sources[componentId - 1] === 'auto' ? this.fineClasses[componentId - 1] : null;
+  }
+
+  /** True for an automatic label of low confidence that no person has confirmed yet. */
+  componentNeedsReview(componentId: number): boolean {
+    this.checkComponent(componentId);
+    const n = componentId - 1;
+    return this.sources[n] === 'auto' && this.review[n] === 1 && !this.autoConfirmed;
+  }
+
+  /** Automatic labels present and not yet confirmed by a person: the result is a proposal. */
+  hasUnconfirmedProposals(): boolean {
+    return !this.autoConfirmed && this.sources.some((s, n) => s === 'auto' && this.labels[n] !== 'UNASSIGNED');
+  }
+
+  /**
+   * A model's proposals, per component (source 'auto'): they never overwrite what a person or a
+   * seed set. Replaces earlier automatic proposals and resets the confirmation.
+   */
+  applyProposals(proposals: AutoProposal[], model: { name: string; version: string }): void {
+    for (const p of proposals) {
+      checkLabel(p.label);
+      this.checkComponent(p.componentId);
+      const n = p.componentId - 1;
+      if (SOURCE_RANK[this.sources[n]] > SOURCE_RANK.auto) continue;
+      this.setComponent(p.componentId, p.label, 'auto');
+      this.confidences[n] = p.confidence;
+      this.fineClasses[n] = p.fineClass;
+      this.review[n] = p.needsReview ? 1 : 0;
+    }
+    this.model = { name: model.name, version: model.version };
+    this.autoConfirmed = false;
+  }
+
+  /**
+   * The reader accepts every remaining automatic proposal as it stands (one action): the
+   * result is no longer a proposal, and the labels stay recorded as automatic ones the reader
+   * confirmed. Returns how many components it confirmed.
+   */
+  confirmAll(): number {
+    let count = 0;
+    this.sources.forEach((s, n) => {
+      if (s === 'auto' && this.labels[n] !== 'UNASSIGNED') count++;
+    });
+    this.autoConfirmed = true;
+    this.reviewed = true;
+    return count;
   }
 
   labelOfComponent(componentId: number): LesionLabel {
@@ -229,17 +312,30 @@ export class Assignment {
     const a = new Assignment(this.set);
     a.labels = [...this.labels];
     a.sources = [...this.sources];
+    a.confidences = this.confidences.slice();
+    a.fineClasses = [...this.fineClasses];
+    a.review = this.review.slice();
+    a.model = this.model;
+    a.autoConfirmed = this.autoConfirmed;
     a.reviewed = this.reviewed;
     a.bounds = this.bounds;
     return a;
   }
 
   toJSON(): AssignmentJson {
-    const labels: [number, LesionLabel, LabelSource][] = [];
+    const labels: AssignmentJson['labels'] = [];
     for (let n = 0; n < this.labels.length; n++) {
-      if (this.labels[n] !== 'UNASSIGNED' || this.sources[n] !== 'none') labels.push([n + 1, this.labels[n], this.sources[n]]);
+      if (this.labels[n] === 'UNASSIGNED' && this.sources[n] === 'none') continue;
+      if (this.sources[n] === 'auto' && Number.isFinite(this.confidences[n])) {
+        labels.push([n + 1, this.labels[n], this.sources[n], Math.round(this.confidences[n] * 1e4) / 1e4, this.fineClasses[n] ?? this.labels[n], this.review[n] === 1]);
+      } else labels.push([n + 1, this.labels[n], this.sources[n]]);
     }
-    return { version: 1, reviewed: this.reviewed, labels };
+    const json: AssignmentJson = { version: 1, reviewed: this.reviewed, labels };
+    if (this.model) {
+      json.model = this.model;
+      json.autoConfirmed = this.autoConfirmed;
+    }
+    return json;
   }
 
   static fromJSON(set: LesionSet, json: AssignmentJson): Assignment {
@@ -247,15 +343,22 @@ export class Assignment {
       throw new Error('This saved assignment is not in a format this version can read (expected version 1); assign the lesions again.');
     }
     const a = new Assignment(set);
-    for (const [id, label, source] of json.labels) {
+    for (const [id, label, source, confidence, fineClass, needsReview] of json.labels) {
       if (!Number.isInteger(id) || id < 1 || id > set.components.length) {
         throw new Error(`The saved assignment names component ${id}, which this scan does not have; it was saved for other settings or another series.`);
       }
       checkLabel(label);
       a.labels[id - 1] = label;
       a.sources[id - 1] = source in SOURCE_RANK ? source : 'reader';
+      if (a.sources[id - 1] === 'auto' && typeof confidence === 'number') {
+        a.confidences[id - 1] = confidence;
+        a.fineClasses[id - 1] = typeof fineClass === 'string' ? fineClass : label;
+        a.review[id - 1] = needsReview ? 1 : 0;
+      }
     }
     a.reviewed = Boolean(json.reviewed);
+    if (json.model && typeof json.model.name === 'string') a.model = { name: json.model.name, version: String(json.model.version) };
+    a.autoConfirmed = Boolean(json.autoConfirmed);
     return a;
   }
 

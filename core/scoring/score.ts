@@ -21,6 +21,18 @@ export interface ScoreOptions {
 export const MASS_FACTOR_MISSING_WARNING =
   'Calcium mass not computed: the images carry no calibration factor (0018,9351) and no site or phantom factor is set; set one to report mass in mg.';
 
+/** Decision-support text while the artery labels are an unconfirmed automatic proposal. */
+export const AUTO_GUIDANCE_WITHHELD =
+  'Automatic, not reviewed: the artery labels are a proposal by the labelling model; decision support is withheld until the reader reviews and confirms them.';
+
+/** The warning carried while automatic labels are unconfirmed. */
+export function autoProposalMessage(model: { name: string; version: string }, needsReview: number): string {
+  return (
+    `Automatic, not reviewed: artery labels proposed by ${model.name} ${model.version}; the totals count them, but they are not final until the reader confirms` +
+    (needsReview > 0 ? ` (${needsReview} lesion${needsReview === 1 ? '' : 's'} marked for review).` : '.')
+  );
+}
+
 const SOURCE_RANK: Record<LabelSource, number> = { none: 0, auto: 1, seed: 2, reader: 3 };
 
 /** Per-lesion figures from a group of slice components (all of a 3D lesion, or one artery's part). */
@@ -31,6 +43,7 @@ export function measureComponents(
   artery: LesionLabel,
   labelSource: LabelSource,
   parentId?: number,
+  assignment?: Assignment,
 ): LesionMeasure {
   const g = set.geometry;
   let agatston = 0;
@@ -55,6 +68,20 @@ export function measureComponents(
   // SPEC.md 1.2: volume = voxels x pixel area x slice increment; mass = c x mean HU x volume (cm^3).
   const volumeMm3 = voxelCount * g.columnSpacingMm * g.rowSpacingMm * g.sliceIncrementMm;
   const c = set.settings.massFactor;
+  // Automatic labels: the lowest confidence of the lesion's components, review if any needs it.
+  let confidence: number | null = null;
+  let needsReview = false;
+  let fineClass: string | undefined;
+  if (assignment && labelSource === 'auto') {
+    for (const cid of componentIds) {
+      const conf = assignment.confidenceOfComponent(cid);
+      if (conf !== null && (confidence === null || conf < confidence)) {
+        confidence = conf;
+        fineClass = assignment.fineClassOfComponent(cid) ?? undefined;
+      }
+      if (assignment.componentNeedsReview(cid)) needsReview = true;
+    }
+  }
   const measure: LesionMeasure = {
     id,
     artery,
@@ -68,7 +95,10 @@ export function measureComponents(
     componentIds: [...componentIds],
     sliceRange: [first, last],
     labelSource,
+    confidence,
+    needsReview,
   };
+  if (fineClass !== undefined) measure.fineClass = fineClass;
   if (parentId !== undefined) measure.parentId = parentId;
   return measure;
 }
@@ -96,7 +126,7 @@ export function lesionMeasures(set: LesionSet, assignment: Assignment): LesionMe
     }
     if (groups.size === 1) {
       const [label] = groups.keys();
-      out.push(measureComponents(set, lesion.componentIds, lesion.id, label, rank.get(label) ?? 'none'));
+      out.push(measureComponents(set, lesion.componentIds, lesion.id, label, rank.get(label) ?? 'none', undefined, assignment));
       continue;
     }
     // Parts in a fixed label order (LM, LAD, LCX, RCA, OTHER, UNASSIGNED).
@@ -104,7 +134,7 @@ export function lesionMeasures(set: LesionSet, assignment: Assignment): LesionMe
       const ids = groups.get(label);
       if (!ids) return;
       const partId = maxLesionId + (lesion.id - 1) * LESION_LABELS.length + labelIndex + 1;
-      out.push(measureComponents(set, ids, partId, label, rank.get(label) ?? 'none', lesion.id));
+      out.push(measureComponents(set, ids, partId, label, rank.get(label) ?? 'none', lesion.id, assignment));
     });
   }
   return out;
@@ -148,15 +178,39 @@ export function scoreResult(set: LesionSet, assignment: Assignment, opts: ScoreO
   if (pending.lesionCount > 0) warnings.push(provisionalMessage(pending));
   if (!hasMass) warnings.push(MASS_FACTOR_MISSING_WARNING);
 
+  // Automatic labels nobody has confirmed are a proposal: the totals show at once, but the
+  // result is provisional and guideline text and risk wait for the reader's confirmation.
+  const risk = riskSummary(total, arteries, opts.clinical ?? null, pending, set.inputProblems);
+  let labelling: ScoringResult['labelling'];
+  const model = opts.model ?? assignment.model ?? null;
+  if (model) {
+    const proposals = lesions.filter((m) => m.labelSource === 'auto');
+    labelling = {
+      status: assignment.hasUnconfirmedProposals() ? 'unreviewed' : 'confirmed',
+      proposals: proposals.length,
+      needsReview: proposals.filter((m) => m.needsReview).length,
+    };
+    if (labelling.status === 'unreviewed') {
+      warnings.push(autoProposalMessage(model, labelling.needsReview));
+      risk.provisional = true;
+      if (!risk.inputProblems?.length && !(risk.pending && risk.pending.lesionCount > 0)) risk.guidance = AUTO_GUIDANCE_WITHHELD;
+      if (opts.clinical) {
+        risk.mesaTenYearChdRiskPercent = null;
+        risk.mesaNotes = ['MESA risk not computed: the artery labels are automatic and not yet reviewed.'];
+      }
+    }
+  }
+
   return {
     input: set.geometry.facts,
     settings: { ...set.settings },
     total,
     arteries,
     lesions,
-    risk: riskSummary(total, arteries, opts.clinical ?? null, pending, set.inputProblems),
+    risk,
     warnings: [...new Set(warnings)],
     reviewed: assignment.reviewed,
-    model: opts.model ?? null,
+    model,
+    ...(labelling ? { labelling } : {}),
   };
 }
