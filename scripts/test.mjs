@@ -33,6 +33,10 @@ if (fs.existsSync('webpack.config.js')) {
   step('build the extension and mode bundles');
   if (run('npx', ['webpack', '--mode', 'production']) !== 0) process.exit(1);
 }
+if (fs.existsSync('scripts/build-cli.mjs')) {
+  step('build the command line (dist/cli)');
+  if (run('node', ['scripts/build-cli.mjs']) !== 0) process.exit(1);
+}
 
 step('vitest');
 fs.mkdirSync('test-output', { recursive: true });
