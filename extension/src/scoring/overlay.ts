@@ -10,6 +10,7 @@
 // Excluded lesions are not drawn.
 import type { Types as CoreTypes } from '@cornerstonejs/core';
 import type { LesionLabel } from '../../../core/types';
+import { LABEL_LEGEND, LABEL_RGB } from '../../../core/palette';
 import type { DisplaySet, ExtensionManager, ServicesManager } from '../ohif';
 import { hostLibraries } from '../host';
 import { session } from './session';
@@ -17,16 +18,7 @@ import { session } from './session';
 export const OVERLAY_SEGMENTATION_ID = 'calcium-scoring-lesions';
 const SELECTED_INDEX = 6;
 
-// The palette (core/palette.ts once it lands; same values).
-const LABEL_RGB: Record<string, [number, number, number]> = {
-  LM: [204, 121, 167],
-  LAD: [230, 159, 0],
-  LCX: [86, 180, 233],
-  RCA: [0, 158, 115],
-  UNASSIGNED: [240, 228, 66],
-};
-const LABEL_LEGEND: Record<string, string> = { LM: 'LM', LAD: 'LAD', LCX: 'LCX', RCA: 'RCA', UNASSIGNED: 'To review' };
-
+// One palette everywhere (overlay, panel, SEG, PDF): core/palette.ts.
 const SEGMENTS: { label: LesionLabel | 'SELECTED'; index: number; name: string; rgba: [number, number, number, number] }[] = [
   ...(['LM', 'LAD', 'LCX', 'RCA', 'UNASSIGNED'] as const).map((label, n) => ({
     label,

@@ -98,7 +98,7 @@ export class CalciumSession {
    * Returns a line for the panel, or null when there is nothing stored.
    */
   private async restoreStored(archive: ArchiveAccess, volume: CtVolume, lesionSet: LesionSet, assignment: Assignment): Promise<string | null> {
-    const [{ loadCalciumResults }, { restoreAssignment }] = await Promise.all([
+    const [{ loadCalciumResults }, { restoreAssignment, restoredMessage, versionStatuses }] = await Promise.all([
       import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/dicomweb'),
       import(/* webpackChunkName: "calcium-encode" */ '../../../core/encode/readback'),
     ]);
@@ -112,10 +112,10 @@ export class CalciumSession {
       sopClassUid: SOP_CLASS.comprehensiveSr,
       version: current.version,
     };
-    const who = current.reviewed ? 'reviewed' : 'not reviewed';
-    if (!stored.seg) return `Opened the stored report version ${current.version} (${who}, no calcium segmentation to restore).`;
-    const summary = restoreAssignment(lesionSet, assignment, stored.seg, { reviewed: current.reviewed });
-    return `Restored the stored report version ${current.version} (${who}): ${summary.assigned} lesion parts on arteries.`;
+    // Core wording (lesions, not lesion parts) and the superseded versions named (core readback).
+    const older = versionStatuses(stored.reports).filter((v) => !v.current).map((v) => ` Version ${v.version} is superseded${v.supersededBy ? ` by version ${v.supersededBy}` : ''}.`);
+    const summary = stored.seg ? restoreAssignment(lesionSet, assignment, stored.seg, { reviewed: current.reviewed }) : null;
+    return restoredMessage(current, summary) + older.join('');
   }
 
   /**
