@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generatePhantom } from '../../core/phantom/index';
+import type { PhantomTruth } from '../../core/phantom/types';
 import { ctFileName, writeCtSeries } from '../../core/dicom/write-ct';
 import { initCodecs } from '../../core/dicom/pixels';
 
@@ -23,10 +24,28 @@ type Dataset = Record<string, unknown>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const codecs: typeof codecsNs = ((codecsNs as any).default ?? codecsNs) as typeof codecsNs;
 
+const phantomCache = new Map<string, { files: Uint8Array[]; truth: PhantomTruth }>();
+
+function phantom(opts: { size?: number; slices?: number }): { files: Uint8Array[]; truth: PhantomTruth } {
+  const key = `${opts.size ?? 128}x${opts.slices ?? 48}`;
+  let cached = phantomCache.get(key);
+  if (!cached) {
+    const { volume, truth } = generatePhantom({ size: opts.size ?? 128, slices: opts.slices ?? 48, seed: 7 });
+    cached = { files: writeCtSeries(volume), truth };
+    phantomCache.set(key, cached);
+  }
+  return cached;
+}
+
+/** The truth (plaque centres per artery) of the phantom behind phantomDatasets. */
+export function phantomTruth(opts: { size?: number; slices?: number } = {}): PhantomTruth {
+  return phantom(opts).truth;
+}
+
 /** A small gated phantom with calcium (seeded, so identical on every run), as naturalized datasets with pixel bytes. */
 export function phantomDatasets(opts: { size?: number; slices?: number } = {}): Dataset[] {
-  const { volume } = generatePhantom({ size: opts.size ?? 128, slices: opts.slices ?? 48, seed: 7 });
-  return writeCtSeries(volume).map((bytes) => {
+  // Parsed afresh on every call, so callers may edit their copy.
+  return phantom(opts).files.map((bytes) => {
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     const message = dcmjs.data.DicomMessage.readFile(buffer);
     const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict) as Dataset;
