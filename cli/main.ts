@@ -12,6 +12,7 @@ Usage:
   cacs score <folder> [options]                       score a CT series from DICOM files
   cacs score --dicomweb URL --study UID [options]     score a CT series from a DICOMweb archive
   cacs phantom [options]                              write a synthetic CT phantom with known calcium
+  cacs send [DIR] [options]                           store what --store kept in the outbox (./cacs-outbox)
   cacs --help | cacs <command> --help | cacs --version
 
 Scores follow the Agatston method (HU >= 130, 1 mm^2, slice sums normalised to 3 mm),
@@ -26,6 +27,7 @@ Automatic artery labelling is not available yet: lesions stay UNASSIGNED unless 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   score: async (argv) => (await import('./score')).scoreCommand(argv),
   phantom: async (argv) => exitCode(await (await import('./phantom')).phantomCommand(argv)),
+  send: async (argv) => (await import('./send')).sendCommand(argv),
 };
 
 function exitCode(code: unknown): number {

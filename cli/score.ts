@@ -1,15 +1,12 @@
 /**
  * `cacs score`: read a CT series (folder or DICOMweb), detect and score calcium, print JSON or a table.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { EncodeInput } from '../core/encode/index';
 import type { ScoringSettings } from '../core/types';
 import { numberOption, parseArgs, UsageError, type OptionTable } from './args';
 import { Progress, readFolder } from './folder';
 import { resultJson, resultTable, type ScoreSource } from './output';
 import { readSeedsFile, type SeedPoint } from './seeds';
+import { STORE_HELP, STORE_OPTIONS, storeScore, storeSettings, timeoutMs, type StoreReport } from './store';
 
 export const SCORE_HELP = `cacs score: Agatston, volume and mass per coronary artery from a non-contrast CT series
 
@@ -38,12 +35,12 @@ Scoring (defaults follow the Agatston method, SPEC 1.1):
 
 Output:
   --format table|json   table for people (default), json for scripts
-  --store URL           also write the result to a DICOMweb archive (STOW-RS): SEG (calcium per
-                        artery), SR (TID 1500 measurement report) and a PDF summary; what the
-                        archive refuses is saved to a temporary folder named in the error
+${STORE_HELP}
   --progress            progress on stderr even when stderr is not a terminal
 
-Exit codes: 0 scored; 2 bad input (one line on stderr says what to fix); 1 internal error.`;
+Exit codes: 0 scored (and stored); 2 bad input (one line on stderr says what to fix); 3 scored and
+printed, but the archive did not take the result (kept in the outbox, named on stderr);
+1 internal error.`;
 
 const AUTO_LABELLING_NOTE = 'automatic artery labelling is not available yet; place seeds (--seeds) to assign lesions';
 
@@ -57,7 +54,7 @@ const SPEC: OptionTable = {
   dicomweb: { type: 'string' },
   study: { type: 'string' },
   series: { type: 'string' },
-  store: { type: 'string' },
+  ...STORE_OPTIONS,
   'no-auto': { type: 'boolean' },
   progress: { type: 'boolean' },
   'allow-gaps': { type: 'boolean' },
@@ -83,8 +80,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     settings.massFactor = massFactor;
     settings.massFactorSource = 'user';
   }
-  const storeUrl = args.values.get('store');
-  if (storeUrl !== undefined && !/^https?:\/\//i.test(storeUrl)) throw new UsageError(`--store must be the http(s) URL of a DICOMweb root (got '${storeUrl}')`);
+  const storeTo = storeSettings(args);
   const seedsFile = args.values.get('seeds');
   const seeds: SeedPoint[] = seedsFile !== undefined ? readSeedsFile(seedsFile) : [];
 
@@ -128,7 +124,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     if (dicomweb !== undefined) {
       if (!/^https?:\/\//i.test(dicomweb)) throw new UsageError(`--dicomweb must be an http(s) URL of the DICOMweb root (got '${dicomweb}')`);
       const { fetchSeries } = await import('./dicomweb');
-      const fetched = await fetchSeries({ url: dicomweb, studyUid: study!, seriesUid }, progress);
+      const fetched = await fetchSeries({ url: dicomweb, studyUid: study!, seriesUid, timeoutMs: timeoutMs(args) }, progress);
       files = fetched.files;
       chosenSeries = fetched.seriesUid;
       from = dicomweb;
@@ -188,33 +184,29 @@ export async function scoreCommand(argv: string[]): Promise<number> {
       filesSkipped: readResult.skipped.length,
     };
     const autoLabelling = args.flags.has('no-auto') ? 'automatic artery labelling switched off (--no-auto)' : AUTO_LABELLING_NOTE;
-    const stored = storeUrl !== undefined ? await store(storeUrl, { result, lesionSet: scored.lesionSet, assignment: scored.assignment, volume }, progress) : null;
+    // The score is printed whatever happens to the store (cli/store.ts keeps what is not stored).
+    let stored: StoreReport | null = null;
+    let storeError: unknown = null;
+    if (storeTo) {
+      try {
+        stored = await storeScore({ result, lesionSet: scored.lesionSet, assignment: scored.assignment, volume }, storeTo, progress);
+        result.warnings.push(...stored.warnings);
+      } catch (e) {
+        storeError = e;
+      }
+    }
     phase('store');
     if (format === 'json') process.stdout.write(`${JSON.stringify({ ...resultJson(result, source, { autoLabelling }), ...(stored ? { stored } : {}) }, null, 2)}\n`);
     else {
       process.stdout.write(`${resultTable(result, source, { autoLabelling })}\n`);
-      if (stored) process.stdout.write(`\nStored in ${stored.url}: ${stored.objects.map((o) => `${o.kind} ${o.sopInstanceUid}`).join(', ')}\n`);
+      if (stored) process.stdout.write(`\n${stored.message}\n`);
     }
     phase('output');
+    if (storeError) throw storeError;
+    if (stored && !stored.ok) {
+      process.stderr.write(`cacs: ${stored.message}\n`);
+      return 3;
+    }
     return 0;
   }
-}
-
-/**
- * --store URL: encode SEG + SR (TID 1500) + PDF summary (core/encode) and send them with STOW-RS
- * (core/store: ordered, retried). Whatever the archive did not take is written to a folder and
- * named in the one-line error, so nothing is lost.
- */
-async function store(url: string, input: EncodeInput, progress: Progress) {
-  const { encodeResult } = await import('../core/encode/index');
-  const { storeResult, outboxFiles } = await import('../core/store/index');
-  const encoded = await encodeResult(input);
-  progress.note(`storing ${encoded.all.map((o) => o.kind).join(', ')} in ${url}`);
-  const outcome = await storeResult(encoded.all, { url, log: (m) => progress.note(m) });
-  if (!outcome.ok) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cacs-outbox-'));
-    for (const f of outboxFiles(outcome.pending)) fs.writeFileSync(path.join(dir, f.name), f.bytes);
-    throw new UsageError(`${outcome.failure?.message ?? 'storing failed'} Saved in ${dir}.`);
-  }
-  return { url, objects: outcome.stored.map((o) => ({ kind: o.kind, sopInstanceUid: o.sopInstanceUid })), reportText: encoded.reportText };
 }

@@ -3,7 +3,7 @@
  * ISO/IEC 9834-8 UUID-derived UIDs), so no organisational root is needed.
  *
  * `uidFromSeed` is deterministic (the phantom's UIDs depend only on its seed);
- * `randomUid` uses the platform's cryptographic random source (browser, Worker and
+ * `newUid` (the product's one generator of new UIDs) uses the platform's cryptographic random source (browser, Worker and
  * Node all provide globalThis.crypto).
  */
 
@@ -50,7 +50,7 @@ export function uidFromSeed(seed: number | string, ...parts: (string | number)[]
 }
 
 /** A fresh random UID (122 random bits in UUID version-4 layout, as ISO/IEC 9834-8 expects). */
-export function randomUid(): string {
+export function newUid(): string {
   const words = new Uint32Array(4);
   const c = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } }).crypto;
   if (c?.getRandomValues) c.getRandomValues(words);
@@ -63,5 +63,76 @@ export function randomUid(): string {
 
 /** True for a syntactically valid UID (PS3.5 9.1: digits and dots, no leading zeros, <= 64 chars). */
 export function isValidUid(uid: string): boolean {
-  return uid.length > 0 && uid.length <= 64 && /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/.test(uid);
+  return uidProblem(uid) === null;
+}
+
+/**
+ * What makes `uid` break the UID rules of PS3.5 9.1 (and the root rule of ISO/IEC 8824 / PS3.5
+ * B.1: the first component is 0, 1 or 2), in words; null for a valid UID.
+ */
+export function uidProblem(uid: string): string | null {
+  if (typeof uid !== 'string' || uid === '') return 'it is empty';
+  const problems: string[] = [];
+  if (uid.length > 64) problems.push(`it has ${uid.length} characters (at most 64)`);
+  if (!/^[0-9.]+$/.test(uid)) problems.push('it holds characters other than digits and dots');
+  else {
+    const parts = uid.split('.');
+    if (parts.some((p) => p === '')) problems.push('it has an empty component');
+    const zeros = parts.filter((p) => p.length > 1 && p.startsWith('0'));
+    if (zeros.length > 0) problems.push(`component${zeros.length > 1 ? 's' : ''} ${zeros.join(', ')} ${zeros.length > 1 ? 'have' : 'has'} a leading zero`);
+    if (!['0', '1', '2'].includes(parts[0])) problems.push(`its root ${parts[0]} is not 0, 1 or 2`);
+  }
+  return problems.length > 0 ? problems.join(', ') : null;
+}
+
+/** Refuse a UID the product creates unless it is valid (PS3.5 9.1). */
+export function assertUid(uid: string, what: string): void {
+  const problem = uidProblem(uid);
+  if (problem !== null) throw new Error(`${what}: "${uid}" is not a valid DICOM UID (${problem})`);
+}
+
+/**
+ * A UID the product copies from the source (study, series, frame of reference, the CT images'
+ * SOP instances) into its references. The archive knows the source by these UIDs exactly as
+ * they are, so references carry them unchanged even when they break the rules (real anonymised
+ * archives hold leading zeros and roots such as 9.); only a value that cannot be written as a
+ * UI element at all (empty, or with a backslash or control character) is refused.
+ * `sourceUidWarning` names the ones that break the rules.
+ */
+export function assertReferencedUid(uid: string, what: string): void {
+  if (typeof uid !== 'string' || uid.trim() === '' || /[\\\u0000-\u001f]/.test(uid)) {
+    throw new Error(`${what}: "${String(uid)}" cannot be written as a UID reference`);
+  }
+}
+
+/** The source identifiers a result refers to (a CtVolume or VolumeGeometry has them). */
+export interface SourceUids {
+  source: { studyInstanceUid: string; seriesInstanceUid: string; frameOfReferenceUid?: string | null };
+  instances: readonly { sopInstanceUid: string; sopClassUid?: string }[];
+}
+
+/**
+ * One warning naming the source UIDs that break the UID rules (which rule, the first few
+ * values), or null when all are valid. The product stores its results anyway, referring to the
+ * source by these UIDs unchanged.
+ */
+export function sourceUidWarning(g: SourceUids): string | null {
+  const found: string[] = [];
+  const note = (what: string, uid: string | null | undefined) => {
+    if (uid == null || uid === '') return;
+    const problem = uidProblem(uid);
+    if (problem !== null) found.push(`${what} ${uid} (${problem})`);
+  };
+  note('StudyInstanceUID', g.source.studyInstanceUid);
+  note('SeriesInstanceUID', g.source.seriesInstanceUid);
+  note('FrameOfReferenceUID', g.source.frameOfReferenceUid);
+  const bad = g.instances.filter((i) => uidProblem(i.sopInstanceUid) !== null);
+  if (bad.length > 0) note(`${bad.length === 1 ? 'SOPInstanceUID' : `${bad.length} of the ${g.instances.length} SOPInstanceUIDs, e.g.`}`, bad[0].sopInstanceUid);
+  const classes = new Set(g.instances.map((i) => i.sopClassUid).filter((u): u is string => !!u));
+  for (const c of classes) note('SOPClassUID', c);
+  if (found.length === 0) return null;
+  return (
+    `The source series has UIDs that break the DICOM rules (PS3.5 9.1): ${found.join('; ')}. ` +
+    'Stored results refer to them unchanged, as the archive knows them; the UIDs this product creates are valid.'
+  );
 }

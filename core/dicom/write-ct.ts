@@ -7,25 +7,12 @@
  * reference modules, image plane geometry, CT acquisition parameters (KVP, kernel, slice
  * thickness, spacing), window, and for ECG-gated series the cardiac synchronisation
  * attributes a prospectively triggered calcium-score scan carries (trigger time, nominal
- * cardiac phase, heart rate, synchronisation technique). Uses dcmjs (DicomDict) for encoding.
+ * cardiac phase, heart rate, synchronisation technique). Written by the one Part-10 writer
+ * (./part10.ts).
  */
-// @ts-ignore -- dcmjs ships no type declarations; the small surface used here is typed below.
-import dcmjsModule from 'dcmjs';
 import type { CtVolume } from '../types';
-import { uidFromSeed } from './uid';
-
-interface DcmjsLike {
-  data: {
-    DicomDict: new (meta: unknown) => { dict: unknown; write: (options?: unknown) => ArrayBuffer };
-    DicomMetaDictionary: { denaturalizeDataset: (ds: unknown) => unknown };
-  };
-}
-const dcmjs = dcmjsModule as DcmjsLike;
-
-export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
-/** Implementation Class UID of this writer (fixed, derived in the 2.25 arc). */
-export const IMPLEMENTATION_CLASS_UID = uidFromSeed('ohif-calcium-scoring', 'implementation-class');
-export const IMPLEMENTATION_VERSION_NAME = 'CACS_0.1';
+import { writePart10 } from './part10';
+import { formatDs } from './values';
 
 export interface WriteCtOptions {
   /** Display window (HU); default a soft-tissue window 40 / 400. */
@@ -42,17 +29,6 @@ export interface WriteCtOptions {
   unsigned?: boolean;
   /** Extra or overriding attributes, by dcmjs keyword (naturalized values). */
   extra?: Record<string, unknown>;
-}
-
-/** A DS value of at most 16 characters (PS3.5 6.2). */
-export function formatDs(value: number): string {
-  if (!Number.isFinite(value)) throw new RangeError(`cannot write ${value} as a DICOM decimal string`);
-  for (let digits = 10; digits >= 1; digits--) {
-    let s = String(Number(value.toPrecision(digits)));
-    if (s.includes('e')) s = value.toFixed(Math.max(0, 16 - String(Math.trunc(value)).length - 1));
-    if (s.length <= 16) return s;
-  }
-  return String(Math.round(value));
 }
 
 /** DICOM TM from seconds after midnight (HHMMSS.FFF). */
@@ -240,17 +216,7 @@ export function writeCtSeries(volume: CtVolume, opts: WriteCtOptions = {}): Uint
     const ds = ctSliceDataset(volume, k, opts);
     ds.PixelData = [slicePixels(volume, k, opts.unsigned === true)];
     ds._vrMap = VR_MAP;
-    const meta = {
-      FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-      MediaStorageSOPClassUID: ds.SOPClassUID,
-      MediaStorageSOPInstanceUID: ds.SOPInstanceUID,
-      TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
-      ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-      ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
-    };
-    const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
-    dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
-    files.push(new Uint8Array(dict.write()));
+    files.push(writePart10(ds));
   }
   return files;
 }

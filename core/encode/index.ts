@@ -3,11 +3,9 @@
  * artery), SR (TID 1500 measurement report referencing the SEG) and the Encapsulated PDF
  * summary, plus the sentence for the radiologist's report.
  *
- * Call sequence (CLI --store, the viewer's "Save" command):
- *   const objects = await encodeResult({ result, lesionSet, assignment, volume }, { version, predecessor });
- *   const outcome = await storeResult(objects.all, { url: dicomWebRoot, retries: 3 });
- *   // outcome.pending holds whatever was not stored (Part-10 bytes), to retry or download.
- * or in one call: encodeAndStore(input, encodeOptions, storeOptions).
+ * Pure: nothing here talks to an archive. Storing is core/store: encodeAndStore (encode and
+ * store as a given version) and saveToArchive (continue the study's version chain, store
+ * nothing when the result is unchanged).
  */
 import type { CtVolume, ScoringResult } from '../types';
 import type { ComponentLabels, LesionSetLike } from './arteries';
@@ -16,7 +14,7 @@ import { encodePdf, type EncodedPdf } from './pdf';
 import { encodeSeg, type EncodedSeg, type SegmentationType } from './seg';
 import { encodeSr, type EncodedSr, type PredecessorRef } from './sr';
 import { reportText } from './report-text';
-import { storeResult, type StoreOptions, type StoreOutcome } from '../store/stow';
+import { sourceUidWarning } from '../dicom/uid';
 
 export { encodeSeg, segmentLabel, ARTERY_RGB, type EncodedSeg, type SegmentationType } from './seg';
 export { encodeSr, settingsParameters, TOTAL_TRACKING_ID, type EncodedSr, type PredecessorRef } from './sr';
@@ -60,6 +58,8 @@ export interface EncodedResult {
   reportText: string;
   /** In store order: SEG, then SR (which references the SEG), then PDF. */
   all: EncodedObject[];
+  /** What the reader should know about the stored objects (e.g. source UIDs that break the rules, copied unchanged). */
+  warnings: string[];
 }
 
 export async function encodeResult(input: EncodeInput, opts: EncodeOptions = {}): Promise<EncodedResult> {
@@ -78,16 +78,6 @@ export async function encodeResult(input: EncodeInput, opts: EncodeOptions = {})
   if (seg) all.push(seg);
   all.push(sr);
   if (pdf) all.push(pdf);
-  return { seg, sr, pdf, reportText: reportText(input.result), all };
-}
-
-/** Encode and store in one call; the outcome says what was stored and keeps what was not. */
-export async function encodeAndStore(
-  input: EncodeInput,
-  encodeOptions: EncodeOptions,
-  storeOptions: StoreOptions,
-): Promise<{ encoded: EncodedResult; outcome: StoreOutcome }> {
-  const encoded = await encodeResult(input, encodeOptions);
-  const outcome = await storeResult(encoded.all, storeOptions);
-  return { encoded, outcome };
+  const uidWarning = sourceUidWarning(input.lesionSet.geometry);
+  return { seg, sr, pdf, reportText: reportText(input.result), all, warnings: uidWarning ? [uidWarning] : [] };
 }

@@ -9,13 +9,17 @@
  *  - whatever was not stored comes back in `pending` with its Part-10 bytes (the outbox), to be
  *    retried with storeResult(outcome.pending, ...) or downloaded (outboxFiles).
  *
- * The request is the one dicomweb-client's storeInstances sends (multipart/related;
- * type="application/dicom"), made with fetch so the same code runs in the browser, a Worker and
- * Node (dicomweb-client itself needs XMLHttpRequest, absent in Node). In the viewer, pass the
- * data source's DICOMwebClient as `client` to reuse its authentication.
+ *  - every request has a time limit (default 60 s); an archive that accepts the upload but never
+ *    answers fails within it, and is not retried (it would hang again).
+ *
+ * Requests go through the product's DICOMweb client (./dicomweb.ts, STOW-RS storeInstances). In
+ * the viewer, pass the data source's dicomweb-client DICOMwebClient as `client` to reuse its
+ * authentication.
  */
 
-import { concatBytes } from '../bytes';
+import { DEFAULT_TIMEOUT_S, DicomwebClient, DicomwebError, trimText } from './dicomweb';
+
+export { stowBody } from './dicomweb';
 
 export interface StorableObject {
   kind: 'SEG' | 'SR' | 'PDF' | string;
@@ -32,7 +36,7 @@ export interface StoreOptions {
   retries?: number;
   /** First backoff delay in ms, doubled each retry (default 500 ms, at most 8 s). */
   backoffMs?: number;
-  /** Per-request time limit in ms (default 120 s). */
+  /** Per-request time limit in ms (default 60 s). */
   timeoutMs?: number;
   fetch?: typeof fetch;
   headers?: Record<string, string>;
@@ -76,84 +80,14 @@ class AttemptError extends Error {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function randomBoundary(): string {
-  const b = new Uint8Array(12);
-  globalThis.crypto.getRandomValues(b);
-  return `cacs-${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`;
-}
-
-/** The multipart/related body of one STOW-RS request. */
-export function stowBody(parts: Uint8Array[], boundary: string): Uint8Array<ArrayBuffer> {
-  const enc = new TextEncoder();
-  const chunks: Uint8Array[] = [];
-  for (const p of parts) {
-    chunks.push(enc.encode(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), p, enc.encode('\r\n'));
-  }
-  chunks.push(enc.encode(`--${boundary}--\r\n`));
-  return concatBytes(chunks);
-}
-
-function trimBody(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > 400 ? `${t.slice(0, 400)}...` : t;
-}
-
-/** STOW-RS answers 200 even when an instance failed: look for it in FailedSOPSequence (0008,1198). */
-function failedInResponse(bodyText: string, sopInstanceUid: string): string | null {
-  try {
-    const json = JSON.parse(bodyText) as Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>;
-    const failed = json['00081198']?.Value ?? [];
-    for (const item of failed) {
-      if (item['00081155']?.Value?.[0] === sopInstanceUid) {
-        const reason = item['00081197']?.Value?.[0];
-        return `the archive refused the instance (failure reason ${reason ?? 'unknown'})`;
-      }
-    }
-  } catch {
-    /* not JSON (XML or empty answer): rely on the HTTP status */
-  }
-  return null;
-}
-
 async function attemptFetch(obj: StorableObject, opts: StoreOptions): Promise<number> {
-  const f = opts.fetch ?? globalThis.fetch;
-  const boundary = randomBoundary();
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), opts.timeoutMs ?? 120_000);
-  let res: Response;
+  const client = new DicomwebClient({ url: opts.url, fetch: opts.fetch, headers: opts.headers, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_S * 1000 });
   try {
-    res = await f(`${opts.url.replace(/\/+$/, '')}/studies`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
-        Accept: 'application/dicom+json',
-        ...(opts.headers ?? {}),
-      },
-      body: stowBody([obj.bytes], boundary) as Uint8Array<ArrayBuffer>,
-      signal: controller.signal,
-    });
+    return await client.storeInstances([obj], `the calcium ${obj.kind}`);
   } catch (e) {
-    const err = e as Error & { cause?: { code?: string; message?: string } };
-    const why = controller.signal.aborted
-      ? `no answer within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`
-      : `${err.cause?.code ?? ''} ${err.cause?.message ?? err.message}`.trim();
-    throw new AttemptError(null, why, true);
-  } finally {
-    clearTimeout(timer);
+    if (e instanceof DicomwebError) throw new AttemptError(e.status, e.body, e.transient);
+    throw e;
   }
-  let text = '';
-  try {
-    text = await res.text();
-  } catch (e) {
-    throw new AttemptError(null, `the connection dropped while reading the answer (${(e as Error).message})`, true);
-  }
-  if (!res.ok) {
-    const transient = res.status >= 500 || res.status === 408 || res.status === 429;
-    throw new AttemptError(res.status, trimBody(text) || res.statusText, transient);
-  }
-  const failed = failedInResponse(text, obj.sopInstanceUid);
-  if (failed) throw new AttemptError(res.status, `${failed}: ${trimBody(text)}`, false);
-  return res.status;
 }
 
 async function attemptClient(obj: StorableObject, opts: StoreOptions): Promise<number | null> {
@@ -166,7 +100,7 @@ async function attemptClient(obj: StorableObject, opts: StoreOptions): Promise<n
     const req = (e as { request?: { status?: number; responseText?: string } }).request;
     const status = req?.status ? req.status : null;
     const transient = status === null || status >= 500 || status === 408 || status === 429;
-    throw new AttemptError(status, trimBody(req?.responseText ?? (e as Error).message ?? String(e)), transient);
+    throw new AttemptError(status, trimText(req?.responseText ?? (e as Error).message ?? String(e)), transient);
   }
 }
 

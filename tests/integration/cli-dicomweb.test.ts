@@ -3,31 +3,20 @@
  * loopback port: QIDO-RS series list, WADO-RS metadata to tell the axial series from a
  * localizer, WADO-RS retrieval of Part-10 instances, then the same reader and scoring as files.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startOrthanc } from '../../scripts/lib/orthanc.mjs';
 import { asFiles, ctSlice, uid } from '../unit/read-fixtures';
+import { cacs as runCacs, REPO_ROOT } from '../helpers/cacs';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const QRM = path.resolve(REPO_ROOT, '../shared/data/qrm-phantom');
 const QRM_STUDY = '1.2.392.200036.9116.2.6.1.3268.2051117512.1455183481.419226';
 const QRM_SERIES = '1.2.392.200036.9116.2.6.1.3268.2051117512.1455185283.786246';
 
-/** Asynchronous spawn: the test process must keep serving nothing, but Orthanc runs beside it. */
-function cacs(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Asynchronous spawn (tests/helpers/cacs.ts): the test process keeps serving nothing, but Orthanc runs beside it. */
+const cacs = (...args: string[]) => runCacs(args);
 
 let orthanc: { url: string; dicomWebUrl: string; stop: () => Promise<void> };
 let dir: string;
@@ -85,7 +74,7 @@ describe('cacs score over DICOMweb', () => {
     const down = await cacs('score', '--dicomweb', `http://127.0.0.1:${port}/dicom-web`, '--study', QRM_STUDY);
     expect(down.code).toBe(2);
     expect(down.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(down.stderr).toMatch(/cannot reach the DICOMweb server .*ECONNREFUSED/);
+    expect(down.stderr).toMatch(/cannot reach the archive at http:\/\/127\.0\.0\.1:\d+\/dicom-web for the series of study .*ECONNREFUSED.*; check --dicomweb$/m);
   });
 
   it('--store writes SEG, SR and PDF back to the archive, where QIDO-RS finds them in the study', async () => {
@@ -103,17 +92,20 @@ describe('cacs score over DICOMweb', () => {
     expect(modalities).toEqual(expect.arrayContaining(['CT', 'SEG', 'SR', 'DOC']));
   });
 
-  it('--store to an archive that does not answer keeps the objects in a folder and says where', async () => {
+  it('--store to an archive that does not answer: the score is printed, exit 3, and the objects wait in the outbox named on stderr', async () => {
     const port = await freePort();
-    const r = await cacs('score', QRM, '--store', `http://127.0.0.1:${port}/dicom-web`);
-    expect(r.code).toBe(2);
+    const outbox = path.join(dir, 'outbox');
+    const r = await cacs('score', QRM, '--store', `http://127.0.0.1:${port}/dicom-web`, '--outbox', outbox);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^Series\s+1\.2\.392/m);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    const m = /Saved in (\S+)\.$/.exec(lines[0]);
+    const m = /kept in (\S+): send it with `cacs send \S+`\.$/.exec(lines[0]);
     expect(m, lines[0]).not.toBeNull();
+    expect(m![1].startsWith(path.join(outbox, QRM_STUDY))).toBe(true);
     const saved = fs.readdirSync(m![1]);
     expect(saved.some((n) => /calcium-SR-.*\.dcm$/.test(n))).toBe(true);
-    fs.rmSync(m![1], { recursive: true, force: true });
+    expect(saved).toContain('manifest.json');
   });
 
   it('refuses --dicomweb without --study', async () => {

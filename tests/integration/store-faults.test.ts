@@ -4,20 +4,19 @@
  * server / proxy on loopback stands in front of a real Orthanc.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startOrthanc } from '../../scripts/lib/orthanc.mjs';
 import { encodeResult, type EncodedResult } from '../../core/encode/index';
 import { outboxFiles, storeResult } from '../../core/store/stow';
-import { loadCalciumResults, searchForSeries, jsonValue } from '../../core/store/dicomweb';
+import { DicomwebClient, loadCalciumResults, jsonValue } from '../../core/store/dicomweb';
 import { makeFixture } from '../helpers/encode-fixtures';
+import { faultProxy, type FaultAction, type FaultProxy } from '../helpers/fault-proxy';
 
 let orthanc: { url: string; dicomWebUrl: string; stop: () => Promise<void> };
 let dir: string;
-const servers: http.Server[] = [];
+const proxies: FaultProxy[] = [];
 const noSleep = async () => {};
 
 beforeAll(async () => {
@@ -25,44 +24,16 @@ beforeAll(async () => {
   orthanc = await startOrthanc({ port: await freePort(), dir });
 });
 afterAll(async () => {
-  for (const s of servers) await new Promise((r) => s.close(r));
+  for (const p of proxies) await p.close();
   await orthanc?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A loopback server whose handler decides, per POST, to fail, drop, or forward to Orthanc. */
-async function faultServer(
-  decide: (n: number, req: http.IncomingMessage) => { status: number; body: string } | 'drop' | 'forward',
-): Promise<{ url: string; posts: () => number }> {
-  let posts = 0;
-  const server = http.createServer((req, res) => {
-    const n = req.method === 'POST' ? ++posts : 0;
-    const action = req.method === 'POST' ? decide(n, req) : 'forward';
-    if (action === 'drop') {
-      // Let part of the upload arrive, then cut the connection.
-      req.once('data', () => req.socket.destroy());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', async () => {
-      if (action !== 'forward') {
-        res.writeHead(action.status, { 'Content-Type': 'text/plain' });
-        res.end(action.body);
-        return;
-      }
-      const upstream = await fetch(`${orthanc.url}${req.url}`, {
-        method: req.method,
-        headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => ['content-type', 'accept'].includes(k))) as Record<string, string>,
-        body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
-      });
-      res.writeHead(upstream.status, { 'Content-Type': upstream.headers.get('content-type') ?? 'application/octet-stream' });
-      res.end(Buffer.from(await upstream.arrayBuffer()));
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web`, posts: () => posts };
+/** A fault proxy in front of the test's Orthanc (tests/helpers/fault-proxy.ts), closed after the file. */
+async function faultServer(decide: (n: number) => FaultAction): Promise<FaultProxy> {
+  const p = await faultProxy(orthanc.url, decide);
+  proxies.push(p);
+  return p;
 }
 
 async function encoded(): Promise<{ f: ReturnType<typeof makeFixture>; enc: EncodedResult }> {
@@ -71,7 +42,7 @@ async function encoded(): Promise<{ f: ReturnType<typeof makeFixture>; enc: Enco
 }
 
 async function seriesInArchive(studyUid: string): Promise<string[]> {
-  return (await searchForSeries({ url: orthanc.dicomWebUrl }, studyUid)).map((s) => jsonValue(s, '00080060')!).sort();
+  return (await new DicomwebClient({ url: orthanc.dicomWebUrl }).searchForSeries(studyUid)).map((s) => jsonValue(s, '00080060')!).sort();
 }
 
 describe('storing when the archive fails', () => {
@@ -109,6 +80,20 @@ describe('storing when the archive fails', () => {
     expect(delays).toEqual([100, 200, 400]);
     expect(server.posts()).toBe(4);
     expect(out.pending).toHaveLength(3);
+  });
+
+  it('an archive that accepts the upload but never answers fails within the time limit, once, and keeps everything', async () => {
+    const { enc } = await encoded();
+    const server = await faultServer(() => 'hang');
+    const t0 = performance.now();
+    const out = await storeResult(enc.all, { url: server.url, retries: 3, timeoutMs: 1000, sleep: noSleep });
+    const seconds = (performance.now() - t0) / 1000;
+    expect(out.ok).toBe(false);
+    expect(seconds).toBeLessThan(5);
+    expect(out.failure).toMatchObject({ kind: 'SEG', status: null, attempts: 1 });
+    expect(out.failure!.message).toContain('no answer within 1 s');
+    expect(server.posts()).toBe(1);
+    expect(out.pending.map((p) => p.kind)).toEqual(['SEG', 'SR', 'PDF']);
   });
 
   it('HTTP 400 (the archive refuses the object) is not retried', async () => {

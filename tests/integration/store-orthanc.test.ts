@@ -12,7 +12,7 @@ import { freePort, startOrthanc } from '../../scripts/lib/orthanc.mjs';
 import { encodeResult } from '../../core/encode/index';
 import { readPart10 } from '../../core/encode/dicom-io';
 import { storeResult } from '../../core/store/stow';
-import { loadCalciumResults, nextVersionAfter, restoreFromArchive, retrieveInstance, searchForSeries, jsonValue } from '../../core/store/dicomweb';
+import { DicomwebClient, loadCalciumResults, nextVersionAfter, restoreFromArchive, jsonValue } from '../../core/store/dicomweb';
 import { writeCtSeries } from '../../core/dicom/write-ct';
 import { Assignment } from '../../core/scoring/assign';
 import { detectLesions } from '../../core/scoring/detect';
@@ -50,7 +50,7 @@ describe('storing a calcium result in the archive (Orthanc, STOW/QIDO/WADO)', ()
     expect(outcome.pending).toHaveLength(0);
 
     const study = f.volume.source.studyInstanceUid;
-    const series = await searchForSeries({ url: orthanc.dicomWebUrl }, study);
+    const series = await new DicomwebClient({ url: orthanc.dicomWebUrl }).searchForSeries(study);
     const modalities = series.map((s) => jsonValue(s, '00080060')).sort();
     expect(modalities).toEqual(['CT', 'DOC', 'SEG', 'SR']);
     const descriptions = series.map((s) => jsonValue(s, '0008103E'));
@@ -68,8 +68,10 @@ describe('storing a calcium result in the archive (Orthanc, STOW/QIDO/WADO)', ()
     expect(r.total.agatston).toBeCloseTo(f.result.total.agatston, 2);
     expect(r.seg).toEqual({ sopClassUid: enc.seg!.sopClassUid, sopInstanceUid: enc.seg!.sopInstanceUid });
     expect(r.sourceSeriesUid).toBe(f.volume.source.seriesInstanceUid);
-    expect(loaded.seg!.segments.map((s) => s.artery)).toEqual(['LM', 'LAD', 'LCX', 'RCA']);
-    expect(loaded.seg!.segments.map((s) => s.trackingUid)).toEqual(['LM', 'LAD', 'LCX', 'RCA'].map((a) => r.arteries[a as 'LM']!.trackingUid));
+    // One segment per artery, then the excluded calcium's own segment (no artery).
+    const arterySegments = loaded.seg!.segments.filter((s) => s.artery !== null);
+    expect(arterySegments.map((s) => s.artery)).toEqual(['LM', 'LAD', 'LCX', 'RCA']);
+    expect(arterySegments.map((s) => s.trackingUid)).toEqual(['LM', 'LAD', 'LCX', 'RCA'].map((a) => r.arteries[a as 'LM']!.trackingUid));
 
     // The archive keeps the SEG's codes and the UTF-8 patient name.
     const segDs = readPart10(loaded.seg!.bytes) as Record<string, any>;
@@ -77,7 +79,7 @@ describe('storing a calcium result in the archive (Orthanc, STOW/QIDO/WADO)', ()
     expect(segDs.PatientName[0].Alphabetic).toBe('Søren^Kierkegård');
 
     // The summary page comes back byte for byte.
-    const pdfBytes = await retrieveInstance({ url: orthanc.dicomWebUrl }, study, enc.pdf!.seriesInstanceUid, enc.pdf!.sopInstanceUid);
+    const pdfBytes = await new DicomwebClient({ url: orthanc.dicomWebUrl }).retrieveInstance(study, enc.pdf!.seriesInstanceUid, enc.pdf!.sopInstanceUid);
     const pdfDs = readPart10(pdfBytes) as Record<string, any>;
     const doc = new Uint8Array(pdfDs.EncapsulatedDocument[0]).subarray(0, pdfDs.EncapsulatedDocumentLength);
     expect(Buffer.from(doc).equals(Buffer.from(enc.pdf!.pdf))).toBe(true);
@@ -100,7 +102,7 @@ describe('storing a calcium result in the archive (Orthanc, STOW/QIDO/WADO)', ()
     expect(after.current!.sopInstanceUid).toBe(enc.sr.sopInstanceUid);
     expect(after.current!.version).toBe(2);
     expect(after.current!.predecessors).toEqual([v1.sopInstanceUid]);
-    expect(after.current!.seriesDescription).toBe('Calcium score v2');
+    expect(after.current!.seriesDescription).toBe('Calcium score v2, supersedes v1');
     expect(after.current!.arteries.LM).toBeUndefined();
     expect(after.current!.arteries.LAD!.agatston).toBeCloseTo(corrected.arteries.LAD.agatston, 2);
 

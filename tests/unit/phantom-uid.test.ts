@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidUid, randomUid, uidFromSeed } from '../../core/dicom/uid';
+import { isValidUid, newUid, uidFromSeed } from '../../core/dicom/uid';
 
 describe('UIDs of generated objects', () => {
   it('derives the same 2.25 UID from the same seed and parts, a different one from different parts', () => {
@@ -12,13 +12,13 @@ describe('UIDs of generated objects', () => {
   });
 
   it('makes valid UIDs: 2.25 root, decimal of at most 128 bits, no leading zero, at most 64 characters', () => {
-    for (const uid of [uidFromSeed(0), uidFromSeed('x', 'y'), randomUid(), randomUid()]) {
+    for (const uid of [uidFromSeed(0), uidFromSeed('x', 'y'), newUid(), newUid()]) {
       expect(isValidUid(uid), uid).toBe(true);
       expect(uid).toMatch(/^2\.25\.[1-9]\d*$/);
       expect(BigInt(uid.slice(5)) < 1n << 128n).toBe(true);
       expect(uid.length).toBeLessThanOrEqual(64);
     }
-    expect(randomUid()).not.toBe(randomUid());
+    expect(newUid()).not.toBe(newUid());
   });
 
   it('tells valid UIDs from invalid ones', () => {

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import dcmjs from 'dcmjs';
 import { generatePhantom } from '../../core/phantom/index';
-import { ctFileName, ctSliceDataset, formatDs, writeCtSeries } from '../../core/dicom/write-ct';
+import { ctFileName, ctSliceDataset, writeCtSeries } from '../../core/dicom/write-ct';
+import { formatDs } from '../../core/dicom/values';
 import { readSeriesFromFiles } from '../../core/dicom/read';
 import { isValidUid } from '../../core/dicom/uid';
 

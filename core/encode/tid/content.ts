@@ -5,6 +5,7 @@
  */
 import { codeItem, type Code } from '../../dicom/codes';
 import { ds, type Dataset } from '../dicom-io';
+import { assertReferencedUid, assertUid } from '../../dicom/uid';
 
 export type RelationshipType =
   | 'CONTAINS'
@@ -21,10 +22,9 @@ export interface ContentItem {
   readonly dataset: Dataset;
 }
 
-const UID_RE = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
-export function assertUid(uid: string, what: string): void {
-  if (!uid || uid.length > 64 || !UID_RE.test(uid)) throw new Error(`${what}: "${uid}" is not a valid DICOM UID`);
-}
+// UIDs the product creates must be valid; UIDs it refers to (the source's, or its own objects')
+// are copied as they are (core/dicom/uid).
+export { assertUid, assertReferencedUid };
 
 function base(relationship: RelationshipType, valueType: string, name: Code | null, children: ContentItem[] = []): Dataset {
   const d: Dataset = { RelationshipType: relationship, ValueType: valueType };
@@ -59,7 +59,7 @@ export function text(relationship: RelationshipType, name: Code, value: string, 
 }
 
 export function uidref(relationship: RelationshipType, name: Code, uid: string): ContentItem {
-  assertUid(uid, `UIDREF "${name.meaning}"`);
+  assertReferencedUid(uid, `UIDREF "${name.meaning}"`);
   const d = base(relationship, 'UIDREF', name);
   d.UID = uid;
   return { relationship, dataset: d };
@@ -87,8 +87,8 @@ export interface ImageReference {
 }
 
 export function image(relationship: RelationshipType, name: Code | null, ref: ImageReference): ContentItem {
-  assertUid(ref.sopClassUid, 'IMAGE SOP class');
-  assertUid(ref.sopInstanceUid, 'IMAGE SOP instance');
+  assertReferencedUid(ref.sopClassUid, 'IMAGE SOP class');
+  assertReferencedUid(ref.sopInstanceUid, 'IMAGE SOP instance');
   const d = base(relationship, 'IMAGE', name);
   const sop: Dataset = { ReferencedSOPClassUID: ref.sopClassUid, ReferencedSOPInstanceUID: ref.sopInstanceUid };
   if (ref.frameNumbers?.length) sop.ReferencedFrameNumber = ref.frameNumbers;

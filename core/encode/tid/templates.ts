@@ -10,6 +10,7 @@ import {
   type Code,
 } from '../../dicom/codes';
 import {
+  assertReferencedUid,
   assertUid,
   codeContent,
   container,
@@ -159,7 +160,7 @@ export class VolumetricRoiMeasurements {
       if (nums.length === 0 || nums.some((n) => !Number.isInteger(n) || n < 1)) {
         throw new Error('TID 1411: Referenced Segment needs segment numbers >= 1');
       }
-      assertUid(g.sourceSeriesUid!, 'TID 1411 source series');
+      assertReferencedUid(g.sourceSeriesUid!, 'TID 1411 source series');
     } else if (!g.regions || g.regions.length === 0) {
       throw new Error('TID 1411: the volume needs a Referenced Segment or at least one Image Region');
     }
