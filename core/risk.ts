@@ -295,7 +295,8 @@ export function parseClinicalInputs(raw: unknown): ClinicalParse {
   const systolicBpMmHg = num('systolicBpMmHg', 'Systolic blood pressure', 'mmHg', CLINICAL_RANGES.systolicBpMmHg);
   const totalCholesterolMgDl = num('totalCholesterolMgDl', 'Total cholesterol', 'mg/dL', CLINICAL_RANGES.totalCholesterolMgDl, 'totalCholesterolMmolL');
   const hdlMgDl = num('hdlMgDl', 'HDL cholesterol', 'mg/dL', CLINICAL_RANGES.hdlMgDl, 'hdlMmolL');
-  if (Number.isFinite(totalCholesterolMgDl) && Number.isFinite(hdlMgDl) && hdlMgDl >= totalCholesterolMgDl) {
+  const inRange = (v: number, [lo, hi]: readonly [number, number]) => Number.isFinite(v) && v >= lo && v <= hi;
+  if (inRange(totalCholesterolMgDl, CLINICAL_RANGES.totalCholesterolMgDl) && inRange(hdlMgDl, CLINICAL_RANGES.hdlMgDl) && hdlMgDl >= totalCholesterolMgDl) {
     problems.push(`HDL cholesterol (${hdlMgDl} mg/dL) must be less than total cholesterol (${totalCholesterolMgDl} mg/dL); check the two values.`);
   }
   const sex = typeof r.sex === 'string' ? r.sex.trim().toLowerCase() : r.sex;

@@ -482,7 +482,7 @@ export function restoreAssignment(
 /** The panel's line after reopening a stored result: counts whole lesions, never lesion parts. */
 export function restoredMessage(report: Pick<CalciumReport, 'version' | 'reviewState' | 'reviewed'>, summary: RestoreSummary | null): string {
   const state = report.reviewState ?? (report.reviewed ? 'reviewed' : 'automatic');
-  const head = `Reopened the stored result, version ${report.version} (${state})`;
+  const head = `Restored the stored report version ${report.version} (${state})`;
   if (!summary) return `${head}: no calcium on an artery or excluded.`;
   const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
   const parts = [

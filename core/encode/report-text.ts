@@ -89,6 +89,7 @@ export function reviewStatus(result: ScoringResult): ReviewStatus {
 /**
  * The panel's headline: never a bare "0 / CAC-DRS 0" while candidates are unreviewed. With
  * candidates left it leads with how many and gives the assigned total and what is pending.
+ * The review state (reviewStatus().text) goes beside it.
  */
 export function resultHeadline(result: ScoringResult): { primary: string; unit: string; secondary: string; provisional: boolean } {
   const st = reviewStatus(result);
@@ -96,7 +97,7 @@ export function resultHeadline(result: ScoringResult): { primary: string; unit: 
   if (st.pending > 0 && !st.confirmed) {
     const assigned =
       total.lesionCount > 0
-        ? `assigned so far: Agatston ${total.agatston.toFixed(1)} (${result.risk.cacDrs}, provisional)`
+        ? `assigned so far: Agatston ${total.agatston.toFixed(1)} (${result.risk.cacDrs})`
         : 'none assigned yet';
     return {
       primary: String(st.pending),
@@ -108,7 +109,7 @@ export function resultHeadline(result: ScoringResult): { primary: string; unit: 
   return {
     primary: total.agatston.toFixed(1),
     unit: 'Agatston',
-    secondary: `${result.risk.cacDrs} · category ${result.risk.agatstonCategory} · ${st.text}`,
+    secondary: `${result.risk.cacDrs} · category ${result.risk.agatstonCategory}`,
     provisional: false,
   };
 }

@@ -81,6 +81,6 @@ describe('a second reader continues from the stored SR + SEG', () => {
     expect(sr).toMatchObject({ reviewState: 'in review', pendingCandidates: 1, excludedCandidates: 1 });
     // The message counts lesions (the RCA plaque spans three slices: one lesion, not three parts).
     expect(summary.lesions).toEqual({ onArteries: 3, excluded: 1, pending: 1 });
-    expect(restoredMessage(sr, summary)).toBe('Reopened the stored result, version 1 (in review): 3 lesions on arteries, 1 excluded, 1 to review.');
+    expect(restoredMessage(sr, summary)).toBe('Restored the stored report version 1 (in review): 3 lesions on arteries, 1 excluded, 1 to review.');
   });
 });

@@ -1,20 +1,18 @@
 // Scoring part of the panel: score button and progress, per-artery table, risk category, and
 // the lesion list with assign / reassign / exclude buttons (rescored at once).
 import { memo, useEffect, useState, useSyncExternalStore } from 'react';
-import { ARTERIES, type LesionLabel, type LesionMeasure, type ScoringResult, type Totals } from '../../../core/types';
+import { ARTERIES, LESION_LABELS, type LesionLabel, type LesionMeasure, type ScoringResult, type Totals } from '../../../core/types';
+import { labelHex } from '../../../core/palette';
+import { viewerImageRange } from '../../../core/slices';
+import { resultHeadline, reviewStatus } from '../../../core/encode/report-text';
+import { RiskForm } from './RiskForm';
 import type { CommandsManager } from '../ohif';
 import { session, type SaveState, type SessionState } from '../scoring/session';
 import { contractAttributes, HotkeyList, LabellerLine, Progress } from './ReviewTools';
 import * as s from './styles';
 
-const ARTERY_COLOURS: Record<LesionLabel, string> = {
-  LM: '#e4572e',
-  LAD: '#f3a712',
-  LCX: '#29bf12',
-  RCA: '#4ea8de',
-  OTHER: '#6b7280',
-  UNASSIGNED: '#d946ef',
-};
+// One palette everywhere (overlay, panel, SEG, PDF): core/palette.ts.
+const ARTERY_COLOURS = Object.fromEntries(LESION_LABELS.map((l) => [l, labelHex(l)])) as Record<LesionLabel, string>;
 
 /** One artery (or Exclude) button in the artery colour; filled when it is the current choice. */
 function LabelButton(props: {
@@ -234,7 +232,7 @@ function LesionList({ result, commandsManager }: { result: ScoringResult; comman
         <h4 style={{ ...s.sub, margin: '10px 0 0', fontWeight: 600 }}>{title}</h4>
         <ul style={{ margin: 0, padding: 0 }} data-testid={testId}>
           {lesions.map((l) => (
-            <LesionRow key={`${l.id}-${l.artery}`} lesion={l} commandsManager={commandsManager} selected={(l.parentId ?? l.id) === selected} />
+            <LesionRow key={`${l.id}-${l.artery}`} lesion={l} slices={result.input.sliceCount} commandsManager={commandsManager} selected={(l.parentId ?? l.id) === selected} />
           ))}
         </ul>
       </>
@@ -315,9 +313,9 @@ const BUTTON_LABELS: { label: LesionLabel; text: string }[] = [
 ];
 
 /** Re-rendered only when what it shows changes (a chest CT lists many rows). */
-const LesionRow = memo(LesionRowView, (a, b) => a.selected === b.selected && a.lesion.id === b.lesion.id && a.lesion.artery === b.lesion.artery && a.lesion.agatston === b.lesion.agatston && a.lesion.volumeMm3 === b.lesion.volumeMm3);
+const LesionRow = memo(LesionRowView, (a, b) => a.selected === b.selected && a.slices === b.slices && a.lesion.id === b.lesion.id && a.lesion.artery === b.lesion.artery && a.lesion.agatston === b.lesion.agatston && a.lesion.volumeMm3 === b.lesion.volumeMm3);
 
-function LesionRowView({ lesion, commandsManager, selected }: { lesion: LesionMeasure; commandsManager: CommandsManager; selected: boolean }) {
+function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: LesionMeasure; slices: number; commandsManager: CommandsManager; selected: boolean }) {
   const lesionId = lesion.parentId ?? lesion.id;
   const excluded = lesion.artery === 'OTHER';
   return (
@@ -339,7 +337,8 @@ function LesionRowView({ lesion, commandsManager, selected }: { lesion: LesionMe
           #{lesion.id} {lesion.artery === 'OTHER' ? 'excluded' : lesion.artery === 'UNASSIGNED' ? 'unassigned' : lesion.artery}
         </span>
         <span style={{ color: s.colors.muted, float: 'right' }}>
-          {lesion.agatston.toFixed(1)} AU · {lesion.volumeMm3.toFixed(1)} mm³ · {lesion.peakHU} HU · slices {lesion.sliceRange[0] + 1}-{lesion.sliceRange[1] + 1}
+          {/* Image numbers as OHIF shows them (head first; core/slices.ts), like the PDF. */}
+          {lesion.agatston.toFixed(1)} AU · {lesion.volumeMm3.toFixed(1)} mm³ · {lesion.peakHU} HU · {viewerImageRange({ slices }, lesion.sliceRange)}
         </span>
       </button>
       <div style={{ display: 'flex', gap: 4, marginTop: 4 }}>
@@ -407,14 +406,16 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
 function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult; elapsedMs: number; commandsManager: CommandsManager }) {
   const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED').length;
   return (
+  // Never a bare "0 / CAC-DRS 0" while candidates are unreviewed: the headline then counts them.
+  const head = resultHeadline(result);
+  const review = reviewStatus(result);
     <div data-testid="calcium-result">
-      <p style={{ margin: '0 0 4px', fontSize: 22, fontWeight: 600 }} data-testid="calcium-total">
-        {result.total.agatston.toFixed(1)} <span style={{ fontSize: 13, color: s.colors.muted }}>Agatston</span>
+      <p style={{ margin: '0 0 4px', fontSize: 22, fontWeight: 600 }} data-testid="calcium-total" data-provisional={head.provisional ? 'true' : undefined}>
+        {head.primary} <span style={{ fontSize: 13, color: s.colors.muted }}>{head.unit}</span>
       </p>
-      <p style={s.sub} data-testid="calcium-category">
-        {result.risk.cacDrs} · category {result.risk.agatstonCategory}
-        {result.risk.provisional ? ' · provisional (assigned lesions only)' : ''}
-        {result.reviewed ? ' · reviewed' : ' · not reviewed'} · {(elapsedMs / 1000).toFixed(1)} s
+      <p style={s.sub} data-testid="calcium-category" data-review-state={review.state}>
+        {head.secondary}
+        {result.risk.provisional ? ' · provisional (assigned lesions only)' : ''} · {review.text} · {(elapsedMs / 1000).toFixed(1)} s
       </p>
       <SettingsLine result={result} />
       <LabellerLine />
@@ -448,7 +449,10 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
         </p>
       ))}
       <LesionList result={result} commandsManager={commandsManager} />
-      <p style={{ ...s.sub, marginTop: 10 }}>{result.risk.guidance}</p>
+      <p style={{ ...s.sub, marginTop: 10 }} data-testid="calcium-guidance">
+        {result.risk.guidance}
+      </p>
+      <RiskForm result={result} />
     </div>
   );
 }

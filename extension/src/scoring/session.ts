@@ -49,6 +49,8 @@ export class CalciumSession {
   private lastSr: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string; sopClassUid: string; version: number } | null = null;
   private warnings: string[] = [];
   private model: ScoringResult['model'] = null;
+  /** The MESA inputs the reader entered (panel risk form), or restored from the stored SR. */
+  clinical: ClinicalInputs | null = null;
   private listeners = new Set<() => void>();
   private run = 0;
 
@@ -115,6 +117,7 @@ export class CalciumSession {
     // Core wording (lesions, not lesion parts) and the superseded versions named (core readback).
     const older = versionStatuses(stored.reports).filter((v) => !v.current).map((v) => ` Version ${v.version} is superseded${v.supersededBy ? ` by version ${v.supersededBy}` : ''}.`);
     const summary = stored.seg ? restoreAssignment(lesionSet, assignment, stored.seg, { reviewed: current.reviewed }) : null;
+    if (current.clinical && !this.clinical) this.clinical = current.clinical;
     return restoredMessage(current, summary) + older.join('');
   }
 
@@ -183,7 +186,7 @@ export class CalciumSession {
       if (archive) {
         try {
           restored = await this.restoreStored(archive, scored, done.lesionSet, this.assignment);
-          if (restored) result = scoreResult(done.lesionSet, this.assignment, { warnings: this.warnings, model: this.model });
+          if (restored) result = scoreResult(done.lesionSet, this.assignment, { warnings: this.warnings, model: this.model, clinical: this.clinical });
         } catch (e) {
           restored = `Could not read the stored calcium report: ${(e as Error).message}`;
         }
@@ -435,7 +438,7 @@ export class CalciumSession {
   private rescore(): ScoringResult {
     if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
     if (this.saveState.status === 'saved' || this.saveState.status === 'error') this.saveState = { status: 'idle' };
-    const result = scoreResult(this.lesionSet, this.assignment, { warnings: this.warnings, model: this.model });
+    const result = scoreResult(this.lesionSet, this.assignment, { warnings: this.warnings, model: this.model, clinical: this.clinical });
     this.assignmentVersion++;
     this.set({ status: 'scored', result, elapsedMs: this.state.elapsedMs, restored: this.state.restored });
     return result;
@@ -452,6 +455,12 @@ export class CalciumSession {
 }
 
 /** dicomweb-client rejects with the XHR's status; say it in one line. */
+  /** Set (or clear) the MESA inputs from the panel's risk form; rescores at once (risk beside the guideline text, stored in the SR). */
+  setClinical(clinical: ClinicalInputs | null): ScoringResult {
+    this.clinical = clinical;
+    return this.rescore();
+  }
+
 function storeErrorText(e: unknown): string {
   const err = e as { message?: string; status?: number; request?: { status?: number; statusText?: string } };
   const status = err?.request?.status ?? err?.status;
