@@ -99,6 +99,11 @@ export function resultTable(result: ScoringResult, source: ScoreSource, extra: {
   if (unassigned.length > 0) {
     const sum = unassigned.reduce((s, l) => s + l.agatston, 0);
     lines.push('');
+  // --clinical: the MESA risk beside the guideline text (or why it is not computed).
+  if (result.risk.clinical) {
+    if (result.risk.mesaTenYearChdRiskPercent != null) lines.push(`MESA 10-year CHD risk with CAC: ${result.risk.mesaTenYearChdRiskPercent.toFixed(1)} %`);
+    for (const n of result.risk.mesaNotes ?? []) lines.push(n);
+  }
     lines.push(`${unassigned.length} lesion${unassigned.length === 1 ? '' : 's'} not assigned to an artery (Agatston ${f1(sum)} not in the totals): ${extra.autoLabelling}`);
   }
   if (result.lesions.length > 0) {

@@ -6,6 +6,7 @@ import { numberOption, parseArgs, UsageError, type OptionTable } from './args';
 import { Progress, readFolder } from './folder';
 import { resultJson, resultTable, type ScoreSource } from './output';
 import { readSeedsFile, type SeedPoint } from './seeds';
+import { readClinicalFile } from './clinical';
 import { STORE_HELP, STORE_OPTIONS, storeScore, storeSettings, timeoutMs, type StoreReport } from './store';
 
 export const SCORE_HELP = `cacs score: Agatston, volume and mass per coronary artery from a non-contrast CT series
@@ -34,6 +35,10 @@ Scoring (defaults follow the Agatston method, SPEC 1.1):
   --force               score even when the input checks find errors (they become warnings)
 
 Output:
+  --clinical FILE       JSON with the MESA inputs (ageYears, sex, race, diabetes, currentSmoker,
+                        systolicBpMmHg, antihypertensiveMedication, totalCholesterolMgDl, hdlMgDl or
+                        ...MmolL, lipidLoweringMedication, familyHistoryOfHeartAttack): adds the MESA
+                        10-year CHD risk with CAC beside the guideline text (risk in the JSON, stored SR)
   --format table|json   table for people (default), json for scripts
 ${STORE_HELP}
   --progress            progress on stderr even when stderr is not a terminal
@@ -49,6 +54,7 @@ const SPEC: OptionTable = {
   format: { type: 'string' },
   seeds: { type: 'string' },
   threshold: { type: 'string' },
+  clinical: { type: 'string' },
   'min-area': { type: 'string' },
   'mass-factor': { type: 'string' },
   dicomweb: { type: 'string' },
@@ -84,6 +90,8 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const seedsFile = args.values.get('seeds');
   const seeds: SeedPoint[] = seedsFile !== undefined ? readSeedsFile(seedsFile) : [];
 
+  const clinicalFile = args.values.get('clinical');
+  const clinical = clinicalFile !== undefined ? readClinicalFile(clinicalFile) : null;
   const dicomweb = args.values.get('dicomweb');
   const study = args.values.get('study');
   const seriesUid = args.values.get('series');
@@ -165,7 +173,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     }
     let scored;
     try {
-      scored = core.scoreVolume(volume, { settings, seeds, ignoreErrors });
+      scored = core.scoreVolume(volume, { settings, seeds, ignoreErrors, clinical });
     } catch (e) {
       if (e instanceof core.InputError) throw new UsageError(`${e.problems.join(' ')} (--force scores it anyway)`);
       if (e instanceof core.SettingsError) throw new UsageError(e.message);
