@@ -23,6 +23,9 @@ function defaultWorkerCount(): number {
   return cores >= 4 ? Math.min(cores - 1, 3) : 0;
 }
 
+/** Longest a worker may spend on one slice (a 512 x 512 slice decodes in about 10 ms). */
+const SLICE_TIME_LIMIT_MS = 30_000;
+
 export class DecodePool {
   private workers: Worker[] = [];
 
@@ -46,8 +49,11 @@ export class DecodePool {
     const hu = new Int16Array(huBuffer);
     const counterBuffer = new SharedArrayBuffer(4);
     const next = new Int32Array(counterBuffer);
+    // busy[i]: the slice worker i is decoding now, or -1 (read by the time bound below).
+    const busyBuffer = new SharedArrayBuffer(4 * Math.max(1, workers.length));
+    const busy = new Int32Array(busyBuffer).fill(-1);
     const finished = workers.map(
-      (w) =>
+      (w, slot) =>
         new Promise<number>((resolve, reject) => {
           const onMessage = (m: { finished?: boolean; decoded?: number; error?: string; userError?: boolean }) => {
             if (m.finished) {
@@ -61,7 +67,7 @@ export class DecodePool {
           w.on('message', onMessage);
           // A worker that never started decodes nothing; one that stopped mid-slice is caught below.
           w.once('exit', () => resolve(0));
-          const batch: DecodeBatch = { hu: huBuffer as SharedArrayBuffer, counter: counterBuffer, jobs };
+          const batch: DecodeBatch = { hu: huBuffer as SharedArrayBuffer, counter: counterBuffer, jobs, busy: busyBuffer, slot };
           w.postMessage(batch);
         }),
     );
@@ -81,12 +87,32 @@ export class DecodePool {
       mine++;
       onSlice?.(Math.min(Atomics.load(next, 0), jobs.length), jobs.length);
     }
-    const byWorkers = await Promise.all(finished);
+    const byWorkers = await this.withinTimeBound(Promise.all(finished), busy, jobs);
     const decoded = mine + byWorkers.reduce((a, b) => a + b, 0);
     if (process.env.CACS_TIMING === '1') process.stderr.write(`timing slices-decoded main ${mine} workers ${byWorkers.join(' ') || '-'}\n`);
     if (decoded !== jobs.length) throw new Error(`decoding stopped: ${decoded} of ${jobs.length} slices decoded`);
     onSlice?.(jobs.length, jobs.length);
     return hu;
+  }
+
+  /**
+   * Once the main thread has taken its last slice, each worker holds at most one slice: one
+   * that is still decoding SLICE_TIME_LIMIT_MS later is stopped (the worker is terminated) and
+   * named. A worker still starting holds none and is waited for.
+   */
+  private async withinTimeBound<T>(all: Promise<T>, busy: Int32Array, jobs: SliceJob[]): Promise<T> {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), SLICE_TIME_LIMIT_MS)));
+      const outcome = await Promise.race([all, tick]).finally(() => clearTimeout(timer));
+      if (outcome !== 'late') return outcome as T;
+      const stuck = Array.from(busy).filter((n) => n >= 0 && n < jobs.length);
+      if (stuck.length === 0) continue;
+      this.close();
+      throw new UsageError(
+        `${stuck.map((n) => jobs[n].name).join(', ')}: decoding took more than ${SLICE_TIME_LIMIT_MS / 1000} s and was stopped; the compressed data is probably damaged: replace the file with a good copy`,
+      );
+    }
   }
 
   close(): void {

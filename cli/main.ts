@@ -61,8 +61,12 @@ function isUserError(e: unknown): boolean {
   if (e instanceof UsageError) return true;
   const name = (e as { name?: string } | null)?.name;
   // Errors the core raises for input a user can fix, named so across module boundaries.
-  return name === 'UsageError' || name === 'DicomReadError' || name === 'InputError' || name === 'SettingsError';
+  if (name === 'UsageError' || name === 'DicomReadError' || name === 'InputError' || name === 'SettingsError') return true;
+  // The file system refusing a path the user gave (or one inside it): say so in one line.
+  return USER_FS_CODES.has(String((e as { code?: unknown } | null)?.code));
 }
+
+const USER_FS_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'ENAMETOOLONG', 'ELOOP', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EROFS', 'EDQUOT', 'EMFILE', 'ENFILE', 'EEXIST', 'ERR_FS_FILE_TOO_LARGE']);
 
 function reportError(e: unknown): number {
   if (isUserError(e)) {

@@ -305,37 +305,54 @@ export function checkPixelValues(v: CtVolume): string[] {
   const sliceSize = v.columns * v.rows;
   if (!v.hu || v.hu.length !== sliceSize * v.slices || v.slices === 0) return problems;
   const stride = Math.max(1, Math.floor(Math.min(v.columns, v.rows) / 128));
-  const offsets: number[] = [];
-  for (let j = 0; j < v.rows; j += stride) for (let i = 0; i < v.columns; i += stride) offsets.push(j * v.columns + i);
-  const samples = offsets.length;
-  const clamp = (h: number) => (h < PLAUSIBLE_HU_MIN ? PLAUSIBLE_HU_MIN : h > PLAUSIBLE_HU_MAX ? PLAUSIBLE_HU_MAX : h);
+  const sampledColumns = Math.ceil(v.columns / stride);
+  const samples = Math.ceil(v.rows / stride) * sampledColumns;
   let below = 0;
   let above = 0;
   let min = Infinity;
   let max = -Infinity;
-  // toPrevious[k]: mean |HU(k) - HU(k-1)|; skipping[k]: mean |HU(k+1) - HU(k-1)| (values clamped
-  // to the plausible range, so padding and metal do not dominate).
+  // toPrevious[k]: mean |HU(k) - HU(k-1)|; skipping[k]: mean |HU(k+1) - HU(k-1)|, over the
+  // sampled voxels, with values clamped to the plausible range so padding and metal do not dominate.
   const toPrevious = new Float64Array(v.slices);
   const skipping = new Float64Array(v.slices);
+  // The clamped samples of the two previous slices, so each voxel is read once.
+  let previous = new Int16Array(samples);
+  let beforePrevious = new Int16Array(samples);
+  let current = new Int16Array(samples);
   const hu = v.hu;
   for (let k = 0; k < v.slices; k++) {
-    const base = k * sliceSize;
-    let dPrev = 0;
-    let dSkip = 0;
-    for (let s = 0; s < samples; s++) {
-      const h = hu[base + offsets[s]];
-      if (h < min) min = h;
-      if (h > max) max = h;
-      if (h < PLAUSIBLE_HU_MIN) below++;
-      else if (h > PLAUSIBLE_HU_MAX) above++;
-      if (k > 0) {
-        const c = clamp(h);
-        dPrev += Math.abs(c - clamp(hu[base - sliceSize + offsets[s]]));
-        if (k > 1) dSkip += Math.abs(c - clamp(hu[base - 2 * sliceSize + offsets[s]]));
+    let s = 0;
+    for (let j = 0; j < v.rows; j += stride) {
+      const row = (k * v.rows + j) * v.columns;
+      for (let i = 0; i < v.columns; i += stride) {
+        const h = hu[row + i];
+        if (h < min) min = h;
+        if (h > max) max = h;
+        let c = h;
+        if (h < PLAUSIBLE_HU_MIN) {
+          below++;
+          c = PLAUSIBLE_HU_MIN;
+        } else if (h > PLAUSIBLE_HU_MAX) {
+          above++;
+          c = PLAUSIBLE_HU_MAX;
+        }
+        current[s++] = c;
       }
     }
-    toPrevious[k] = dPrev / samples;
-    if (k > 1) skipping[k - 1] = dSkip / samples;
+    if (k > 0) {
+      let dPrev = 0;
+      for (let n = 0; n < samples; n++) dPrev += Math.abs(current[n] - previous[n]);
+      toPrevious[k] = dPrev / samples;
+    }
+    if (k > 1) {
+      let dSkip = 0;
+      for (let n = 0; n < samples; n++) dSkip += Math.abs(current[n] - beforePrevious[n]);
+      skipping[k - 1] = dSkip / samples;
+    }
+    const spare = beforePrevious;
+    beforePrevious = previous;
+    previous = current;
+    current = spare;
   }
   const total = samples * v.slices;
   const pct = (n: number) => `${fmt((100 * n) / total, 1)}%`;
