@@ -415,7 +415,7 @@ export function startServer({
         chunks.push(c);
       });
       req.on('end', () => finish(null, Buffer.concat(chunks, size)));
-      req.on('error', (e) => finish(e));
+      req.on('error', () => finish(new HttpError(499, 'client went away')));
       req.on('close', () => finish(new HttpError(499, 'client went away')));
     });
   }

@@ -23,6 +23,8 @@ import { CHROMIUM, CHROMIUM_ARGS, REPO_ROOT } from './harness';
 
 const QRM = path.resolve(REPO_ROOT, '../shared/data/qrm-phantom');
 const SR = path.resolve(REPO_ROOT, '../shared/data/reference-objects/dcmqi-tid1500-sr.dcm');
+// A small complete DICOM file (4.7 KB) that no other test here stores.
+const SMALL = path.resolve(REPO_ROOT, '../shared/data/reference-objects/highdicom-seg-ct-binary.dcm');
 
 interface RawAnswer {
   status: number;
@@ -205,7 +207,8 @@ describe('the server in front of a real Orthanc', () => {
     const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), slice, Buffer.from(`\r\n--${boundary}--\r\n`)]);
     const ct = { 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}` };
     const other = `http://127.0.0.1:${server.port + 1}`;
-    for (const h of [{ Origin: other }, { 'Sec-Fetch-Site': 'same-site' }, { 'Sec-Fetch-Site': 'cross-site', Origin: 'http://evil.example' }]) {
+    const probes: Record<string, string>[] = [{ Origin: other }, { 'Sec-Fetch-Site': 'same-site' }, { 'Sec-Fetch-Site': 'cross-site', Origin: 'http://evil.example' }];
+    for (const h of probes) {
       const res = await raw(server.port, 'POST', '/dicom-web/studies', { ...ct, ...h }, body);
       expect(res.status, JSON.stringify(h)).toBe(403);
     }
@@ -240,7 +243,7 @@ describe('the server in front of a real Orthanc', () => {
             await fetch(t, { method: 'POST', mode: 'no-cors', body: new Blob([body], { type: 'multipart/form-data; boundary=x' }) }).catch(() => undefined);
           }
         },
-        { targets, bytes: [...slice] },
+        { targets, bytes: [...fs.readFileSync(SMALL)] },
       );
     } finally {
       await context.close();
@@ -434,6 +437,11 @@ describe('the Orthanc folder', () => {
 
 describe('npm start (scripts/start.ts) as a process', () => {
   const children: ChildProcess[] = [];
+  beforeAll(() => {
+    // Build here (as npm test does before vitest), so start.ts finds the bundles current.
+    ensureViewer({ log: () => undefined });
+    ensureBuilt({ log: () => undefined });
+  }, 300_000);
   afterAll(() => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   });
@@ -450,7 +458,9 @@ describe('npm start (scripts/start.ts) as a process', () => {
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    await waitFor('npm start to be ready', () => out.includes('Calcium scoring viewer:') || child.exitCode !== null, 170_000);
+    await waitFor('npm start to be ready', () => out.includes('Calcium scoring viewer:') || child.exitCode !== null, 120_000).catch((e) => {
+      throw new Error(`${(e as Error).message}; its output:\n${out}`);
+    });
     if (child.exitCode !== null) throw new Error(`start.ts exited ${child.exitCode}:\n${out}`);
     const lock = JSON.parse(fs.readFileSync(path.join(dir, LOCK_NAME), 'utf8')) as { orthancPid: number };
     return { child, port, orthancPort, orthancPid: lock.orthancPid, output: () => out };
