@@ -35,6 +35,9 @@ function bundle(name, entry) {
     },
     module: {
       rules: [
+        // The labelling model (models/*.json manifest + .onnx) is emitted beside the bundle as
+        // files the scoring worker fetches (extension/src/scoring/labeller.ts).
+        { test: /\.(onnx|json)$/, include: path.join(ROOT, 'models'), type: 'asset/resource', generator: { filename: 'models/[name].[contenthash:8][ext]' } },
         {
           test: /\.tsx?$/,
           exclude: /node_modules/,

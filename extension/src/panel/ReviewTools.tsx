@@ -1,5 +1,6 @@
 // Small parts of the panel about how the viewer runs: the stable test contract on the score
 // section, the progress line with Cancel, what the automatic labeller did, and the hotkeys.
+import { useSyncExternalStore } from 'react';
 import { ARTERIES } from '../../../core/types';
 import { CALCIUM_HOTKEYS, keyText } from '../hotkeys';
 import type { CommandsManager } from '../ohif';
@@ -10,8 +11,17 @@ import * as s from './styles';
  * The stable test contract (README): on [data-testid="calcium-score-section"],
  * data-state "idle" | "loading" | "scoring" | "done" | "error" | "cancelled",
  * data-total-agatston, data-candidates (candidate lesions), data-auto-labelled (lesions given
- * an artery automatically).
+ * an artery automatically), data-overlay "drawing" | "settled" (the lesion overlay has caught
+ * up with the labels).
  */
+export function useContractAttributes(state: SessionState): Record<string, string> {
+  const overlay = useSyncExternalStore(
+    (fn) => session.subscribe(fn),
+    () => session.overlayState,
+  );
+  return { ...contractAttributes(state), 'data-overlay': overlay };
+}
+
 export function contractAttributes(state: SessionState): Record<string, string> {
   const phase =
     state.status === 'loading'

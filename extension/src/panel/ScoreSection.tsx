@@ -8,7 +8,7 @@ import { resultHeadline, reviewStatus } from '../../../core/encode/report-text';
 import { RiskForm } from './RiskForm';
 import type { CommandsManager } from '../ohif';
 import { session, type SaveState, type SessionState } from '../scoring/session';
-import { contractAttributes, HotkeyList, LabellerLine, Progress } from './ReviewTools';
+import { useContractAttributes, HotkeyList, LabellerLine, Progress } from './ReviewTools';
 import * as s from './styles';
 
 // One palette everywhere (overlay, panel, SEG, PDF): core/palette.ts.
@@ -362,12 +362,13 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
   useEffect(() => {
     session.reset(displaySetInstanceUID);
   }, [displaySetInstanceUID]);
+  const contract = useContractAttributes(state);
   const busy = state.status === 'loading' || state.status === 'detecting' || state.status === 'labelling';
   const score = () => {
     void Promise.resolve(commandsManager.runCommand('calciumScoringScore')).catch((e: unknown) => console.error('[calcium-scoring] score:', e));
   };
   return (
-    <section data-testid="calcium-score-section" {...contractAttributes(state)}>
+    <section data-testid="calcium-score-section" {...contract}>
       <button
         type="button"
         onClick={score}
@@ -405,10 +406,10 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
 
 function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult; elapsedMs: number; commandsManager: CommandsManager }) {
   const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED').length;
-  return (
   // Never a bare "0 / CAC-DRS 0" while candidates are unreviewed: the headline then counts them.
   const head = resultHeadline(result);
   const review = reviewStatus(result);
+  return (
     <div data-testid="calcium-result">
       <p style={{ margin: '0 0 4px', fontSize: 22, fontWeight: 600 }} data-testid="calcium-total" data-provisional={head.provisional ? 'true' : undefined}>
         {head.primary} <span style={{ fontSize: 13, color: s.colors.muted }}>{head.unit}</span>

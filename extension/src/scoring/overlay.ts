@@ -52,8 +52,10 @@ export class LesionOverlay {
   private drawnFor: unknown = null;
   private running = false;
   private again = false;
-  private seenVersion = -1;
-  private seenSelection: number | null = null;
+  /** What was last asked of the overlay (labels version, selection, lesion set). */
+  private wanted: { version: number; selected: number | null; set: unknown } | null = null;
+  private retries = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   /** Resolves when the overlay has caught up with the session (tests, benchmark). */
   settled: Promise<void> = Promise.resolve();
@@ -68,11 +70,16 @@ export class LesionOverlay {
     this.stopped = false;
     const unsubscribe = session.subscribe(() => {
       if (session.state.status !== 'scored') return;
-      if (session.assignmentVersion === this.seenVersion && session.selectedLesionId === this.seenSelection && this.drawnFor === session.lesionSet) return;
+      // Only a change of labels, selection or lesion set redraws (not progress, save or overlay state).
+      const w = this.wanted;
+      if (w && w.version === session.assignmentVersion && w.selected === session.selectedLesionId && w.set === session.lesionSet) return;
+      this.wanted = { version: session.assignmentVersion, selected: session.selectedLesionId, set: session.lesionSet };
+      this.retries = 0;
       this.schedule();
     });
     return () => {
       this.stopped = true;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
       unsubscribe();
     };
   }
@@ -83,16 +90,26 @@ export class LesionOverlay {
       return;
     }
     this.running = true;
+    session.setOverlayState('drawing');
     this.settled = (async () => {
+      let retrying = false;
       try {
         do {
           this.again = false;
-          await this.draw();
+          const drawn = await this.draw();
+          if (!drawn && !this.stopped && this.retries++ < 20) {
+            // The viewport or its segmentation is not there yet: try again shortly (a timer, so
+            // the main thread is free in between).
+            if (this.retryTimer) clearTimeout(this.retryTimer);
+            this.retryTimer = setTimeout(() => this.schedule(), 500);
+            retrying = true;
+          }
         } while (this.again && !this.stopped);
       } catch (e) {
-        console.warn('[calcium-scoring] overlay:', e);
+        console.error('[calcium-scoring] overlay:', e);
       } finally {
         this.running = false;
+        if (!this.stopped && !retrying) session.setOverlayState('settled');
       }
     })();
   }
@@ -137,15 +154,16 @@ export class LesionOverlay {
     return svc.getSegmentation(OVERLAY_SEGMENTATION_ID)?.representationData?.Labelmap?.imageIds ?? null;
   }
 
-  private async draw(): Promise<void> {
+  /** One pass; false when the viewport or its labelmap is not ready (nothing drawn). */
+  private async draw(): Promise<boolean> {
     const { lesionSet, assignment, displaySetInstanceUID, imageIds } = session;
-    if (!lesionSet || !assignment || !displaySetInstanceUID || session.state.status !== 'scored') return;
+    if (!lesionSet || !assignment || !displaySetInstanceUID || session.state.status !== 'scored') return true;
     const version = session.assignmentVersion;
     const selected = session.selectedLesionId;
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(displaySetInstanceUID);
-    if (!displaySet?.imageIds?.length) return;
+    if (!displaySet?.imageIds?.length) return false;
     const labelmapIds = await this.ensureSegmentation(displaySet);
-    if (!labelmapIds || labelmapIds.length !== displaySet.imageIds.length) return;
+    if (!labelmapIds || labelmapIds.length !== displaySet.imageIds.length) return false;
     if (this.drawnFor !== lesionSet || !this.drawn || this.drawn.length !== lesionSet.components.length) {
       // A new lesion set (new scoring): start from an empty labelmap.
       this.drawn = new Uint8Array(lesionSet.components.length);
@@ -183,15 +201,14 @@ export class LesionOverlay {
       if (imageIndex !== undefined) modified.add(imageIndex);
       if (performance.now() - t0 > SLICE_MS) {
         await yieldToMain();
-        if (this.stopped || this.drawnFor !== session.lesionSet) return;
+        if (this.stopped || this.drawnFor !== session.lesionSet) return true;
         t0 = performance.now();
       }
     }
-    this.seenVersion = version;
-    this.seenSelection = selected;
     if (session.assignmentVersion !== version || session.selectedLesionId !== selected) this.again = true;
-    if (modified.size === 0) return;
+    if (modified.size === 0) return true;
     // One event for the whole pass, naming the slices that changed.
     cornerstoneTools.segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(OVERLAY_SEGMENTATION_ID, [...modified].sort((a, b) => a - b));
+    return true;
   }
 }

@@ -1,22 +1,34 @@
-// Web Worker: detection, first scoring and (when a model ships) automatic labelling of a
+// Web Worker: detection, first scoring and automatic labelling (when a model ships) of a
 // volume, off the viewer's main thread. The voxels arrive transferred and go back transferred
 // with the result, the lesion set and the assignment; later reassignments are cheap and run
 // on the main thread.
-import { InputError, scoreVolume } from '../../../core/index';
-import type { WorkerMessage, WorkerRequest } from './workerProtocol';
+import { InputError, scoreResult, scoreVolume } from '../../../core/index';
+import { runLabeller } from './labeller';
+import type { LabellingInfo, WorkerMessage, WorkerRequest } from './workerProtocol';
 
 const ctx = self as unknown as { postMessage: (msg: WorkerMessage, transfer?: Transferable[]) => void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null };
 
-ctx.onmessage = (e: MessageEvent<WorkerRequest>) => {
-  const { volume, settings } = e.data;
+ctx.onmessage = async (e: MessageEvent<WorkerRequest>) => {
+  const { volume, settings, autoLabel } = e.data;
   try {
-    const { result, lesionSet, assignment, inputWarnings } = scoreVolume(volume, {
+    const scored = scoreVolume(volume, {
       settings,
       onProgress: (done, total) => ctx.postMessage({ type: 'progress', phase: 'scoring', done, total }),
     });
+    const { lesionSet, assignment, inputWarnings } = scored;
+    let result = scored.result;
+    let labelling: LabellingInfo | null = null;
+    if (autoLabel !== false && lesionSet.lesions.length > 0) {
+      ctx.postMessage({ type: 'progress', phase: 'labelling', done: 0, total: 1 });
+      const run = await runLabeller(volume, lesionSet, assignment);
+      if (run) {
+        labelling = run.info;
+        result = scoreResult(lesionSet, assignment, { warnings: [...inputWarnings, ...run.warnings], model: run.model });
+      }
+    }
     // A buffer listed twice cannot be transferred: dedupe.
     const transfer = [...new Set([...lesionSet.componentVoxels.map((v) => v.buffer as ArrayBuffer), volume.hu.buffer as ArrayBuffer])];
-    ctx.postMessage({ type: 'done', result, lesionSet, assignment: assignment.toJSON(), inputWarnings, hu: volume.hu, labelling: null }, transfer);
+    ctx.postMessage({ type: 'done', result, lesionSet, assignment: assignment.toJSON(), inputWarnings, hu: volume.hu, labelling }, transfer);
   } catch (err) {
     const problems = err instanceof InputError ? err.problems : null;
     ctx.postMessage({ type: 'error', message: (err as Error).message, problems });

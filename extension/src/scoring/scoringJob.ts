@@ -42,7 +42,7 @@ export function startScoringJob(
   volume: CtVolume,
   settings: Partial<ScoringSettings> | undefined,
   onProgress: ScoringProgress,
-  options: { labeller?: WorkerRequest['labeller'] } = {},
+  options: { autoLabel?: boolean } = {},
 ): ScoringJob {
   let worker: Worker | null = null;
   try {
@@ -81,7 +81,7 @@ export function startScoringJob(
       rej(new Error(`The scoring worker failed: ${e.message || 'it could not start'}.`));
     };
   });
-  const request: WorkerRequest = { volume, settings, labeller: options.labeller };
+  const request: WorkerRequest = { volume, settings, autoLabel: options.autoLabel };
   // Transferred, not copied: a 135 x 512 x 512 chest CT is 70 MB of Int16.
   w.postMessage(request, [volume.hu.buffer as ArrayBuffer]);
   return {

@@ -2,13 +2,13 @@
 // and score in a Web Worker, then keep the lesion set and the assignment here so that assign /
 // reassign / exclude rescore at once (scoreResult needs no pass over the volume).
 import { Assignment, InputError, scoreResult, type LesionSet } from '../../../core/index';
-import type { CtVolume, LesionLabel, ScoringResult, ScoringSettings, Vec3 } from '../../../core/types';
+import type { ClinicalInputs, CtVolume, LesionLabel, ScoringResult, ScoringSettings, Vec3 } from '../../../core/types';
 import { SOP_CLASS } from '../../../core/dicom/codes';
 import { dataSourceStore, type ActiveDataSource } from '../dataSource';
 import type { CommandsManager, DisplaySet, ExtensionManager } from '../ohif';
 import { CancelledError, scoreOnMain, startScoringJob, type ScoringDone, type ScoringJob } from './scoringJob';
 import { volumeFromDisplaySet } from './volumeFromViewer';
-import type { LabellingInfo, WorkerRequest } from './workerProtocol';
+import type { LabellingInfo } from './workerProtocol';
 
 export type SaveState =
   | { status: 'idle' }
@@ -82,6 +82,7 @@ export class CalciumSession {
     this.redoStack = [];
     this.selectedLesionId = null;
     this.labelling = null;
+    this.overlayState = 'none';
     this.displaySetInstanceUID = displaySetInstanceUID;
     this.lesionSet = null;
     this.assignment = null;
@@ -116,8 +117,8 @@ export class CalciumSession {
     };
     // Core wording (lesions, not lesion parts) and the superseded versions named (core readback).
     const older = versionStatuses(stored.reports).filter((v) => !v.current).map((v) => ` Version ${v.version} is superseded${v.supersededBy ? ` by version ${v.supersededBy}` : ''}.`);
-    const summary = stored.seg ? restoreAssignment(lesionSet, assignment, stored.seg, { reviewed: current.reviewed }) : null;
     if (current.clinical && !this.clinical) this.clinical = current.clinical;
+    const summary = stored.seg ? restoreAssignment(lesionSet, assignment, stored.seg, { reviewed: current.reviewed }) : null;
     return restoredMessage(current, summary) + older.join('');
   }
 
@@ -133,6 +134,7 @@ export class CalciumSession {
     const abort = new AbortController();
     this.abort = abort;
     this.displaySetInstanceUID = displaySet.displaySetInstanceUID;
+    this.overlayState = 'none';
     const t0 = performance.now();
     try {
       this.set({ status: 'loading', loaded: 0, total: displaySet.instances?.length ?? 0 });
@@ -152,7 +154,7 @@ export class CalciumSession {
         if (live()) this.set(phase === 'scoring' ? { status: 'detecting', done: d, total: t } : { status: 'labelling', done: d, total: t });
       };
       let done: ScoringDone;
-      const job = startScoringJob(volume, settings, onProgress, { labeller: this.labeller ?? undefined });
+      const job = startScoringJob(volume, settings, onProgress, { autoLabel: this.autoLabel });
       this.job = job;
       try {
         done = await job.promise;
@@ -223,14 +225,23 @@ export class CalciumSession {
     this.set({ status: 'cancelled' });
   }
 
-  /** What the worker's labeller needs (model URLs, threads); set by the service when a model ships. */
-  labeller: WorkerRequest['labeller'] | null = null;
+  /** Run the automatic labeller (when a model ships) after detection. */
+  autoLabel = true;
 
   /** What the labeller did on the last scoring (backend, times), for the panel. */
   labelling: LabellingInfo | null = null;
 
   /** Bumped on every change of labels (assign, undo, restore, rescoring): the overlay redraws on it. */
   assignmentVersion = 0;
+
+  /** Whether the lesion overlay has caught up with the labels ("none" before the first scoring). */
+  overlayState: 'none' | 'drawing' | 'settled' = 'none';
+
+  setOverlayState(state: 'none' | 'drawing' | 'settled') {
+    if (state === this.overlayState) return;
+    this.overlayState = state;
+    this.notify();
+  }
 
   /** The lesion the reader is looking at (list click, N / P): hotkeys 1-4 / X act on it. */
   selectedLesionId: number | null = null;
@@ -444,6 +455,12 @@ export class CalciumSession {
     return result;
   }
 
+  /** Set (or clear) the MESA inputs from the panel's risk form; rescores at once (risk beside the guideline text, stored in the SR). */
+  setClinical(clinical: ClinicalInputs | null): ScoringResult {
+    this.clinical = clinical;
+    return this.rescore();
+  }
+
   /** Assign, reassign or exclude (label OTHER) a 3D lesion; rescores at once. */
   assignLesion(lesionId: number, label: LesionLabel): ScoringResult {
     if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
@@ -455,12 +472,6 @@ export class CalciumSession {
 }
 
 /** dicomweb-client rejects with the XHR's status; say it in one line. */
-  /** Set (or clear) the MESA inputs from the panel's risk form; rescores at once (risk beside the guideline text, stored in the SR). */
-  setClinical(clinical: ClinicalInputs | null): ScoringResult {
-    this.clinical = clinical;
-    return this.rescore();
-  }
-
 function storeErrorText(e: unknown): string {
   const err = e as { message?: string; status?: number; request?: { status?: number; statusText?: string } };
   const status = err?.request?.status ?? err?.status;

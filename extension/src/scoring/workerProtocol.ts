@@ -20,8 +20,8 @@ export interface LabellingInfo {
 export interface WorkerRequest {
   volume: CtVolume;
   settings?: Partial<ScoringSettings>;
-  /** Where the model and onnxruntime's wasm are (URLs next to the bundle); absent: no labelling. */
-  labeller?: { modelUrl: string; manifestUrl: string; wasmPaths: string; numThreads: number; preferWebGpu: boolean };
+  /** Run the automatic labeller when a model ships (default true). */
+  autoLabel?: boolean;
 }
 
 export type WorkerMessage =

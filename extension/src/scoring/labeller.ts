@@ -1,0 +1,78 @@
+// The automatic labeller in the scoring Web Worker: the shipped model (models/*.json manifest +
+// .onnx, emitted by webpack beside the bundle) on onnxruntime-web, WebGPU when the browser has
+// it and WASM otherwise, WASM threads when the page is cross-origin isolated (an explicit
+// numThreads: onnxruntime-web's own default is 1 on small machines, PLATFORM.md). The core
+// (core/labelling) computes anatomy, features and proposals; this file only finds the files
+// and picks the backend.
+import type { Assignment, LesionSet } from '../../../core/index';
+import { labelVolume, loadLabelModel, type LabelModel } from '../../../core/labelling/model';
+import { createOnnxClassifier } from '../../../core/labelling/runtime';
+import type { CtVolume } from '../../../core/types';
+import type { LabellingInfo } from './workerProtocol';
+
+/** models/ as webpack saw it at build time: file name -> URL of the emitted asset. */
+function modelFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  const ctx = import.meta.webpackContext('../../../models', { recursive: false, regExp: /\.(json|onnx)$/ });
+  for (const key of ctx.keys()) {
+    const url = ctx(key) as string | { default: string };
+    files.set(key.replace(/^\.\//, ''), typeof url === 'string' ? url : url.default);
+  }
+  return files;
+}
+
+let cached: Promise<LabelModel | null> | null = null;
+
+/** WASM threads: all cores up to 4 when SharedArrayBuffer is usable (cross-origin isolated), else 1. */
+export function wasmThreads(): number {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const cores = (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 1;
+  return isolated ? Math.max(1, Math.min(4, cores)) : 1;
+}
+
+async function loadModel(): Promise<LabelModel | null> {
+  const files = modelFiles();
+  const manifestName = [...files.keys()].find((f) => f.endsWith('.json'));
+  if (!manifestName) return null; // no model shipped: lesions stay for the reader
+  const manifest = (await (await fetch(files.get(manifestName)!)).json()) as { model?: string };
+  const modelUrl = manifest.model ? files.get(manifest.model) : undefined;
+  if (!modelUrl) throw new Error(`The labelling model ${manifest.model ?? '(none named)'} named by ${manifestName} is not beside the bundle; lesions stay for the reader.`);
+  const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
+  const hasGpu = !!(globalThis.navigator as { gpu?: { requestAdapter?: () => Promise<unknown> } } | undefined)?.gpu;
+  // navigator.gpu can exist without an adapter (headless, no GPU): ask before choosing WebGPU.
+  const adapter = hasGpu ? await (globalThis.navigator as unknown as { gpu: { requestAdapter: () => Promise<unknown> } }).gpu.requestAdapter().catch(() => null) : null;
+  return loadLabelModel(manifest, bytes, (b, m) => createOnnxClassifier(b, m, { backends: adapter ? ['webgpu', 'wasm'] : ['wasm'], numThreads: wasmThreads() }));
+}
+
+/**
+ * Label the lesion set in place (source 'auto'; the reader's labels are kept). Returns what
+ * ran, for the panel, or null when no model is shipped.
+ */
+export async function runLabeller(volume: CtVolume, set: LesionSet, assignment: Assignment): Promise<{ info: LabellingInfo; warnings: string[]; model: { name: string; version: string } | null } | null> {
+  cached ??= loadModel();
+  let model: LabelModel | null;
+  try {
+    model = await cached;
+  } catch (e) {
+    cached = null;
+    const warning = (e as Error).message;
+    return { info: { backend: null, modelName: null, modelVersion: null, anatomyMs: 0, featuresMs: 0, inferenceMs: 0, autoLabelled: 0, warning }, warnings: [warning], model: null };
+  }
+  if (!model) return null;
+  const run = await labelVolume(volume, set, assignment, model);
+  const autoLabelled = set.lesions.filter((l) => l.componentIds.some((id) => assignment.sourceOfComponent(id) === 'auto' && assignment.labelOfComponent(id) !== 'OTHER' && assignment.labelOfComponent(id) !== 'UNASSIGNED')).length;
+  return {
+    info: {
+      backend: run.backend,
+      modelName: run.model.name,
+      modelVersion: run.model.version,
+      anatomyMs: run.timingsMs.anatomy,
+      featuresMs: run.timingsMs.features,
+      inferenceMs: run.timingsMs.inference,
+      autoLabelled,
+      warning: run.labelled ? null : (run.warnings[run.warnings.length - 1] ?? null),
+    },
+    warnings: run.warnings,
+    model: run.labelled ? run.model : null,
+  };
+}
