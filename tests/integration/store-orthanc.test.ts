@@ -18,7 +18,9 @@ import { Assignment } from '../../core/scoring/assign';
 import { detectLesions } from '../../core/scoring/detect';
 import { scoreResult } from '../../core/scoring/score';
 import { ARTERY_CODES } from '../../core/dicom/codes';
-import { makeFixture } from '../helpers/encode-fixtures';
+import { DEFAULT_BLOBS, makeFixture } from '../helpers/encode-fixtures';
+import { reviewStatus } from '../../core/encode/report-text';
+import { versionStatuses } from '../../core/encode/readback';
 
 let orthanc: { url: string; dicomWebUrl: string; stop: () => Promise<void> };
 let dir: string;
@@ -114,5 +116,63 @@ describe('storing a calcium result in the archive (Orthanc, STOW/QIDO/WADO)', ()
     expect(third).toEqual({ version: 3, predecessor: { studyInstanceUid: study, seriesInstanceUid: enc.sr.seriesInstanceUid, sopInstanceUid: enc.sr.sopInstanceUid } });
     const again = scoreResult(set2, a2, { model: null });
     for (const a of ['LM', 'LAD', 'LCX', 'RCA'] as const) expect(again.arteries[a].agatston).toBeCloseTo(corrected.arteries[a].agatston, 6);
+  });
+
+  it('a result reopens exactly through the archive: labels, exclusions, candidates left, totals, review state and risk inputs', async () => {
+    // First reader: every plaque on its artery, the aortic calcium excluded, the LCX plaque left
+    // to review, MESA inputs entered; saved as version 1, then corrected (LCX assigned) as version 2.
+    const g = makeFixture({ blobs: DEFAULT_BLOBS.map((b) => (b.label === 'LCX' ? { ...b, label: 'UNASSIGNED' as const } : b)) });
+    const clinical = {
+      ageYears: 58, sex: 'male' as const, race: 'white' as const, diabetes: false, currentSmoker: true, totalCholesterolMgDl: 230,
+      hdlMgDl: 40, lipidLoweringMedication: false, systolicBpMmHg: 142, antihypertensiveMedication: false, familyHistoryOfHeartAttack: false,
+    };
+    const ct = writeCtSeries(g.volume);
+    const ctStore = await storeResult(
+      ct.map((bytes, k) => ({ kind: 'CT', bytes, sopInstanceUid: g.volume.instances[k].sopInstanceUid, sopClassUid: g.volume.instances[k].sopClassUid })),
+      { url: orthanc.dicomWebUrl },
+    );
+    expect(ctStore.ok).toBe(true);
+    const study = g.volume.source.studyInstanceUid;
+    const first = scoreResult(g.lesionSet, g.assignment, { model: null, clinical });
+    expect(reviewStatus(first)).toMatchObject({ state: 'in review', pending: 1, excluded: 1 });
+    const v1 = await encodeResult({ ...g, result: first }, { pdf: false });
+    expect((await storeResult(v1.all, { url: orthanc.dicomWebUrl })).ok).toBe(true);
+
+    const reopen = async () => {
+      const set = detectLesions(g.volume, g.lesionSet.settings);
+      const a = new Assignment(set);
+      for (const c of set.components) a.assignComponent(c.id, 'LAD', 'auto'); // what an automatic labeller might say now
+      const { stored, restored } = await restoreFromArchive({ url: orthanc.dicomWebUrl }, study, set, a);
+      return { set, a, stored, restored, result: scoreResult(set, a, { model: null, clinical: stored.current!.clinical }) };
+    };
+    const labels = (a: Assignment) => a.set.components.map((c) => `${c.slice}:${c.centroidMm.map((v) => v.toFixed(3))}=${a.labelOfComponent(c.id)}`).sort();
+
+    const r1 = await reopen();
+    expect(r1.restored).toMatchObject({ unmatchedVoxels: 0, foreignVoxels: 0, lesions: { onArteries: 3, excluded: 1, pending: 1 } });
+    expect(labels(r1.a)).toEqual(labels(g.assignment));
+    expect(r1.result.total).toEqual(first.total);
+    expect(r1.result.risk).toEqual(first.risk);
+    expect(reviewStatus(r1.result)).toEqual(reviewStatus(first));
+    expect(r1.stored.current).toMatchObject({ reviewState: 'in review', pendingCandidates: 1, excludedCandidates: 1, clinical });
+
+    // The correction: the LCX plaque assigned, nothing left: "reviewed", and the risk is given.
+    const lcx = g.lesionSet.components.find((c) => g.assignment.labelOfComponent(c.id) === 'UNASSIGNED')!;
+    g.assignment.assignComponent(lcx.id, 'LCX', 'reader');
+    const final = scoreResult(g.lesionSet, g.assignment, { model: null, clinical });
+    expect(reviewStatus(final).state).toBe('reviewed');
+    expect(final.risk.mesaTenYearChdRiskPercent).toBeGreaterThan(0);
+    const next = nextVersionAfter(r1.stored.current);
+    const v2 = await encodeResult({ ...g, result: final }, { version: next.version, predecessor: next.predecessor, pdf: false });
+    expect((await storeResult(v2.all, { url: orthanc.dicomWebUrl })).ok).toBe(true);
+
+    const r2 = await reopen();
+    expect(r2.stored.current!.sopInstanceUid).toBe(v2.sr.sopInstanceUid);
+    expect(versionStatuses(r2.stored.reports).map((v) => v.label)).toEqual(['version 2 (current)', 'version 1, superseded by version 2']);
+    expect(labels(r2.a)).toEqual(labels(g.assignment));
+    expect(r2.result.total).toEqual(final.total);
+    expect(r2.result.arteries).toEqual(final.arteries);
+    expect(r2.result.risk).toEqual(final.risk);
+    expect(reviewStatus(r2.result)).toMatchObject({ state: 'reviewed', pending: 0, excluded: 1 });
+    expect(r2.stored.current).toMatchObject({ reviewState: 'reviewed', completionFlag: 'COMPLETE' });
   });
 });
