@@ -54,6 +54,7 @@ describe('headers that would have scored silently wrong, or crashed', () => {
     ['RescaleIntercept -1e9', (d) => (d.RescaleIntercept = -1e9), /RescaleIntercept -1000000000 map every possible pixel value .* outside the -2048\.\.4095 HU/],
     ['RescaleIntercept +1e9', (d) => (d.RescaleIntercept = 1e9), /RescaleIntercept 1000000000 map every possible pixel value/],
     ['BitsAllocated 8 on 16-bit data', (d) => Object.assign(d, { BitsAllocated: 8, BitsStored: 8, HighBit: 7 }), /BitsAllocated 8 says 1 byte per pixel .*\(2 bytes per pixel\): the header's pixel depth does not match the data/],
+    ['an intercept 1024 too high', (d) => (d.RescaleIntercept = 1024), /% of the voxels are at or above 130 HU, .*RescaleIntercept -1024.*\(--force scores it anyway\)/],
     ['signed data labelled unsigned', (d) => (d.PixelRepresentation = 0), /% of the voxels are above 4095 HU .*pixel representation \(signed\/unsigned\).*\(--force scores it anyway\)/],
     ['BitsAllocated 32', (d) => Object.assign(d, { BitsAllocated: 32, BitsStored: 32, HighBit: 31 }), /^(?!.*truncated).*BitsAllocated 32 is not supported: CT images store 16 bits per pixel/],
     ['Rows 65535', (d) => (d.Rows = 65535), /^(?!.*truncated).*128 x 65535 pixels \(Columns x Rows\) is not a CT image size/],

@@ -137,6 +137,11 @@ describe('voxels no CT scanner produces', () => {
     expect(reportText(forced.result)).toMatch(/^Coronary artery calcium scoring not reportable: the images failed an input check/);
   });
 
+  it('an intercept 1024 too high (unsigned data that lost its -1024): most of the body reads as calcium, refused', () => {
+    const { volume } = readSeries(edited((d) => (d.RescaleIntercept = 1024), 6));
+    expect(checkVolume(volume).implausible).toEqual([expect.stringMatching(/^\d+(\.\d)?% of the voxels are at or above 130 HU, .*RescaleIntercept -1024/)]);
+  });
+
   it('more than half the voxels below -2048 HU', () => {
     const v = makeVolume({ columns: 32, rows: 32, slices: 4, fillHu: -3024 });
     fillBox(v, [0, 10], [0, 10], [0, 3], 40);
