@@ -10,8 +10,8 @@
  *     border of a gated field of view stay inside, told apart by density, not by connection);
  *     the body is the largest 2D component of the rest on each slice (drops table, clothing);
  *  2. lungs: air (< -400 HU) inside the body, 3D components of at least 20 ml;
- *  3. bone: >= 150 HU inside the body in 3D components of at least 1.5 ml (small calcium is
- *     not bone); the spine is the bone column present on most slices behind the lungs' centre
+ *  3. bone: block mean >= 150 HU, or block maximum >= 400 HU over non-fat tissue (thin rib
+ *     cortex), inside the body, in 3D components of at least 2 ml (small calcium is not bone); the spine is the bone column present on most slices behind the lungs' centre
  *     (per-slice positions far from the median are rejected, e.g. the scapula); the sternum
  *     the bone in front of the mediastinum near the midline; the rest are ribs/cartilage;
  *  4. aorta: round soft-tissue discs (2D distance transform maxima, radius >= 8.5 mm, a fat
@@ -246,10 +246,12 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
 
   // ---- 3. Bone.
   const boneCand = new Uint8Array(n3);
-  for (let p = 0; p < n3; p++) boneCand[p] = labels[p] === LABEL_BODY && mean[p] >= 150 ? 1 : 0;
+  // Block mean >= 150 HU, or a thin cortex: block maximum >= 400 HU over non-fat tissue (ribs thinner than a block).
+  const maxHu = grid.max;
+  for (let p = 0; p < n3; p++) boneCand[p] = labels[p] === LABEL_BODY && (mean[p] >= 150 || (maxHu[p] >= 400 && mean[p] >= 0)) ? 1 : 0;
   {
     const { labels: cl, sizes } = components3d(boneCand, nx, ny, nz);
-    const minVox = 1.5 / voxelMl;
+    const minVox = 2 / voxelMl;
     for (let p = 0; p < n3; p++) if (cl[p] && sizes[cl[p]] >= minVox) labels[p] = LABEL_BONE;
   }
   const spineXY = findSpine(grid, labels, midlineX, lungCentreY, boneKind);
@@ -271,9 +273,10 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
   const edt = new Edt2d(nx, ny, grid.dx, grid.dy);
   const discs = findDiscs(grid, labels, edt);
   const descending = spineFound ? trackDescending(grid, discs, spineXY) : [];
-  const ascending = trackAscending(grid, discs, descending, midlineX, lungCentreY);
+  const ascending = trackAscending(grid, labels, edt, discs, descending, midlineX, lungCentreY);
   const aortaMask = new Uint8Array(n3);
-  for (const s of [...descending, ...ascending]) paintDisc(grid, aortaMask, s, 2);
+  for (const s of descending) paintDisc(grid, aortaMask, s, 4);
+  for (const s of ascending) paintDisc(grid, aortaMask, s, 2);
   let root: Vec3 | null = null;
   let aortaRadius: number | null = null;
   if (ascending.length >= 2) {
@@ -303,7 +306,7 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
   let frame: HeartFrame | null = null;
   let apex: Vec3 | null = null;
   if (root && heartCentre && heartVox > 0) {
-    apex = findApex(grid, labels, root);
+    apex = findApex(grid, labels, root, heartCentre);
     if (apex) {
       const long = vunit(vsub(apex, root));
       const ant0: Vec3 = [0, -1, 0];
@@ -588,32 +591,50 @@ interface Disc {
   rim: number;
 }
 
+/** Squared in-plane distance (mm^2) to the nearest voxel that is not dense tissue (-40..300 HU inside the body, not bone), for slice c. */
+function denseDistance(g: AnatomyGrid, labels: Uint8Array, edt: Edt2d, c: number, scratch: Uint8Array): Float32Array {
+  const n2 = g.nx * g.ny;
+  const off = c * n2;
+  const mean = g.mean;
+  for (let p = 0; p < n2; p++) {
+    const h = mean[off + p];
+    scratch[p] = labels[off + p] === LABEL_BODY && h >= -40 && h < 300 ? 0 : 1;
+  }
+  return edt.run(scratch);
+}
+
+const RING_N = 24;
+const RING_COS = Float64Array.from({ length: RING_N }, (_, t) => Math.cos((2 * Math.PI * t) / RING_N));
+const RING_SIN = Float64Array.from({ length: RING_N }, (_, t) => Math.sin((2 * Math.PI * t) / RING_N));
+
+/** Share of a ring 1.5 grid steps outside a disc (grid centre a, b; radius r mm) on slice c that is fat or lung (< -40 HU); -1 when half the ring is outside the image. */
+function rimFraction(g: AnatomyGrid, c: number, a: number, b: number, r: number): number {
+  const step = Math.abs(g.dx);
+  const rr = r + 1.5 * step;
+  const off = c * g.nx * g.ny;
+  let fat = 0;
+  let total = 0;
+  for (let t = 0; t < RING_N; t++) {
+    const aa = Math.round(a + (rr * RING_COS[t]) / step);
+    const bb = Math.round(b + (rr * RING_SIN[t]) / Math.abs(g.dy));
+    if (aa < 0 || bb < 0 || aa >= g.nx || bb >= g.ny) continue;
+    total++;
+    if (g.mean[off + bb * g.nx + aa] < -40) fat++;
+  }
+  return total < RING_N / 2 ? -1 : fat / total;
+}
+
 /**
  * Candidate vessel cross-sections per slice: local maxima of the in-plane distance transform of
- * dense tissue (-40..300 HU, not bone, inside the body) with radius 8.5-24 mm, scored by the
- * share of a ring just outside the disc that is fat or lung (< -40 HU).
+ * dense tissue with radius 8.5-24 mm, scored by the share of a ring just outside the disc that
+ * is fat or lung.
  */
 function findDiscs(g: AnatomyGrid, labels: Uint8Array, edt: Edt2d): Disc[][] {
-  const { nx, ny, nz, mean } = g;
-  const n2 = nx * ny;
-  const notDense = new Uint8Array(n2);
+  const { nx, ny, nz } = g;
+  const scratch = new Uint8Array(nx * ny);
   const out: Disc[][] = [];
-  const step = Math.abs(g.dx);
-  const ringN = 24;
-  const cosT = new Float64Array(ringN);
-  const sinT = new Float64Array(ringN);
-  for (let t = 0; t < ringN; t++) {
-    cosT[t] = Math.cos((2 * Math.PI * t) / ringN);
-    sinT[t] = Math.sin((2 * Math.PI * t) / ringN);
-  }
   for (let c = 0; c < nz; c++) {
-    const off = c * n2;
-    for (let p = 0; p < n2; p++) {
-      const l = labels[off + p];
-      const h = mean[off + p];
-      notDense[p] = l === LABEL_BODY && h >= -40 && h < 300 ? 0 : 1;
-    }
-    const d2 = edt.run(notDense);
+    const d2 = denseDistance(g, labels, edt, c, scratch);
     const discs: Disc[] = [];
     for (let b = 1; b < ny - 1; b++)
       for (let a = 1; a < nx - 1; a++) {
@@ -633,19 +654,9 @@ function findDiscs(g: AnatomyGrid, labels: Uint8Array, edt: Edt2d): Disc[][] {
           }
         if (!isMax) continue;
         const r = Math.sqrt(v);
-        // Ring 1.5 voxels outside the disc.
-        const rr = r + 1.5 * step;
-        let fat = 0;
-        let total = 0;
-        for (let t = 0; t < ringN; t++) {
-          const aa = Math.round(a + (rr * cosT[t]) / step);
-          const bb = Math.round(b + (rr * sinT[t]) / step);
-          if (aa < 0 || bb < 0 || aa >= nx || bb >= ny) continue;
-          total++;
-          if (mean[off + bb * nx + aa] < -40) fat++;
-        }
-        if (total < ringN / 2) continue;
-        discs.push({ c, x: g.x0 + a * g.dx, y: g.y0 + b * g.dy, r, rim: fat / total });
+        const rim = rimFraction(g, c, a, b, r);
+        if (rim < 0) continue;
+        discs.push({ c, x: g.x0 + a * g.dx, y: g.y0 + b * g.dy, r, rim });
       }
     out.push(discs);
   }
@@ -691,10 +702,34 @@ function trackDescending(g: AnatomyGrid, discs: Disc[][], spineXY: Float32Array)
   if (xs.length < 3) return [];
   const mx = median(xs.map((d) => d.x));
   const my = median(xs.map((d) => d.y));
+  const kept: Disc[] = [];
+  for (const d of picks) if (d && Math.hypot(d.x - mx, d.y - my) <= 20) kept.push(d);
+  if (kept.length < 3) return [];
+  // Fill gaps of up to 60 mm by linear interpolation, and continue 60 mm below the lowest
+  // section (through the diaphragm), so the aorta never leaks into the heart mask.
+  const rMed = median(kept.map((d) => d.r));
   const out: AortaSection[] = [];
-  for (const d of picks) {
-    if (!d || Math.hypot(d.x - mx, d.y - my) > 20) continue;
-    out.push({ centreMm: [d.x, d.y, g.z[d.c]], radiusMm: d.r });
+  const at = (c: number): AortaSection | null => {
+    let lo: Disc | null = null;
+    let hi: Disc | null = null;
+    for (const d of kept) {
+      if (d.c <= c && (!lo || d.c > lo.c)) lo = d;
+      if (d.c >= c && (!hi || d.c < hi.c)) hi = d;
+    }
+    if (lo && lo.c === c) return { centreMm: [lo.x, lo.y, g.z[c]], radiusMm: lo.r };
+    if (lo && hi) {
+      if (Math.abs(g.z[hi.c] - g.z[lo.c]) > 60) return null;
+      const t = (c - lo.c) / (hi.c - lo.c);
+      return { centreMm: [lo.x + t * (hi.x - lo.x), lo.y + t * (hi.y - lo.y), g.z[c]], radiusMm: rMed };
+    }
+    const end = lo ?? hi!;
+    const below = g.z[c] < g.z[end.c];
+    if (below && Math.abs(g.z[c] - g.z[end.c]) <= 60) return { centreMm: [end.x, end.y, g.z[c]], radiusMm: rMed };
+    return null;
+  };
+  for (let c = 0; c < g.nz; c++) {
+    const s = at(c);
+    if (s) out.push(s);
   }
   return out;
 }
@@ -706,7 +741,18 @@ function trackDescending(g: AnatomyGrid, discs: Disc[][], spineXY: Float32Array)
  * in front of the descending aorta (or the spine), within 60 mm right / 35 mm left of the midline,
  * fat or lung on at least 40% of the rim; the best r * rim wins, tracked within 10 mm per slice.
  */
-function trackAscending(g: AnatomyGrid, discs: Disc[][], descending: AortaSection[], midlineX: number, lungCentreY: number): AortaSection[] {
+/** Share of fat or lung the ascending aorta's rim keeps while tracked; below it the aorta has merged into the heart. */
+const TRACK_RIM = 0.35;
+function trackAscending(
+  g: AnatomyGrid,
+  labels: Uint8Array,
+  edt: Edt2d,
+  discs: Disc[][],
+  descending: AortaSection[],
+  midlineX: number,
+  lungCentreY: number,
+): AortaSection[] {
+  const scratch = new Uint8Array(g.nx * g.ny);
   const up = g.nz > 1 && g.z[g.nz - 1] > g.z[0];
   // Slices from the top (superior) down.
   const order: number[] = [];
@@ -757,14 +803,28 @@ function trackAscending(g: AnatomyGrid, discs: Disc[][], descending: AortaSectio
     let next: Disc | null = null;
     let nextD = Infinity;
     for (const d of discs[c]) {
-      if (d.r < 0.6 * prev!.r || d.r > 1.5 * prev!.r || d.rim < 0.2) continue;
+      // About the radius tracked so far (the sinus bulges a little; the heart's top does not stay round).
+      const rRef = median(track.map((q) => q.radiusMm));
+      if (d.r < 0.7 * rRef || d.r > 1.3 * rRef || d.rim < TRACK_RIM) continue;
       const dd = Math.hypot(d.x - prev!.x, d.y - prev!.y);
       if (dd < 10 && dd < nextD) {
         nextD = dd;
         next = d;
       }
     }
-    if (!next) break;
+    if (!next) {
+      // No separate disc: the aorta may touch a neighbour (pulmonary artery, atrium). Keep
+      // going while the dense tissue at the same centre is still about as wide as the aorta
+      // (0.7-1.25 x its radius) and some of the rim is still fat; it has merged into the heart when not.
+      const a = Math.round((prev!.x - g.x0) / g.dx);
+      const b = Math.round((prev!.y - g.y0) / g.dy);
+      if (a < 0 || b < 0 || a >= g.nx || b >= g.ny) break;
+      const d2 = denseDistance(g, labels, edt, c, scratch);
+      const fits = d2[b * g.nx + a] >= (0.7 * prev!.r) ** 2 && d2[b * g.nx + a] <= (1.25 * prev!.r) ** 2;
+      const rim = rimFraction(g, c, a, b, prev!.r);
+      if (!fits || rim < TRACK_RIM) break;
+      next = { c, x: prev!.x, y: prev!.y, r: prev!.r, rim };
+    }
     prev = next;
     track.push({ centreMm: [next.x, next.y, z], radiusMm: next.r });
   }
@@ -896,7 +956,9 @@ function findHeart(g: AnatomyGrid, labels: Uint8Array, boneKind: Uint8Array, spi
       }
   if (n === 0) return 0;
   const centre: Vec3 = [sx / n, sy / n, sz / n];
-  let count = 0;
+  const keep = cand; // reused: 1 = heart so far
+  keep.fill(0);
+  const upperHu: number[] = [];
   for (let c = 0; c < nz; c++)
     for (let b = 0; b < ny; b++)
       for (let a = 0; a < nx; a++) {
@@ -905,9 +967,38 @@ function findHeart(g: AnatomyGrid, labels: Uint8Array, boneKind: Uint8Array, spi
         const x = g.x0 + a * g.dx;
         const y = g.y0 + b * g.dy;
         if (Math.hypot(x - centre[0], y - centre[1], g.z[c] - centre[2]) > 85) continue;
-        labels[p] = LABEL_HEART;
-        count++;
+        keep[p] = 1;
+        if (g.z[c] >= centre[2]) upperHu.push(mean[p]);
       }
+  // Liver fence: below the centre, drop voxels whose 3 x 3 in-plane mean is well above the
+  // heart's own median HU (unenhanced liver ~55-70 HU, blood and myocardium ~30-45 HU), then
+  // keep the largest 3D component.
+  if (upperHu.length > 0) {
+    const ref = median(upperHu);
+    for (let c = 0; c < nz; c++) {
+      if (g.z[c] >= centre[2]) continue;
+      const off = c * n2;
+      for (let b = 1; b < ny - 1; b++)
+        for (let a = 1; a < nx - 1; a++) {
+          const p = off + b * nx + a;
+          if (!keep[p]) continue;
+          let s = 0;
+          for (let db = -1; db <= 1; db++) for (let da = -1; da <= 1; da++) s += mean[p + db * nx + da];
+          if (s / 9 > ref + 15) keep[p] = 2;
+        }
+    }
+    for (let p = 0; p < n3; p++) if (keep[p] === 2) keep[p] = 0;
+  }
+  const { labels: cl2, sizes: sizes2 } = components3d(keep, nx, ny, nz);
+  let big = 0;
+  for (let l = 1; l < sizes2.length; l++) if (sizes2[l] > (sizes2[big] ?? 0)) big = l;
+  if (big === 0) return 0;
+  let count = 0;
+  for (let p = 0; p < n3; p++)
+    if (cl2[p] === big) {
+      labels[p] = LABEL_HEART;
+      count++;
+    }
   return count;
 }
 
@@ -928,8 +1019,12 @@ function maskCentroid(g: AnatomyGrid, labels: Uint8Array, label: number): Vec3 |
   return n > 0 ? [sx / n, sy / n, sz / n] : null;
 }
 
-/** Apex: mean of the 20 heart voxels farthest from the root within 50 degrees of the prior long axis. */
-function findApex(g: AnatomyGrid, labels: Uint8Array, root: Vec3): Vec3 | null {
+/**
+ * Apex: mean of the 20 heart voxels farthest from the root within 50 degrees of the prior long
+ * axis and not behind the heart's centroid (the apex is anterior; what is left of the
+ * oesophagus or inferior vena cava under the heart is posterior).
+ */
+function findApex(g: AnatomyGrid, labels: Uint8Array, root: Vec3, centre: Vec3): Vec3 | null {
   const cosMax = Math.cos((50 * Math.PI) / 180);
   const cand: { d: number; p: Vec3 }[] = [];
   for (let c = 0; c < g.nz; c++)
@@ -939,7 +1034,7 @@ function findApex(g: AnatomyGrid, labels: Uint8Array, root: Vec3): Vec3 | null {
         const p = gridToPatient(g, a, b, c);
         const v = vsub(p, root);
         const d = vnorm(v);
-        if (d < 1e-6 || vdot(v, PRIOR_LONG_AXIS) / d < cosMax) continue;
+        if (d < 1e-6 || vdot(v, PRIOR_LONG_AXIS) / d < cosMax || p[1] > centre[1]) continue;
         cand.push({ d, p });
       }
   if (cand.length === 0) return null;
