@@ -8,6 +8,10 @@
  *    the project-local coding scheme for concepts with no standard code (categories, settings,
  *    review flag). "99" private schemes are allowed (PS3.3 8.2) and the SR describes it in the
  *    Coding Scheme Identification Sequence; dciodvfy only knows the standard's designators.
+ *  - SR: "CodingSchemeDesignator is deprecated ... <SRT>": the Finding Site concept is written as
+ *    (G-C0E3, SRT), the form dcmjs and OHIF themselves write, because OHIF 3.13's SR viewport prints
+ *    an SCT Finding Site as "363698007: <artery>" on the image (issue 7 item 7); same concept as
+ *    SCT 363698007, read back in either form.
  * LABELMAP SEG: this dicom3tools release predates DICOM 2024d and does not know SOP class
  * 1.2.840.10008.5.1.4.1.1.66.7 at all, so the object is checked as a BINARY/FRACTIONAL
  * Segmentation and exactly the two LABELMAP differences are expected: SegmentationType
@@ -22,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeResult, type EncodedResult } from '../../core/encode/index';
 import { readCalciumSr } from '../../core/encode/readback';
 import { makeFixture } from '../helpers/encode-fixtures';
+import { riskSummary } from '../../core/risk';
 
 const run = promisify(execFile);
 let dir: string;
@@ -39,7 +44,10 @@ const PIXELMED = [
   '-checktemplateid',
 ];
 
-const ALLOWED_WARNINGS: RegExp[] = [/^Warning - Unrecognized defined term <99CACS> for value 1 of attribute <Coding Scheme Designator>$/];
+const ALLOWED_WARNINGS: RegExp[] = [
+  /^Warning - Unrecognized defined term <99CACS> for value 1 of attribute <Coding Scheme Designator>$/,
+  /^Warning - CodingSchemeDesignator is deprecated - attribute <CodingSchemeDesignator> = <SRT>$/,
+];
 
 async function dciodvfy(file: string): Promise<{ errors: string[]; warnings: string[] }> {
   // dciodvfy exits non-zero when it finds errors; its findings are on stderr either way.
@@ -64,12 +72,17 @@ beforeAll(async () => {
   const labelmap = await encodeResult({ ...f }, { segmentationType: 'LABELMAP', pdf: false });
   write('seg-labelmap.dcm', labelmap.seg!.bytes);
   const r1 = readCalciumSr(withCalcium.sr.bytes);
+  const clinical = {
+    ageYears: 62, sex: 'female' as const, race: 'black' as const, diabetes: true, currentSmoker: false, totalCholesterolMgDl: 210,
+    hdlMgDl: 48, lipidLoweringMedication: false, systolicBpMmHg: 138, antihypertensiveMedication: true, familyHistoryOfHeartAttack: true,
+  };
   const v2 = await encodeResult(
-    { ...f },
+    { ...f, result: { ...f.result, risk: riskSummary(f.result.total, f.result.arteries, clinical, null) } },
     {
       version: 2,
       predecessor: { studyInstanceUid: r1.studyInstanceUid, seriesInstanceUid: r1.seriesInstanceUid, sopInstanceUid: r1.sopInstanceUid },
       verifier: { name: 'Verifier^Vera', organization: 'Test Hospital' },
+      // (the result carries MESA inputs: they are validated too)
       reviewerName: 'Verifier^Vera',
       pdf: false,
     },
@@ -118,7 +131,7 @@ describe('PixelMed SR validator accepts the TID 1500 report', () => {
       expect(out).toContain('Found Root Template TID_1500 (MeasurementReport)');
       expect(out).toContain('Root Template Validation Complete');
       expect(out.split('\n').filter((l) => /^(Error|Warning)/.test(l))).toEqual([]);
-    }, 120_000);
+    }, 300_000); // PixelMed takes 15-60 s a file, minutes on a loaded machine
   }
 });
 
@@ -129,14 +142,18 @@ describe('dsrdump (dcmtk) renders the report a radiologist reads', () => {
     expect(stdout).toContain('Verification Flag   : VERIFIED');
     expect(stdout).toContain('(126000,DCM,"Imaging Measurement Report")');
     expect(stdout).toContain('(121049,DCM,"Language of Content Item and Descendants")=(en-US,RFC5646,"English (United States)")');
-    expect(stdout).toMatch(/\(363698007,SCT,"Finding Site"\)=\(59438005,SCT,"Left anterior descending coronary artery"\)/);
-    expect(stdout).toMatch(/NUM:\(450360000,SCT,"Coronary artery calcium score"\)="72" \(1,UCUM,"no units"\)/);
+    expect(stdout).toMatch(/\(G-C0E3,SRT,"Finding Site"\)=\(59438005,SCT,"Left anterior descending coronary artery"\)/);
+    expect(stdout).toMatch(/NUM:\(450360000,SCT,"LAD Agatston score"\)="72" \(\{Agatston\},UCUM,"Agatston units"\)/);
+    expect(stdout).toMatch(/TEXT:\(REVSTATE,99CACS,"Review state"\)="reviewed"/);
+    expect(stdout).toMatch(/TEXT:\(EXCLUDED,99CACS,"Candidate lesions excluded as non-coronary"\)="1"/);
+    expect(stdout).toMatch(/TEXT:\(SBP,99CACS,"Systolic blood pressure \(mmHg\)"\)="138"/);
+    expect(stdout).toMatch(/CODE:\(DIABETES,99CACS,"Diabetes"\)=\(373066001,SCT,"Yes"\)/);
     expect(stdout).toContain('(112055,DCM,"Agatston scoring method")');
     expect(stdout).toMatch(/TEXT:\(CACDRS,99CACS,"CAC-DRS category"\)="CAC-DRS A2\/N4"/);
     expect(stdout).toContain('(121191,DCM,"Referenced Segment")');
     const { stdout: noCa } = await run('dsrdump', ['+Pc', '+Pl', files['sr-no-calcium.dcm']]);
     expect(noCa).toContain('No coronary artery calcium detected (Agatston score 0');
-    expect(noCa).toMatch(/NUM:\(450360000,SCT,"Coronary artery calcium score"\)="0"/);
+    expect(noCa).toMatch(/NUM:\(450360000,SCT,"Total Agatston score"\)="0"/);
   });
 });
 
