@@ -5,6 +5,7 @@
  */
 import type { PixelLayout } from './dicom/pixels';
 import type { CtVolume, SeriesFacts, Vec3 } from './types';
+import { median } from './math';
 
 export interface CheckReport {
   warnings: string[];
@@ -34,11 +35,6 @@ const isVec3 = (v: unknown): v is Vec3 =>
   Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 const fmt = (x: number, digits = 2) => String(Number(x.toFixed(digits)));
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Checks a CT volume before scoring; see the module comment. */
 export function checkVolume(volume: CtVolume): CheckReport {

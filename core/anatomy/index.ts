@@ -34,6 +34,7 @@
  * 3 rib/cartilage/other bone).
  */
 import type { CtVolume, Vec3 } from '../types';
+import { median } from '../math';
 import {
   buildGrid,
   components2d,
@@ -576,11 +577,6 @@ function findSpine(g: AnatomyGrid, labels: Uint8Array, midlineX: number, lungCen
   return xy;
 }
 
-function median(a: number[]): number {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** A round soft-tissue disc on one grid slice: centre (patient mm), radius, and the share of its rim that is fat or lung. */
 interface Disc {

@@ -19,6 +19,8 @@ import dcmjs from 'dcmjs';
 import type { CtVolume, SeriesFacts, SliceInstance, SourceContext, Vec3 } from '../types';
 import { has, num, nums, str, strs, type NaturalDataset } from './dataset';
 import { seriesFacts, sourceContext } from './facts';
+import { GeometryError, stackGeometry, type StackGeometry } from './geometry';
+import { cross, norm } from '../math';
 import { checkPixelModule, MAX_CT_MATRIX, MAX_VOLUME_VOXELS } from '../checks';
 import { checkEncodedFrame, decodeFailureMessage, frameToHu, isSupportedTransferSyntax, needsCodecs, transferSyntaxName, TS, type PixelLayout } from './pixels';
 
@@ -316,12 +318,6 @@ export function datasetsToVolume(datasets: NaturalDataset[], opts: ReadOptions =
   return assembleVolume(instances.filter((i) => i.kind === 'image'), opts).volume;
 }
 
-interface SliceGeometry {
-  inst: ParsedInstance;
-  position: Vec3;
-  along: number;
-}
-
 /** One slice to decode: where it goes (slice index k) and how its stored values become HU. */
 export interface SliceJob {
   k: number;
@@ -364,93 +360,18 @@ export function assembleVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {
 export function planVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): VolumePlan {
   const warnings: string[] = [];
   if (slicesIn.length < 2) throw new DicomReadError(`a volume needs at least 2 slices, the series has ${slicesIn.length}`);
-  const ref = slicesIn[0].dataset;
-  const rows = num(ref, 'Rows');
-  const columns = num(ref, 'Columns');
-  const iop = nums(ref, 'ImageOrientationPatient', 6);
-  const spacing = nums(ref, 'PixelSpacing', 2);
-  if (!rows || !columns) throw new DicomReadError(`${slicesIn[0].name}: Rows/Columns missing`);
-  if (!iop) throw new DicomReadError(`${slicesIn[0].name}: ImageOrientationPatient missing, cannot place the slices`);
-  if (!spacing || spacing[0] <= 0 || spacing[1] <= 0) throw new DicomReadError(`${slicesIn[0].name}: PixelSpacing missing or invalid, areas in mm^2 cannot be measured`);
-  const rowCosines: Vec3 = [iop[0], iop[1], iop[2]];
-  const columnCosines: Vec3 = [iop[3], iop[4], iop[5]];
-  const nrm = cross(rowCosines, columnCosines);
-  const nLen = norm(nrm);
-  const normal: Vec3 = [nrm[0] / nLen, nrm[1] / nLen, nrm[2] / nLen];
-
-  const geo: SliceGeometry[] = [];
-  for (const inst of slicesIn) {
-    const ds = inst.dataset;
-    if (num(ds, 'Rows') !== rows || num(ds, 'Columns') !== columns) {
-      throw new DicomReadError(`${inst.name}: ${num(ds, 'Rows')}x${num(ds, 'Columns')} pixels where the series has ${rows}x${columns}; the slices do not form one volume`);
-    }
-    const o = nums(ds, 'ImageOrientationPatient', 6);
-    if (!o || o.some((v, n) => Math.abs(v - iop[n]) > 1e-3)) {
-      throw new DicomReadError(`${inst.name}: ImageOrientationPatient differs from the other slices; the slices do not form one stack`);
-    }
-    const ps = nums(ds, 'PixelSpacing', 2);
-    if (!ps || Math.abs(ps[0] - spacing[0]) > 1e-3 * spacing[0] || Math.abs(ps[1] - spacing[1]) > 1e-3 * spacing[1]) {
-      throw new DicomReadError(`${inst.name}: PixelSpacing differs from the other slices; the slices do not form one volume`);
-    }
-    const p = nums(ds, 'ImagePositionPatient', 3);
-    if (!p) throw new DicomReadError(`${inst.name}: ImagePositionPatient missing, cannot place the slice`);
-    const position: Vec3 = [p[0], p[1], p[2]];
-    geo.push({ inst, position, along: dot(position, normal) });
+  // Size, orientation, spacing, order, copies, gaps and tilt: core/dicom/geometry.ts (shared with the viewer).
+  let stack: StackGeometry<ParsedInstance>;
+  try {
+    stack = stackGeometry(slicesIn, { allowGaps: opts.allowGaps });
+  } catch (e) {
+    if (e instanceof GeometryError) throw new DicomReadError(e.message);
+    throw e;
   }
-  geo.sort((a, b) => a.along - b.along);
-
-  // Same position twice: the same instance copied, or several phases/acquisitions in one series.
-  const unique: SliceGeometry[] = [geo[0]];
-  let duplicates = 0;
-  for (let k = 1; k < geo.length; k++) {
-    const prev = unique[unique.length - 1];
-    if (Math.abs(geo[k].along - prev.along) < 0.01) {
-      if (str(geo[k].inst.dataset, 'SOPInstanceUID') === str(prev.inst.dataset, 'SOPInstanceUID')) {
-        duplicates++;
-        continue;
-      }
-      throw new DicomReadError(
-        `${prev.inst.name} and ${geo[k].inst.name} lie at the same position (${fmt(geo[k].along)} mm along the slice normal): the series holds more than one phase or acquisition; export one phase as its own series`,
-      );
-    }
-    unique.push(geo[k]);
-  }
-  if (duplicates > 0) warnings.push(`${duplicates} duplicate cop${duplicates === 1 ? 'y' : 'ies'} of slices ignored`);
-  if (unique.length < 2) throw new DicomReadError('a volume needs at least 2 slices at different positions');
-
-  const steps: number[] = [];
-  for (let k = 1; k < unique.length; k++) steps.push(unique[k].along - unique[k - 1].along);
-  // Rounded to 0.1 um: positions stored as decimal strings give 3.270000000000003.
-  const increment = Math.round(median(steps) * 1e4) / 1e4;
-  const gaps: string[] = [];
-  let missing = 0;
-  for (let k = 0; k < steps.length; k++) {
-    if (steps[k] > 1.5 * increment) {
-      const m = Math.round(steps[k] / increment) - 1;
-      missing += Math.max(1, m);
-      gaps.push(`between ${fmt(unique[k].along)} and ${fmt(unique[k + 1].along)} mm`);
-    }
-  }
-  if (missing > 0) {
-    const text = `${missing} slice${missing === 1 ? '' : 's'} missing (${gaps.slice(0, 3).join(', ')}${gaps.length > 3 ? ', ...' : ''}; the series steps ${fmt(increment)} mm)`;
-    if (!opts.allowGaps) throw new DicomReadError(`${text}: the series is incomplete; export it again with every slice`);
-    warnings.push(`${text}: calcium on the missing slices is not scored`);
-  } else {
-    const lo = Math.min(...steps);
-    const hi = Math.max(...steps);
-    if (hi - lo > 0.1 * increment) warnings.push(`slice spacing varies from ${fmt(lo)} to ${fmt(hi)} mm; volumes use the median ${fmt(increment)} mm`);
-  }
-
-  // Gantry tilt: slice origins move off the normal (sheared stack). In-slice (2D) Agatston is
-  // unaffected; 3D grouping and volumes are slightly off.
-  const first = unique[0].position;
-  const last = unique[unique.length - 1].position;
-  const travel: Vec3 = [last[0] - first[0], last[1] - first[1], last[2] - first[2]];
-  const tiltFromPositionsDeg = (Math.acos(Math.min(1, Math.abs(dot(travel, normal)) / norm(travel))) * 180) / Math.PI;
-  const headerTilt = num(ref, 'GantryDetectorTilt');
-  if (tiltFromPositionsDeg > 0.5 || (headerTilt !== null && Math.abs(headerTilt) > 0.5)) {
-    warnings.push(`gantry tilt ${fmt(headerTilt ?? tiltFromPositionsDeg)} degrees: the stack is sheared; lesion volumes and 3D grouping are approximate`);
-  }
+  const { rows, columns, rowCosines, columnCosines, normal, sliceIncrementMm: increment } = stack;
+  const spacing = stack.pixelSpacingMm;
+  const unique = stack.slices.map((inst, k) => ({ inst, position: stack.positionsMm[k] }));
+  warnings.push(...stack.warnings);
 
   const sliceCount = unique.length;
   const sliceSize = rows * columns;
@@ -493,7 +414,7 @@ export function planVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): 
     instances.push({ sopInstanceUid: str(ds, 'SOPInstanceUID') ?? '', sopClassUid: str(ds, 'SOPClassUID') ?? CT_IMAGE_STORAGE, instanceNumber: num(ds, 'InstanceNumber') });
   }
 
-  const facts = seriesFacts(unique.map((g) => g.inst.dataset), { rows, columns, sliceCount, increment, spacing: [spacing[0], spacing[1]], lengthMm: unique[sliceCount - 1].along - unique[0].along });
+  const facts = seriesFacts(unique.map((g) => g.inst.dataset), { rows, columns, sliceCount, increment, spacing: [spacing[0], spacing[1]], lengthMm: stack.lengthMm });
   const geometry: Omit<CtVolume, 'hu'> = {
     columns,
     rows,
@@ -507,28 +428,11 @@ export function planVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): 
     normal,
     instances,
     facts,
-    source: sourceContext(ref),
+    source: sourceContext(slicesIn[0].dataset),
   };
   return { geometry, jobs, warnings };
 }
 
-function cross(a: Vec3, b: Vec3): Vec3 {
-  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-}
-function dot(a: Vec3, b: Vec3): number {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-function norm(a: Vec3): number {
-  return Math.hypot(a[0], a[1], a[2]);
-}
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-function fmt(x: number): string {
-  return String(Math.round(x * 100) / 100);
-}
 function oneLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }

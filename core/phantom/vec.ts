@@ -1,18 +1,8 @@
 import type { Vec3 } from '../types';
 
-export const add = (a: Vec3, b: Vec3): Vec3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-export const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-export const scale = (a: Vec3, s: number): Vec3 => [a[0] * s, a[1] * s, a[2] * s];
-export const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-export const cross = (a: Vec3, b: Vec3): Vec3 => [
-  a[1] * b[2] - a[2] * b[1],
-  a[2] * b[0] - a[0] * b[2],
-  a[0] * b[1] - a[1] * b[0],
-];
-export const norm = (a: Vec3): number => Math.sqrt(dot(a, a));
-export const normalize = (a: Vec3): Vec3 => scale(a, 1 / norm(a));
-export const dist = (a: Vec3, b: Vec3): number => norm(sub(a, b));
-export const lerp = (a: Vec3, b: Vec3, t: number): Vec3 => add(a, scale(sub(b, a), t));
+// The 3-vector arithmetic lives in core/math.ts (one copy for the core); the path helpers below build on it.
+export { add, sub, scale, dot, cross, norm, normalize, dist, lerp } from '../math';
+import { add, cross, dist, dot, lerp, normalize, scale, sub } from '../math';
 
 /** Two unit vectors completing `u` (unit) to a right-handed orthonormal frame. */
 export function completeFrame(u: Vec3): [Vec3, Vec3] {

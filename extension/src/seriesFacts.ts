@@ -4,21 +4,12 @@
 // OHIF's metadata needs. Pure: no OHIF or cornerstone import, so it is unit-testable.
 import { seriesFacts } from '../../core/dicom/facts';
 import { nums } from '../../core/dicom/dataset';
-import type { SeriesFacts } from '../../core/types';
+import type { SeriesFacts, Vec3 } from '../../core/types';
+import { cross, median } from '../../core/math';
 import type { NaturalInstance } from './ohif';
 
-type Vec3 = [number, number, number];
-
-function cross(a: Vec3, b: Vec3): Vec3 {
-  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-}
-
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+/** The median, or null for an empty list. */
+const medianOrNull = (xs: number[]): number | null => (xs.length ? median(xs) : null);
 
 /** SeriesFacts from the instances of one series (any order). Throws on an empty list. */
 export function seriesFactsFromInstances(instances: NaturalInstance[]): SeriesFacts {
@@ -37,7 +28,7 @@ export function seriesFactsFromInstances(instances: NaturalInstance[]): SeriesFa
     const d = positions[k] - positions[k - 1];
     if (d > 1e-4) gaps.push(d);
   }
-  const inc = median(gaps);
+  const inc = medianOrNull(gaps);
   const spacing = nums(ref, 'PixelSpacing', 2);
   return seriesFacts(instances, {
     rows: Number(ref.Rows) || 0,

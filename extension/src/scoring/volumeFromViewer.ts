@@ -3,9 +3,10 @@
 // Images come from the host's image cache / loader; their pixel data is already in HU when
 // cornerstone pre-scaled it (image.preScale.scaled), so slope/intercept are applied only
 // when it did not.
-import type { CtVolume, SliceInstance, SourceContext, Vec3 } from '../../../core/types';
+import type { CtVolume, SliceInstance, SourceContext } from '../../../core/types';
 import type { DisplaySet, ExtensionManager, NaturalInstance } from '../ohif';
 import { seriesFactsFromInstances } from '../seriesFacts';
+import { GeometryError, stackGeometry } from '../../../core/dicom/geometry';
 
 /** The slice of cornerstone's image object this code reads. */
 interface CornerstoneImage {
@@ -30,11 +31,6 @@ export function hostCornerstone(extensionManager: ExtensionManager): HostCorners
   const get = entry?.exports?.getCornerstoneLibraries as (() => { cornerstone: HostCornerstone }) | undefined;
   if (!get) throw new Error('The viewer has no cornerstone extension (@ohif/extension-cornerstone): cannot read the images.');
   return get().cornerstone;
-}
-
-function nums(v: unknown): number[] {
-  const arr = Array.isArray(v) ? v : typeof v === 'string' ? v.split('\\') : [];
-  return arr.map(Number);
 }
 
 function text(v: unknown): string | null {
@@ -84,8 +80,6 @@ function imageIdOf(inst: NaturalInstance, dataSource: DataSource | undefined): s
   return id;
 }
 
-const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-
 export interface LoadProgress {
   (loaded: number, total: number): void;
 }
@@ -105,29 +99,23 @@ export async function volumeFromDisplaySet(
   if (instances.some((i) => (numberOrNull(i.NumberOfFrames) ?? 1) > 1)) {
     throw new Error('Multi-frame (enhanced) CT is not supported yet: open a single-frame axial series.');
   }
-  const iop = nums(instances[0].ImageOrientationPatient);
-  if (iop.length < 6 || iop.some((x) => !Number.isFinite(x))) throw new Error('The series has no ImageOrientationPatient: it cannot be scored.');
-  const rowCosines: Vec3 = [iop[0], iop[1], iop[2]];
-  const columnCosines: Vec3 = [iop[3], iop[4], iop[5]];
-  const normal: Vec3 = [
-    rowCosines[1] * columnCosines[2] - rowCosines[2] * columnCosines[1],
-    rowCosines[2] * columnCosines[0] - rowCosines[0] * columnCosines[2],
-    rowCosines[0] * columnCosines[1] - rowCosines[1] * columnCosines[0],
-  ];
-  const withPos = instances.map((inst) => {
-    const p = nums(inst.ImagePositionPatient);
-    if (p.length < 3 || p.some((x) => !Number.isFinite(x))) throw new Error('A slice has no ImagePositionPatient: the series cannot be scored.');
-    return { inst, pos: [p[0], p[1], p[2]] as Vec3, z: dot([p[0], p[1], p[2]], normal) };
-  });
-  withPos.sort((a, b) => a.z - b.z);
-
-  const rows = numberOrNull(instances[0].Rows) ?? 0;
-  const columns = numberOrNull(instances[0].Columns) ?? 0;
-  const spacing = nums(instances[0].PixelSpacing);
-  if (!rows || !columns || spacing.length < 2) throw new Error('The series has no Rows/Columns/PixelSpacing: it cannot be scored.');
+  // Size, orientation, spacing, order, copies and tilt checked as the file reader does (core/dicom/geometry.ts);
+  // gaps are left to the core's input checks, which refuse them with a message.
+  let stack;
+  try {
+    stack = stackGeometry(
+      instances.map((inst, n) => ({ name: `Slice ${numberOrNull(inst.InstanceNumber) ?? n + 1}`, dataset: inst })),
+      { allowGaps: true },
+    );
+  } catch (e) {
+    if (e instanceof GeometryError) throw new Error(`The series cannot be scored as a volume: ${e.message}.`);
+    throw e;
+  }
+  const { rows, columns, rowCosines, columnCosines, normal } = stack;
+  const spacing = stack.pixelSpacingMm;
+  const withPos = stack.slices.map((s, k) => ({ inst: s.dataset, pos: stack.positionsMm[k] }));
   const facts = seriesFactsFromInstances(instances);
-  const gaps = withPos.slice(1).map((s, k) => s.z - withPos[k].z);
-  const increment = facts.sliceIncrementMm ?? (gaps.length ? gaps[Math.floor(gaps.length / 2)] : 0);
+  const increment = facts.sliceIncrementMm ?? stack.sliceIncrementMm;
 
   const cornerstone = hostCornerstone(extensionManager);
   const dataSource = (extensionManager as unknown as { getActiveDataSource?: () => DataSource[] }).getActiveDataSource?.()?.[0];
