@@ -35,6 +35,8 @@ export class Progress {
 
 /** Largest file read as a CT slice (a single-frame CT slice is about 0.5 MB; larger files are set aside unread). */
 export const MAX_FILE_BYTES = 1024 ** 3;
+/** Most folder entries walked (a CT study is a few thousand files; a link to / is not a series). */
+export const MAX_FOLDER_ENTRIES = 200_000;
 /** Bytes read to recognise a DICOM Part-10 file: the 128-byte preamble and "DICM" (PS3.10 7.1). */
 const SNIFF_BYTES = 132;
 
@@ -78,6 +80,7 @@ export function listFiles(dir: string): FolderListing {
   const files: string[] = [];
   const setAside: FolderListing['setAside'] = [];
   const seenFolders = new Set<string>();
+  let walked = 0;
   const walk = (d: string) => {
     let real: string;
     let entries: fs.Dirent[];
@@ -90,6 +93,10 @@ export function listFiles(dir: string): FolderListing {
     }
     if (seenFolders.has(real)) return; // a link back to a folder already walked
     seenFolders.add(real);
+    walked += entries.length;
+    if (walked > MAX_FOLDER_ENTRIES) {
+      throw new UsageError(`folder ${dir} holds more than ${MAX_FOLDER_ENTRIES} entries (following its links): pass the folder of one series`);
+    }
     for (const entry of entries) {
       if (entry.name.startsWith('.') || entry.name.toUpperCase() === 'DICOMDIR') continue;
       const p = path.join(d, entry.name);
