@@ -13,6 +13,8 @@ export interface RunningServer {
   url: string;
   /** The public origin the server answers as (publicUrl's origin, or url). */
   origin: string;
+  /** Content-Security-Policy violations browsers reported, one line per kind (also printed). */
+  cspViolations: string[];
   /** Resolves when the server stops listening, for whatever reason. */
   closed: Promise<void>;
   close(): Promise<void>;

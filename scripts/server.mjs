@@ -75,6 +75,9 @@ export function contentSecurityPolicy(inlineScriptHashes = []) {
     "frame-ancestors 'self'",
     "base-uri 'self'",
     "form-action 'self'",
+    // Violations are reported to this server, which prints each kind once (a blocked resource
+    // is a bug to fix in this policy or the plugin, never silent).
+    'report-uri /csp-report',
   ].join('; ');
 }
 
@@ -270,6 +273,7 @@ function gate(max) {
       return active;
     },
     acquire(timeoutMs, signal) {
+      if (signal.aborted) return Promise.reject(new HttpError(499, 'client went away'));
       if (active < max) {
         active++;
         return Promise.resolve();
@@ -510,14 +514,41 @@ export function startServer({
     });
   }
 
+  /** CSP violation reports (report-uri): printed once per kind, kept for tests; small and bounded. */
+  const cspViolations = [];
+  async function cspReport(req, res) {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (!(declared >= 0 && declared <= 64 * 1024)) throw new HttpError(413, 'Report too large.');
+    const chunks = [];
+    let size = 0;
+    for await (const c of req) {
+      size += c.length;
+      if (size > 64 * 1024) throw new HttpError(413, 'Report too large.');
+      chunks.push(c);
+    }
+    let r = {};
+    try {
+      r = JSON.parse(Buffer.concat(chunks).toString('utf8'))['csp-report'] ?? {};
+    } catch {
+      throw new HttpError(400, 'Not a CSP report.');
+    }
+    const text = `refused ${String(r['blocked-uri'] ?? '?').slice(0, 200)} (${String(r['effective-directive'] ?? r['violated-directive'] ?? '?').slice(0, 100)}) in ${String(r['source-file'] ?? r['document-uri'] ?? '?').slice(0, 200)}`;
+    if (!cspViolations.includes(text) && cspViolations.length < 100) {
+      cspViolations.push(text);
+      console.error(`server: Content-Security-Policy ${text}`);
+    }
+    send(res, 204, '');
+  }
+
   async function handle(req, res) {
     if (!knownHost(req.headers.host)) {
       throw new HttpError(421, `This server answers as ${origin}. Open that address, or start it with --public-url set to the address you use.`);
     }
     const { segments, query } = parseTarget(req.url ?? '');
     if (segments[0] === 'dicom-web') return proxy(req, res, segments.slice(1), query);
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'Method not allowed.', { Allow: 'GET, HEAD' });
     const urlPath = '/' + segments.join('/');
+    if (urlPath === '/csp-report' && req.method === 'POST') return cspReport(req, res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'Method not allowed.', { Allow: 'GET, HEAD' });
     if (urlPath === '/app-config.js') return send(res, 200, config, TYPES['.js']);
     if (urlPath === '/healthz') return send(res, 200, 'ok\n');
     if (segments[0] === 'plugins') return serveFile(req, res, path.join(pluginRoot, ...segments.slice(1)), { cache: false });
@@ -561,6 +592,7 @@ export function startServer({
         port: actual,
         url,
         origin,
+        cspViolations,
         closed: new Promise((r) => server.once('close', () => r())),
         close: () =>
           new Promise((r) => {

@@ -57,7 +57,7 @@ describe('the viewer server', () => {
     expect(config).not.toMatch(/https?:\/\//);
   });
 
-  it("points Orthanc's bulk data URIs back at the viewer's origin (Host header kept)", async () => {
+  it("points Orthanc's bulk data URIs back at the viewer's origin (told by Forwarded, not the client's Host)", async () => {
     const studies = (await (await fetch(`${server.url}/dicom-web/studies?ModalitiesInStudy=CT`)).json()) as Record<string, { Value: string[] }>[];
     const studyUid = studies[0]['0020000D'].Value[0];
     const series = (await (await fetch(`${server.url}/dicom-web/studies/${studyUid}/series`)).json()) as Record<string, { Value: string[] }>[];
