@@ -32,7 +32,8 @@ Scoring (defaults follow the Agatston method, SPEC 1.1):
                         OTHER = not coronary). Seeds always win over automatic labels.
   --no-auto             do not run automatic artery labelling. (No automatic labeller ships yet:
                         lesions without a seed stay UNASSIGNED and are left out of the totals.)
-  --force               score even when the input checks find errors (they become warnings)
+  --force               score even when the input checks find errors (they become warnings, the
+                        result is provisional and carries no guideline text)
 
 Output:
   --clinical FILE       JSON with the MESA inputs (ageYears, sex, race, diabetes, currentSmoker,
