@@ -21,6 +21,7 @@ import { ARTERY_CODES } from '../../core/dicom/codes';
 import { DEFAULT_BLOBS, makeFixture } from '../helpers/encode-fixtures';
 import { reviewStatus } from '../../core/encode/report-text';
 import { versionStatuses } from '../../core/encode/readback';
+import { faultProxy } from '../helpers/fault-proxy';
 
 let orthanc: { url: string; dicomWebUrl: string; stop: () => Promise<void> };
 let dir: string;
@@ -85,6 +86,26 @@ describe('storing a calcium result in the archive (Orthanc, STOW/QIDO/WADO)', ()
     const pdfDs = readPart10(pdfBytes) as Record<string, any>;
     const doc = new Uint8Array(pdfDs.EncapsulatedDocument[0]).subarray(0, pdfDs.EncapsulatedDocumentLength);
     expect(Buffer.from(doc).equals(Buffer.from(enc.pdf!.pdf))).toBe(true);
+  });
+
+  it('read-back reads the SRs from series metadata and retrieves only the one SEG the current report references', async () => {
+    const study = f.volume.source.studyInstanceUid;
+    const spy = await faultProxy(orthanc.url, () => 'forward');
+    try {
+      const loaded = await loadCalciumResults({ url: spy.url }, study);
+      expect(loaded.current).not.toBeNull();
+      const srSeries = loaded.reports.map((r) => r.seriesInstanceUid);
+      const gets = spy.requests.filter((r) => r.startsWith('GET '));
+      // No SR is retrieved in full: SR series are read through /metadata.
+      for (const uid of srSeries) {
+        expect(gets.filter((g) => g.includes(`/series/${uid}`)).every((g) => g.includes(`/series/${uid}/metadata`))).toBe(true);
+      }
+      // Exactly one instance is retrieved: the current report's SEG (the PDF and the CT are not touched).
+      const retrieved = gets.filter((g) => /\/instances\/[0-9.]+$/.test(g));
+      expect(retrieved).toEqual([expect.stringContaining(`/instances/${loaded.current!.seg!.sopInstanceUid}`)]);
+    } finally {
+      await spy.close();
+    }
   });
 
   it('a corrected result references its predecessor and becomes the current version', async () => {
