@@ -27,6 +27,9 @@ export interface AnatomyGrid {
   z: Float64Array;
   /** Mean |z step| between grid slices (mm); the in-plane step is |dx|, |dy|. */
   dzMm: number;
+  /** Block offsets of grid column 0 and row 0 (non-zero once the grid is cropped to the body). */
+  a0: number;
+  b0: number;
   /** Block mean HU. */
   mean: Int16Array;
   /** Block maximum HU. */
@@ -88,7 +91,7 @@ export function blockFactors(v: CtVolume, targetMm: number): [number, number, nu
   return [f(v.columnSpacingMm), f(v.rowSpacingMm), f(Math.abs(v.sliceIncrementMm) || 1)];
 }
 
-/** Downsample the volume into block means and maxima. One pass over the source voxels. */
+/** Downsample the volume into block means and maxima: one pass over the source voxels. */
 export function buildGrid(v: CtVolume, targetMm: number): AnatomyGrid {
   const [fx, fy, fz] = blockFactors(v, targetMm);
   const { columns, rows, slices } = v;
@@ -98,14 +101,11 @@ export function buildGrid(v: CtVolume, targetMm: number): AnatomyGrid {
   const n2 = nx * ny;
   const mean = new Int16Array(n2 * nz);
   const max = new Int16Array(n2 * nz);
-  const sum = new Float64Array(n2);
+  const sum = new Int32Array(n2);
   const cnt = new Int32Array(n2);
   const mx = new Int16Array(n2);
   const hu = v.hu;
   const sliceSize = columns * rows;
-  // Column -> grid column lookup, so the inner loop has no division.
-  const colBlock = new Int32Array(columns);
-  for (let i = 0; i < columns; i++) colBlock[i] = (i / fx) | 0;
   const z = new Float64Array(nz);
   for (let c = 0; c < nz; c++) {
     sum.fill(0);
@@ -117,15 +117,25 @@ export function buildGrid(v: CtVolume, targetMm: number): AnatomyGrid {
     for (let k = k0; k < k1; k++) {
       zs += v.imagePositionsMm[k][2];
       const base = k * sliceSize;
-      for (let j = 0; j < rows; j++) {
-        const rowBase = ((j / fy) | 0) * nx;
-        const src = base + j * columns;
-        for (let i = 0; i < columns; i++) {
-          const h = hu[src + i];
-          const q = rowBase + colBlock[i];
-          sum[q] += h;
-          cnt[q]++;
-          if (h > mx[q]) mx[q] = h;
+      for (let b = 0; b < ny; b++) {
+        const j1 = Math.min(rows, (b + 1) * fy);
+        for (let j = b * fy; j < j1; j++) {
+          const src = base + j * columns;
+          for (let a = 0; a < nx; a++) {
+            const i0 = a * fx;
+            const i1 = Math.min(columns, i0 + fx);
+            let s = 0;
+            let m = -32768;
+            for (let i = i0; i < i1; i++) {
+              const h = hu[src + i];
+              s += h;
+              if (h > m) m = h;
+            }
+            const q = b * nx + a;
+            sum[q] += s;
+            cnt[q] += i1 - i0;
+            if (m > mx[q]) mx[q] = m;
+          }
         }
       }
     }
@@ -145,7 +155,38 @@ export function buildGrid(v: CtVolume, targetMm: number): AnatomyGrid {
   const x0 = p0[0] + v.rowCosines[0] * cs * ((fx - 1) / 2);
   const y0 = p0[1] + v.columnCosines[1] * rs * ((fy - 1) / 2);
   const dzMm = nz > 1 ? Math.abs(z[nz - 1] - z[0]) / (nz - 1) : Math.abs(v.sliceIncrementMm) * fz;
-  return { nx, ny, nz, fx, fy, fz, x0, y0, dx, dy, z, dzMm, mean, max };
+  return { nx, ny, nz, fx, fy, fz, x0, y0, dx, dy, z, dzMm, a0: 0, b0: 0, mean, max };
+}
+
+/** The grid restricted to block columns [a0, a1] and rows [b0, b1] (inclusive), with a label map cropped alike. */
+export function cropGrid(g: AnatomyGrid, labels: Uint8Array, a0: number, a1: number, b0: number, b1: number): { grid: AnatomyGrid; labels: Uint8Array } {
+  const nx = a1 - a0 + 1;
+  const ny = b1 - b0 + 1;
+  const n = nx * ny * g.nz;
+  const mean = new Int16Array(n);
+  const max = new Int16Array(n);
+  const lab = new Uint8Array(n);
+  for (let c = 0; c < g.nz; c++)
+    for (let b = 0; b < ny; b++) {
+      const src = (c * g.ny + b + b0) * g.nx + a0;
+      const dst = (c * ny + b) * nx;
+      mean.set(g.mean.subarray(src, src + nx), dst);
+      max.set(g.max.subarray(src, src + nx), dst);
+      lab.set(labels.subarray(src, src + nx), dst);
+    }
+  return {
+    grid: { ...g, nx, ny, x0: g.x0 + a0 * g.dx, y0: g.y0 + b0 * g.dy, a0: g.a0 + a0, b0: g.b0 + b0, mean, max },
+    labels: lab,
+  };
+}
+
+/** The grid voxel index of source voxel (i, j, k), or -1 outside the (cropped) grid. */
+export function gridIndexOfSource(g: AnatomyGrid, i: number, j: number, k: number): number {
+  const a = ((i / g.fx) | 0) - g.a0;
+  const b = ((j / g.fy) | 0) - g.b0;
+  const c = (k / g.fz) | 0;
+  if (a < 0 || b < 0 || a >= g.nx || b >= g.ny || c >= g.nz) return -1;
+  return (c * g.ny + b) * g.nx + a;
 }
 
 const INF = 1e20;
@@ -236,12 +277,21 @@ export class Edt2d {
 
 /**
  * 3D connected components (6-connected) of mask != 0. Returns labels (0 = background,
- * 1..n) and the voxel count of each label (sizes[label]).
+ * 1..n) and the voxel count of each label (sizes[label]). `out` and `queueBuffer` (length of
+ * the mask) are reused when given.
  */
-export function components3d(mask: Uint8Array, nx: number, ny: number, nz: number): { labels: Int32Array; sizes: number[] } {
+export function components3d(
+  mask: Uint8Array,
+  nx: number,
+  ny: number,
+  nz: number,
+  out?: Int32Array,
+  queueBuffer?: Int32Array,
+): { labels: Int32Array; sizes: number[] } {
   const n2 = nx * ny;
-  const labels = new Int32Array(mask.length);
-  const queue = new Int32Array(mask.length);
+  const labels = out ?? new Int32Array(mask.length);
+  if (out) labels.fill(0);
+  const queue = queueBuffer ?? new Int32Array(mask.length);
   const sizes: number[] = [0];
   let next = 0;
   for (let p0 = 0; p0 < mask.length; p0++) {

@@ -37,6 +37,7 @@ import type { CtVolume, Vec3 } from '../types';
 import { median } from '../math';
 import {
   buildGrid,
+  cropGrid,
   components2d,
   components3d,
   Edt2d,
@@ -157,21 +158,17 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
   const warnings: string[] = [];
   const axial =
     Math.abs(volume.rowCosines[0]) > 0.95 && Math.abs(volume.columnCosines[1]) > 0.95 && Math.abs(volume.normal[2]) > 0.95;
-  const grid = buildGrid(volume, opts.gridMm ?? 2.5);
+  const fullGrid = buildGrid(volume, opts.gridMm ?? 2.5);
   lap('grid');
-  const { nx, ny, nz } = grid;
-  const n2 = nx * ny;
-  const n3 = n2 * nz;
-  const labels = new Uint8Array(n3);
-  const boneKind = new Uint8Array(n3);
-  const voxelMl = (Math.abs(grid.dx) * Math.abs(grid.dy) * grid.dzMm) / 1000;
+  const nz = fullGrid.nz;
+  const fullLabels = new Uint8Array(fullGrid.nx * fullGrid.ny * nz);
   const emptyResult = (): Anatomy => ({
     found: false,
     warnings,
     timingsMs: timings,
-    grid,
-    labels,
-    boneKind,
+    grid: fullGrid,
+    labels: fullLabels,
+    boneKind: new Uint8Array(fullLabels.length),
     aorticRootMm: null,
     frame: null,
     heartCentreMm: null,
@@ -195,16 +192,31 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
     return emptyResult();
   }
 
+  // ---- 1. Outside air and body; then crop the grid to the body's bounding box (+1 voxel).
+  markBody(fullGrid, fullLabels);
+  const box = bodyBox(fullGrid, fullLabels);
+  if (!box) {
+    warnings.push('Anatomy: no body was found in the image; every candidate is left for the reader to label.');
+    timings.total = Math.round((now() - t0) * 10) / 10;
+    return emptyResult();
+  }
+  const { grid, labels } = cropGrid(fullGrid, fullLabels, box[0], box[1], box[2], box[3]);
+  const { nx, ny } = grid;
+  const n2 = nx * ny;
+  const n3 = n2 * nz;
+  const boneKind = new Uint8Array(n3);
+  const voxelMl = (Math.abs(grid.dx) * Math.abs(grid.dy) * grid.dzMm) / 1000;
   const mean = grid.mean;
-  // ---- 1. Outside air and body.
-  markBody(grid, labels);
+  /** Reused 3D component buffers. */
+  const ccLabels = new Int32Array(n3);
+  const ccQueue = new Int32Array(n3);
   lap('body');
 
   // ---- 2. Lungs.
   const lungCand = new Uint8Array(n3);
   for (let p = 0; p < n3; p++) lungCand[p] = labels[p] === LABEL_BODY && mean[p] < -400 ? 1 : 0;
   {
-    const { labels: cl, sizes } = components3d(lungCand, nx, ny, nz);
+    const { labels: cl, sizes } = components3d(lungCand, nx, ny, nz, ccLabels, ccQueue);
     const minVox = 20 / voxelMl;
     for (let p = 0; p < n3; p++) if (cl[p] && sizes[cl[p]] >= minVox) labels[p] = LABEL_LUNG;
   }
@@ -251,7 +263,7 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
   const maxHu = grid.max;
   for (let p = 0; p < n3; p++) boneCand[p] = labels[p] === LABEL_BODY && (mean[p] >= 150 || (maxHu[p] >= 400 && mean[p] >= 0)) ? 1 : 0;
   {
-    const { labels: cl, sizes } = components3d(boneCand, nx, ny, nz);
+    const { labels: cl, sizes } = components3d(boneCand, nx, ny, nz, ccLabels, ccQueue);
     const minVox = 2 / voxelMl;
     for (let p = 0; p < n3; p++) if (cl[p] && sizes[cl[p]] >= minVox) labels[p] = LABEL_BONE;
   }
@@ -405,6 +417,27 @@ function countFinite(a: Float32Array): number {
   let n = 0;
   for (let q = 0; q < a.length; q += 2) if (Number.isFinite(a[q])) n++;
   return n;
+}
+
+/** Inclusive block bounds [a0, a1, b0, b1] of the body over all slices, grown by one voxel; null when there is no body. */
+function bodyBox(g: AnatomyGrid, labels: Uint8Array): [number, number, number, number] | null {
+  let a0 = g.nx;
+  let a1 = -1;
+  let b0 = g.ny;
+  let b1 = -1;
+  for (let c = 0; c < g.nz; c++)
+    for (let b = 0; b < g.ny; b++) {
+      const row = (c * g.ny + b) * g.nx;
+      for (let a = 0; a < g.nx; a++) {
+        if (labels[row + a] === LABEL_OUTSIDE) continue;
+        if (a < a0) a0 = a;
+        if (a > a1) a1 = a;
+        if (b < b0) b0 = b;
+        if (b > b1) b1 = b;
+      }
+    }
+  if (a1 < 0) return null;
+  return [Math.max(0, a0 - 1), Math.min(g.nx - 1, a1 + 1), Math.max(0, b0 - 1), Math.min(g.ny - 1, b1 + 1)];
 }
 
 /**
@@ -627,9 +660,19 @@ function rimFraction(g: AnatomyGrid, c: number, a: number, b: number, r: number)
  */
 function findDiscs(g: AnatomyGrid, labels: Uint8Array, edt: Edt2d): Disc[][] {
   const { nx, ny, nz } = g;
-  const scratch = new Uint8Array(nx * ny);
+  const n2 = nx * ny;
+  const scratch = new Uint8Array(n2);
   const out: Disc[][] = [];
+  // Only slices through the chest (some lung): the aorta below the diaphragm is not needed.
+  const lungCount = new Int32Array(nz);
+  for (let c = 0; c < nz; c++) for (let p = c * n2; p < (c + 1) * n2; p++) if (labels[p] === LABEL_LUNG) lungCount[c]++;
+  let maxLung = 0;
+  for (let c = 0; c < nz; c++) if (lungCount[c] > maxLung) maxLung = lungCount[c];
   for (let c = 0; c < nz; c++) {
+    if (lungCount[c] < 0.05 * maxLung) {
+      out.push([]);
+      continue;
+    }
     const d2 = denseDistance(g, labels, edt, c, scratch);
     const discs: Disc[] = [];
     for (let b = 1; b < ny - 1; b++)
@@ -838,7 +881,9 @@ function paintDisc(g: AnatomyGrid, mask: Uint8Array, s: AortaSection, extraMm: n
   for (let b = Math.floor(b0 - rb); b <= Math.ceil(b0 + rb); b++)
     for (let a = Math.floor(a0 - ra); a <= Math.ceil(a0 + ra); a++) {
       if (a < 0 || b < 0 || a >= g.nx || b >= g.ny) continue;
-      if (Math.hypot((a - a0) * g.dx, (b - b0) * g.dy) <= r) mask[gridIndex(g, a, b, c)] = 1;
+      const ex = (a - a0) * g.dx;
+      const ey = (b - b0) * g.dy;
+      if (ex * ex + ey * ey <= r * r) mask[gridIndex(g, a, b, c)] = 1;
     }
 }
 
@@ -916,7 +961,10 @@ function findHeart(g: AnatomyGrid, labels: Uint8Array, boneKind: Uint8Array, spi
         const p = gridIndex(g, a, b, c);
         const l = cl[p];
         if (!l) continue;
-        const d = Math.hypot(g.x0 + a * g.dx - target[0], g.y0 + b * g.dy - target[1], g.z[c] - target[2]);
+        const ex = g.x0 + a * g.dx - target[0];
+        const ey = g.y0 + b * g.dy - target[1];
+        const ez = g.z[c] - target[2];
+        const d = Math.sqrt(ex * ex + ey * ey + ez * ez);
         if (d < near[l]) near[l] = d;
       }
   let best = 0;
@@ -944,7 +992,7 @@ function findHeart(g: AnatomyGrid, labels: Uint8Array, boneKind: Uint8Array, spi
         const x = g.x0 + a * g.dx;
         const y = g.y0 + b * g.dy;
         const z = g.z[c];
-        if (Math.hypot(x - target[0], y - target[1], z - target[2]) > 90) continue;
+        if ((x - target[0]) ** 2 + (y - target[1]) ** 2 + (z - target[2]) ** 2 > 90 * 90) continue;
         sx += x;
         sy += y;
         sz += z;
@@ -962,7 +1010,7 @@ function findHeart(g: AnatomyGrid, labels: Uint8Array, boneKind: Uint8Array, spi
         if (cl[p] !== best) continue;
         const x = g.x0 + a * g.dx;
         const y = g.y0 + b * g.dy;
-        if (Math.hypot(x - centre[0], y - centre[1], g.z[c] - centre[2]) > 85) continue;
+        if ((x - centre[0]) ** 2 + (y - centre[1]) ** 2 + (g.z[c] - centre[2]) ** 2 > 85 * 85) continue;
         keep[p] = 1;
         if (g.z[c] >= centre[2]) upperHu.push(mean[p]);
       }
@@ -1040,55 +1088,66 @@ function findApex(g: AnatomyGrid, labels: Uint8Array, root: Vec3, centre: Vec3):
   return vscale(s, 1 / top.length);
 }
 
-/** Boundary voxels (a 6-neighbour outside the structure; in-plane only for the body) of each structure, as point indexes. */
+/** Boundary voxels (a 6-neighbour outside the structure; in-plane only for the body) of each structure, as point indexes. One pass with a bit per structure. */
 function buildSurfaces(g: AnatomyGrid, labels: Uint8Array, boneKind: Uint8Array): Record<Structure, PointIndex> {
   const { nx, ny, nz } = g;
   const n2 = nx * ny;
   const n3 = n2 * nz;
-  const member = new Uint8Array(n3);
-  const structures: [Structure, Uint8Array, number][] = [
-    ['body', labels, -1],
-    ['lung', labels, LABEL_LUNG],
-    ['heart', labels, LABEL_HEART],
-    ['aorta', labels, LABEL_AORTA],
-    ['spine', boneKind, BONE_SPINE],
-    ['sternum', boneKind, BONE_STERNUM],
-    ['ribs', boneKind, BONE_OTHER],
-  ];
-  const out = {} as Record<Structure, PointIndex>;
-  let buf = new Float32Array(3 * 4096);
-  for (const [name, src, code] of structures) {
-    if (code < 0) for (let p = 0; p < n3; p++) member[p] = src[p] !== LABEL_OUTSIDE ? 1 : 0;
-    else for (let p = 0; p < n3; p++) member[p] = src[p] === code ? 1 : 0;
-    const inPlaneOnly = name === 'body';
-    let n = 0;
-    for (let c = 0; c < nz; c++) {
-      const z = g.z[c];
-      for (let b = 0; b < ny; b++) {
-        const row = (c * ny + b) * nx;
-        for (let a = 0; a < nx; a++) {
-          const p = row + a;
-          if (!member[p]) continue;
-          const edge =
-            (a > 0 && !member[p - 1]) ||
-            (a < nx - 1 && !member[p + 1]) ||
-            (b > 0 && !member[p - nx]) ||
-            (b < ny - 1 && !member[p + nx]) ||
-            (!inPlaneOnly && ((c > 0 && !member[p - n2]) || (c < nz - 1 && !member[p + n2])));
-          if (!edge) continue;
+  const names: Structure[] = ['body', 'lung', 'heart', 'aorta', 'spine', 'sternum', 'ribs'];
+  const bits = new Uint8Array(n3);
+  for (let p = 0; p < n3; p++) {
+    const l = labels[p];
+    if (l === LABEL_OUTSIDE) continue;
+    const k = boneKind[p];
+    bits[p] =
+      1 |
+      (l === LABEL_LUNG ? 2 : 0) |
+      (l === LABEL_HEART ? 4 : 0) |
+      (l === LABEL_AORTA ? 8 : 0) |
+      (k === BONE_SPINE ? 16 : 0) |
+      (k === BONE_STERNUM ? 32 : 0) |
+      (k === BONE_OTHER ? 64 : 0);
+  }
+  const bufs: Float32Array[] = names.map(() => new Float32Array(3 * 1024));
+  const counts = new Int32Array(names.length);
+  for (let c = 0; c < nz; c++) {
+    const z = g.z[c];
+    for (let b = 0; b < ny; b++) {
+      const row = (c * ny + b) * nx;
+      for (let a = 0; a < nx; a++) {
+        const p = row + a;
+        const own = bits[p];
+        if (!own) continue;
+        // Bits present here and all in-plane neighbours (the image edge counts as present).
+        let inPlane = own;
+        if (a > 0) inPlane &= bits[p - 1];
+        if (a < nx - 1) inPlane &= bits[p + 1];
+        if (b > 0) inPlane &= bits[p - nx];
+        if (b < ny - 1) inPlane &= bits[p + nx];
+        let all = inPlane;
+        if (c > 0) all &= bits[p - n2];
+        if (c < nz - 1) all &= bits[p + n2];
+        // The body's surface is in-plane only (its top and bottom slices are not a surface).
+        const edge = (own & ~all & ~1) | (own & ~inPlane & 1);
+        if (!edge) continue;
+        for (let s = 0; s < names.length; s++) {
+          if (!(edge & (1 << s))) continue;
+          let buf = bufs[s];
+          const n = counts[s];
           if (3 * n + 3 > buf.length) {
             const grown = new Float32Array(buf.length * 2);
             grown.set(buf);
-            buf = grown;
+            bufs[s] = buf = grown;
           }
           buf[3 * n] = g.x0 + a * g.dx;
           buf[3 * n + 1] = g.y0 + b * g.dy;
           buf[3 * n + 2] = z;
-          n++;
+          counts[s] = n + 1;
         }
       }
     }
-    out[name] = new PointIndex(buf.slice(0, 3 * n));
   }
+  const out = {} as Record<Structure, PointIndex>;
+  names.forEach((name, s) => (out[name] = new PointIndex(bufs[s].slice(0, 3 * counts[s]))));
   return out;
 }

@@ -25,7 +25,7 @@ import {
   signedAortaDistanceMm,
   signedHeartDistanceMm,
 } from '../anatomy/index';
-import { gridVoxelAt } from '../anatomy/grid';
+import { gridIndexOfSource, gridVoxelAt } from '../anatomy/grid';
 import type { LesionSet } from '../scoring/detect';
 import type { CtVolume, Vec3 } from '../types';
 
@@ -225,7 +225,6 @@ export function componentFeatures(volume: CtVolume, set: LesionSet, anatomy: Ana
     const vox = set.componentVoxels[n];
     const k = comp.slice;
     const base = k * sliceSize;
-    const p0 = pos[k];
     const c: Vec3 = comp.centroidMm;
 
     // ---- Label fractions over up to LABEL_SAMPLES voxels; in-plane moments; bounding box.
@@ -259,10 +258,7 @@ export function componentFeatures(volume: CtVolume, set: LesionSet, anatomy: Ana
       if (j < jMin) jMin = j;
       if (j > jMax) jMax = j;
       if (q % step === 0) {
-        const x = p0[0] + i * cs * rc[0] + j * rs * cc[0];
-        const y = p0[1] + i * cs * rc[1] + j * rs * cc[1];
-        const z = p0[2] + i * cs * rc[2] + j * rs * cc[2];
-        const g = gridVoxelAt(grid, [x, y, z]);
+        const g = gridIndexOfSource(grid, i, j, k);
         const lab = g < 0 ? LABEL_OUTSIDE : anatomy.labels[g];
         nS++;
         if (lab === LABEL_OUTSIDE) nOut++;
