@@ -66,9 +66,10 @@ export default {
   },
   module: {
     parser: {
-      // import.meta.url stays the file's own URL at run time, and `new Worker(new URL(...))` is
-      // left alone: the worker is its own entry above.
-      javascript: { importMeta: false, url: false, worker: false },
+      // import.meta.url stays the file's own URL at run time, `new Worker(new URL(...))` is left
+      // alone (the worker is its own entry above), and so is createRequire (cli/codecs-lite.ts
+      // resolves packages at run time).
+      javascript: { importMeta: false, url: false, worker: false, createRequire: false },
     },
     rules: [
       {

@@ -3,6 +3,7 @@
  * slice index from a shared counter until none is left. Imports only the pixel decoder (not
  * dcmjs) so that it starts quickly; the conversion is the reader's own frameToHu.
  */
+import './codecs-lite'; // first: before dcmjs-codecs loads
 import { parentPort } from 'node:worker_threads';
 import { decodeFailureMessage, frameToHu, initCodecs } from '../core/dicom/pixels';
 import type { SliceJob } from '../core/dicom/read';

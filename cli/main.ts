@@ -2,6 +2,7 @@
  * `cacs` entry point: dispatch to a subcommand and turn errors into exit codes.
  * 0 = done; 2 = the user's input is wrong (one line on stderr, no stack trace); 1 = internal error.
  */
+import './codecs-lite';
 import { UsageError } from './args';
 
 const VERSION = '0.1.0';

@@ -182,39 +182,95 @@ export const PADDING_HU = -1024;
  * (length rows x columns). Slope/intercept are applied here and nowhere else.
  */
 export function frameToHu(frame: Uint8Array, transferSyntaxUid: string, layout: PixelLayout, out: Int16Array): void {
-  const n = layout.rows * layout.columns;
-  let bytes = frame;
   const decoder = DECODERS[transferSyntaxUid];
-  if (decoder) {
-    if (!codecs.NativeCodecs.isInitialized()) {
-      throw new Error(`compressed pixel data (${transferSyntaxName(transferSyntaxUid)}): call \`await initCodecs()\` before reading`);
-    }
-    const ctx = new codecs.Context({
-      width: layout.columns,
-      height: layout.rows,
-      bitsAllocated: layout.bitsAllocated,
-      bitsStored: layout.bitsStored,
-      samplesPerPixel: 1,
-      pixelRepresentation: layout.pixelRepresentation,
-      planarConfiguration: 0,
-      photometricInterpretation: 'MONOCHROME2',
-      encodedBuffer: frame,
-    });
-    const decoded = codecs.NativeCodecs[decoder](ctx, {}).getDecodedBuffer();
-    if (!decoded) throw new Error('the decoder returned no pixels');
-    if (decoded.byteLength > n * (layout.bitsAllocated / 8) + 1) {
-      throw new Error(
-        `the compressed image holds ${decoded.byteLength} bytes where the header's ${layout.columns} x ${layout.rows} pixels of ${layout.bitsAllocated} bits need ${n * (layout.bitsAllocated / 8)}: Rows, Columns or BitsAllocated in the header do not match the image`,
-      );
-    }
-    bytes = decoded;
-  } else if (!UNCOMPRESSED.has(transferSyntaxUid)) {
-    throw new Error(`transfer syntax ${transferSyntaxName(transferSyntaxUid)} is not supported`);
+  if (!decoder) {
+    if (!UNCOMPRESSED.has(transferSyntaxUid)) throw new Error(`transfer syntax ${transferSyntaxName(transferSyntaxUid)} is not supported`);
+    pixelsToHu(frame, false, layout, out);
+    return;
   }
+  if (!codecs.NativeCodecs.isInitialized()) {
+    throw new Error(`compressed pixel data (${transferSyntaxName(transferSyntaxUid)}): call \`await initCodecs()\` before reading`);
+  }
+  const ctx = new codecs.Context({
+    width: layout.columns,
+    height: layout.rows,
+    bitsAllocated: layout.bitsAllocated,
+    bitsStored: layout.bitsStored,
+    samplesPerPixel: 1,
+    pixelRepresentation: layout.pixelRepresentation,
+    planarConfiguration: 0,
+    photometricInterpretation: 'MONOCHROME2',
+    encodedBuffer: frame,
+  });
+  const native = nativeInternals(decoder);
+  if (native) {
+    // The same calls as NativeCodecs[decoder](), except that the decoded pixels are converted
+    // where the decoder left them, in its WebAssembly memory: no 0.5 MB copy and allocation per slice.
+    const handle = native.codecs._createDecoderContext(ctx);
+    const params = native.codecs._createDecoderParameters({});
+    native.decode(handle, params);
+    native.codecs._releaseDecoderParameters(params);
+    try {
+      const api = native.codecs.wasmApi;
+      const size = api.wasmGetDecodedBufferSize(handle);
+      const decoded = size > 0 ? new Uint8Array(api.wasmMemory.buffer, api.wasmGetDecodedBuffer(handle), size) : new Uint8Array(0);
+      pixelsToHu(decoded, true, layout, out);
+    } finally {
+      native.codecs.wasmApi.wasmReleaseCodecsContext(handle);
+    }
+    return;
+  }
+  const decoded = codecs.NativeCodecs[decoder](ctx, {}).getDecodedBuffer();
+  if (!decoded) throw new Error('the decoder returned no pixels');
+  pixelsToHu(decoded, true, layout, out);
+}
+
+/** The parts of dcmjs-codecs' NativeCodecs (0.0.8) that decode without copying the result out. */
+interface NativeCodecsInternals {
+  wasmApi: {
+    wasmMemory: WebAssembly.Memory;
+    wasmGetDecodedBuffer(handle: number): number;
+    wasmGetDecodedBufferSize(handle: number): number;
+    wasmReleaseCodecsContext(handle: number): void;
+  } & Record<string, unknown>;
+  _createDecoderContext(ctx: unknown): number;
+  _createDecoderParameters(params: object): number;
+  _releaseDecoderParameters(params: number): void;
+}
+
+/** The in-place decoding path when this dcmjs-codecs has it (else null: the public, copying call is used). */
+function nativeInternals(decoder: DecoderName): { codecs: NativeCodecsInternals; decode: (handle: number, params: number) => void } | null {
+  const native = codecs.NativeCodecs as unknown as Partial<NativeCodecsInternals>;
+  const api = native.wasmApi;
+  const decode = api?.[`wasm${decoder[0].toUpperCase()}${decoder.slice(1)}`];
+  if (
+    !api ||
+    typeof decode !== 'function' ||
+    !(api.wasmMemory instanceof WebAssembly.Memory) ||
+    typeof api.wasmGetDecodedBuffer !== 'function' ||
+    typeof api.wasmGetDecodedBufferSize !== 'function' ||
+    typeof api.wasmReleaseCodecsContext !== 'function' ||
+    typeof native._createDecoderContext !== 'function' ||
+    typeof native._createDecoderParameters !== 'function' ||
+    typeof native._releaseDecoderParameters !== 'function'
+  ) {
+    return null;
+  }
+  return { codecs: native as NativeCodecsInternals, decode: decode as (handle: number, params: number) => void };
+}
+
+/** Checks the decoded (or uncompressed) pixel bytes against the header, then writes HU into `out`. */
+function pixelsToHu(bytes: Uint8Array, decoded: boolean, layout: PixelLayout, out: Int16Array): void {
+  const n = layout.rows * layout.columns;
   const bytesPerPixel = layout.bitsAllocated / 8;
+  if (decoded && bytes.byteLength > n * bytesPerPixel + 1) {
+    throw new Error(
+      `the compressed image holds ${bytes.byteLength} bytes where the header's ${layout.columns} x ${layout.rows} pixels of ${layout.bitsAllocated} bits need ${n * bytesPerPixel}: Rows, Columns or BitsAllocated in the header do not match the image`,
+    );
+  }
   if (bytes.byteLength < n * bytesPerPixel) {
     throw new Error(
-      decoder
+      decoded
         ? `the compressed image holds ${bytes.byteLength} bytes where the header's ${layout.columns} x ${layout.rows} pixels of ${layout.bitsAllocated} bits need ${n * bytesPerPixel}: Rows, Columns or BitsAllocated in the header do not match the image`
         : `pixel data holds ${bytes.byteLength} bytes, ${layout.rows}x${layout.columns} pixels need ${n * bytesPerPixel}`,
     );
