@@ -91,7 +91,8 @@ export async function sendCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { storeResult } = await import('../core/store/stow');
-  const { currentReport } = await import('../core/encode/readback');
+  const { currentReport, readCalciumSr } = await import('../core/encode/readback');
+  const { reportContentKey } = await import('../core/store/save');
   const { loadCalciumReports } = await import('../core/store/dicomweb');
   const left: string[] = [];
   for (const folder of folders) {
@@ -106,10 +107,19 @@ export async function sendCommand(argv: string[]): Promise<number> {
       }
     });
     // Say when the study moved on since this result was made: it then does not correct the current report.
+    // When the current report already says the same (a rerun stored it), send nothing.
     const notes: string[] = [];
     try {
       const now = currentReport(await loadCalciumReports({ url, timeoutMs: timeout }, m.studyInstanceUid));
       const mySr = m.objects.find((o) => o.kind === 'SR')?.sopInstanceUid;
+      const srObject = objects.find((o) => o.kind === 'SR');
+      if (now && srObject && now.sopInstanceUid !== mySr && reportContentKey(readCalciumSr(srObject.bytes)) === reportContentKey(now)) {
+        settleOutbox(folder, m, m.objects.map((o) => o.sopInstanceUid), null);
+        process.stdout.write(
+          `Nothing sent from ${folder}: the study's current calcium report, version ${now.version} (${now.sopInstanceUid}), already says the same; removed from the outbox.\n`,
+        );
+        continue;
+      }
       if (now && now.sopInstanceUid !== mySr && now.sopInstanceUid !== m.predecessor?.sopInstanceUid) {
         notes.push(
           `note: the study's current calcium report is now version ${now.version} (${now.sopInstanceUid}); this result (version ${m.version}) was made ${m.chainKnown ? `as a correction of ${m.predecessor ? `version ${m.predecessor.version}` : 'nothing'}` : 'without reading the archive first'} and does not correct it.`,

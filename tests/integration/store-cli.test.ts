@@ -192,7 +192,7 @@ describe('cacs score --store when the archive fails, and cacs send', () => {
     expect(fs.existsSync(folder)).toBe(false);
   });
 
-  it('a rerun after a failure stores the result once; a third run stores nothing new', async () => {
+  it('a rerun after a failure stores the result once; a third run and sending the old outbox copy store nothing new', async () => {
     const outbox = path.join(tmp, 'outbox-rerun');
     const p = await proxy(() => ({ status: 503, body: 'busy' }));
     const failed = await cacs(['score', series, '--seeds', seeds, '--threshold', '330', '--store', p.url, '--outbox', outbox]);
@@ -202,6 +202,12 @@ describe('cacs score --store when the archive fails, and cacs send', () => {
     expect(rerun.code, rerun.stderr).toBe(0);
     const again = await cacs(['score', series, '--seeds', seeds, '--threshold', '330', '--store', orthanc.dicomWebUrl, '--outbox', outbox]);
     expect(again.stdout).toMatch(/nothing new was stored/);
+    // The failed run's copy still waits in the outbox; sending it stores nothing, as the archive already says the same.
+    expect(outboxFolders(outbox)).toHaveLength(1);
+    const send = await cacs(['send', outbox, '--store', orthanc.dicomWebUrl]);
+    expect(send.code, send.stderr).toBe(0);
+    expect(send.stdout).toMatch(/^Nothing sent from .*: the study's current calcium report, version \d+ \(2\.25\.\d+\), already says the same; removed from the outbox\.$/m);
+    expect(outboxFolders(outbox)).toEqual([]);
     expect((await loadCalciumReports(client(), STUDY)).length).toBe(before + 1);
   });
 
