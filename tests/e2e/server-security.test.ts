@@ -253,6 +253,30 @@ describe('the server in front of a real Orthanc', () => {
     expect(await instanceCount(orthanc)).toBe(before);
   });
 
+  it('the browser enforces the CSP on the viewer (eval refused and reported) while the viewer\'s own inline scripts run', async () => {
+    const profile = tmpDir('chromium-csp');
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(`${server.url}/`, { waitUntil: 'load' });
+      // index.html's inline script sets window.PUBLIC_URL: allowed by its hash.
+      expect(await page.evaluate(() => (window as unknown as { PUBLIC_URL?: string }).PUBLIC_URL)).toBe('/');
+      const evaluated = await page.evaluate(() => {
+        try {
+          return String((0, eval)('1 + 1'));
+        } catch (e) {
+          return (e as Error).name;
+        }
+      });
+      expect(evaluated).toBe('EvalError');
+      await waitFor('the violation report', () => server.cspViolations.some((v) => /eval/.test(v)), 15_000);
+      expect(server.cspViolations.filter((v) => /inline/.test(v) && /script/.test(v))).toEqual([]);
+    } finally {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    }
+  });
+
   it('Orthanc itself refuses browser requests (Origin or Sec-Fetch-Site) and answers programs', async () => {
     expect((await fetch(`${orthanc.url}/system`)).status).toBe(200);
     expect((await fetch(`${orthanc.url}/system`, { headers: { Origin: 'http://127.0.0.1:1' } })).status).toBe(403);
