@@ -5,15 +5,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadLabelModel, ModelMismatchError, type LabelModel } from '../core/labelling/model';
+import { labelVolume, loadLabelModel, ModelMismatchError, type LabelModel, type LabelRun } from '../core/labelling/model';
+import type { Assignment } from '../core/scoring/assign';
+import type { LesionSet } from '../core/scoring/detect';
+import { scoreResult } from '../core/scoring/score';
+import type { ClinicalInputs, CtVolume, ScoringResult } from '../core/types';
 import { createOnnxClassifier } from '../core/labelling/runtime';
 
 /** The model the CLI uses by default. */
 export const DEFAULT_MODEL_NAME = 'cac-labeller';
-export const MODELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'models');
+/**
+ * models/ of this package: next to cli/ when run from the sources, two levels up from the
+ * compiled dist/cli/ bundle.
+ */
+export const MODELS_DIR = ((): string => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.resolve(here, '..', 'models'), path.resolve(here, '..', '..', 'models')];
+  return candidates.find((d) => fs.existsSync(path.join(d, `${DEFAULT_MODEL_NAME}.json`))) ?? candidates[0];
+})();
 
 /** Loads a model from its manifest path (default: models/cac-labeller.json). */
-export async function loadModelFile(manifestPath = path.join(MODELS_DIR, `${DEFAULT_MODEL_NAME}.json`), opts: { numThreads?: number } = {}): Promise<LabelModel> {
+export async function loadModelFile(manifestPath = process.env.CACS_MODEL || path.join(MODELS_DIR, `${DEFAULT_MODEL_NAME}.json`), opts: { numThreads?: number } = {}): Promise<LabelModel> {
   let manifest: unknown;
   try {
     manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
@@ -29,4 +41,48 @@ export async function loadModelFile(manifestPath = path.join(MODELS_DIR, `${DEFA
     bytes = new Uint8Array(0);
   }
   return loadLabelModel(manifest, bytes, (b, m) => createOnnxClassifier(b, m, { backends: ['wasm'], numThreads: opts.numThreads ?? 1 }));
+}
+
+export interface AutoLabelOutcome {
+  /** The result re-scored with the automatic labels (or the input result when labelling did not run). */
+  result: ScoringResult;
+  /** One line for the table and the JSON's autoLabelling: what ran, on which backend, how long. */
+  note: string;
+  run: LabelRun | null;
+}
+
+/**
+ * Auto mode of `cacs score`: labels the scored volume with the shipped model (seeds and reader
+ * labels stay), then re-scores. A model that cannot be loaded is a warning, not a failure: the
+ * lesions then stay for the reader, as with --no-auto.
+ */
+export async function autoLabelScored(
+  volume: CtVolume,
+  scored: { result: ScoringResult; lesionSet: LesionSet; assignment: Assignment; inputWarnings: string[] },
+  opts: { clinical?: ClinicalInputs | null; manifestPath?: string } = {},
+): Promise<AutoLabelOutcome> {
+  let model: LabelModel;
+  try {
+    model = await loadModelFile(opts.manifestPath);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const result = { ...scored.result, warnings: [...scored.result.warnings, `Automatic artery labelling unavailable: ${message}`] };
+    return { result, note: `automatic artery labelling unavailable (${message})`, run: null };
+  }
+  try {
+    const run = await labelVolume(volume, scored.lesionSet, scored.assignment, model);
+    const result = scoreResult(scored.lesionSet, scored.assignment, {
+      clinical: opts.clinical ?? null,
+      warnings: [...scored.inputWarnings, ...run.warnings],
+      model: run.labelled ? run.model : null,
+    });
+    const t = run.timingsMs;
+    const ms = (x: number) => `${Math.round(x)} ms`;
+    const note = run.labelled
+      ? `automatic labels by ${run.model.name} ${run.model.version} on ${run.backend}: ${run.counts.coronary} coronary and ${run.counts.other} non-coronary component proposals, ${run.counts.needsReview} to review; anatomy ${ms(t.anatomy)}, features ${ms(t.features)}, inference ${ms(t.inference)}`
+      : 'automatic artery labelling did not run: the heart was not found (see warnings); assign lesions by hand or with --seeds';
+    return { result, note, run };
+  } finally {
+    await model.classifier.release?.();
+  }
 }

@@ -41,11 +41,15 @@ export function resultJson(result: ScoringResult, source: ScoreSource, extra: { 
       voxelCount: l.voxelCount,
       sliceRange: l.sliceRange,
       labelSource: l.labelSource,
+      confidence: l.confidence,
+      ...(l.needsReview ? { needsReview: true } : {}),
+      ...(l.fineClass !== undefined && l.artery === 'OTHER' ? { subclass: l.fineClass } : {}),
     })),
     risk: result.risk,
     warnings: result.warnings,
     reviewed: result.reviewed,
     model: result.model,
+    ...(result.labelling ? { labelling: result.labelling } : {}),
     autoLabelling: extra.autoLabelling,
   };
 }
@@ -95,16 +99,20 @@ export function resultTable(result: ScoringResult, source: ScoreSource, extra: {
       (result.risk.provisional ? '   (provisional: assigned lesions only)' : ''),
   );
   if (result.risk.guidance) lines.push(result.risk.guidance);
-  const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED');
-  if (unassigned.length > 0) {
-    const sum = unassigned.reduce((s, l) => s + l.agatston, 0);
-    lines.push('');
   // --clinical: the MESA risk beside the guideline text (or why it is not computed).
   if (result.risk.clinical) {
     if (result.risk.mesaTenYearChdRiskPercent != null) lines.push(`MESA 10-year CHD risk with CAC: ${result.risk.mesaTenYearChdRiskPercent.toFixed(1)} %`);
     for (const n of result.risk.mesaNotes ?? []) lines.push(n);
   }
+  const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED');
+  if (unassigned.length > 0) {
+    const sum = unassigned.reduce((s, l) => s + l.agatston, 0);
+    lines.push('');
     lines.push(`${unassigned.length} lesion${unassigned.length === 1 ? '' : 's'} not assigned to an artery (Agatston ${f1(sum)} not in the totals): ${extra.autoLabelling}`);
+  }
+  if (result.labelling) {
+    lines.push('');
+    lines.push(`Labels: ${result.labelling.status === 'unreviewed' ? 'automatic, not reviewed' : 'automatic, confirmed by the reader'}; ${extra.autoLabelling}`);
   }
   if (result.lesions.length > 0) {
     lines.push('');
@@ -118,7 +126,7 @@ export function resultTable(result: ScoringResult, source: ScoreSource, extra: {
     }
     const lesionRows = shown.map((l) => [
       String(l.id),
-      l.artery,
+      `${l.artery}${l.artery === 'OTHER' && l.fineClass ? ` (${l.fineClass})` : ''}${l.labelSource === 'auto' && l.confidence !== null ? ` ${Math.round(l.confidence * 100)}%` : ''}${l.needsReview ? ' ?' : ''}`,
       f1(l.agatston),
       f1(l.volumeMm3),
       mass(l.massMg),

@@ -30,16 +30,18 @@ Scoring (defaults follow the Agatston method, SPEC 1.1):
   --seeds FILE          JSON [{"pointMm":[x,y,z],"artery":"LAD"}, ...] in patient mm (LPS); every
                         lesion a seed touches (within 2 mm) takes that artery (LM, LAD, LCX, RCA, or
                         OTHER = not coronary). Seeds always win over automatic labels.
-  --no-auto             do not run automatic artery labelling. (No automatic labeller ships yet:
-                        lesions without a seed stay UNASSIGNED and are left out of the totals.)
+  --no-auto             do not run automatic artery labelling (default: the shipped model proposes an
+                        artery or OTHER for every lesion; proposals are marked "automatic, not
+                        reviewed" and decision support waits for a reader's review). Without it,
+                        lesions without a seed stay UNASSIGNED and are left out of the totals.
   --force               score even when the input checks find errors (they become warnings, the
                         result is provisional and carries no guideline text)
-
-Output:
   --clinical FILE       JSON with the MESA inputs (ageYears, sex, race, diabetes, currentSmoker,
                         systolicBpMmHg, antihypertensiveMedication, totalCholesterolMgDl, hdlMgDl or
                         ...MmolL, lipidLoweringMedication, familyHistoryOfHeartAttack): adds the MESA
                         10-year CHD risk with CAC beside the guideline text (risk in the JSON, stored SR)
+
+Output:
   --format table|json   table for people (default), json for scripts
 ${STORE_HELP}
   --progress            progress on stderr even when stderr is not a terminal
@@ -48,14 +50,13 @@ Exit codes: 0 scored (and stored); 2 bad input (one line on stderr says what to 
 printed, but the archive did not take the result (kept in the outbox, named on stderr);
 1 internal error.`;
 
-const AUTO_LABELLING_NOTE = 'automatic artery labelling is not available yet; place seeds (--seeds) to assign lesions';
 
 /** The options of `cacs score`, one a line (cli/args.ts). */
 const SPEC: OptionTable = {
   format: { type: 'string' },
   seeds: { type: 'string' },
-  threshold: { type: 'string' },
   clinical: { type: 'string' },
+  threshold: { type: 'string' },
   'min-area': { type: 'string' },
   'mass-factor': { type: 'string' },
   dicomweb: { type: 'string' },
@@ -90,9 +91,9 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const storeTo = storeSettings(args);
   const seedsFile = args.values.get('seeds');
   const seeds: SeedPoint[] = seedsFile !== undefined ? readSeedsFile(seedsFile) : [];
-
   const clinicalFile = args.values.get('clinical');
   const clinical = clinicalFile !== undefined ? readClinicalFile(clinicalFile) : null;
+
   const dicomweb = args.values.get('dicomweb');
   const study = args.values.get('study');
   const seriesUid = args.values.get('series');
@@ -181,6 +182,15 @@ export async function scoreCommand(argv: string[]): Promise<number> {
       throw e;
     }
     phase('score');
+    let autoLabelling = 'automatic artery labelling switched off (--no-auto)';
+    if (!args.flags.has('no-auto')) {
+      // Auto mode: the shipped model proposes labels; seeds already set stay (they outrank it).
+      const { autoLabelScored } = await import('./labeller');
+      const labelled = await autoLabelScored(volume, scored, { clinical });
+      scored.result = labelled.result;
+      autoLabelling = labelled.note;
+      phase('auto-label');
+    }
     const result = scored.result;
     result.warnings = [...folderNotes, ...readWarnings, ...result.warnings];
 
@@ -192,7 +202,6 @@ export async function scoreCommand(argv: string[]): Promise<number> {
       filesRead: volume.slices,
       filesSkipped: readResult.skipped.length,
     };
-    const autoLabelling = args.flags.has('no-auto') ? 'automatic artery labelling switched off (--no-auto)' : AUTO_LABELLING_NOTE;
     // The score is printed whatever happens to the store (cli/store.ts keeps what is not stored).
     let stored: StoreReport | null = null;
     let storeError: unknown = null;

@@ -12,10 +12,10 @@
  * (Assignment.applyProposals). When the anatomy is not found nothing is labelled and the
  * anatomy's warnings are carried: the candidates stay for the reader.
  */
-import { findAnatomy, type Anatomy } from '../anatomy/index';
+import { findAnatomy, labelAt, LABEL_BONE, LABEL_LUNG, LABEL_OUTSIDE, signedHeartDistanceMm, type Anatomy } from '../anatomy/index';
 import type { Assignment } from '../scoring/assign';
 import type { LesionSet } from '../scoring/detect';
-import type { CtVolume, LesionLabel } from '../types';
+import type { CtVolume, LesionLabel, Vec3 } from '../types';
 import { ARTERIES } from '../types';
 import { componentFeatures, FEATURE_NAMES, FEATURE_VERSION } from './features';
 
@@ -171,6 +171,27 @@ export function normaliseFeatures(features: Float32Array, manifest: ModelManifes
   return features;
 }
 
+/**
+ * Anatomy checks that hold whatever the model says (LABELLING.md section 4, "enforce anatomy"):
+ * coronary calcium lies in the epicardial fat, so not outside the body, in the lung, in bone
+ * away from the heart, far outside the heart contour, or above the aortic root (the arch and
+ * great vessels); the left main ends within 10.5 + 2 x 5.3 mm (+5 mm slack) of the left
+ * ostium [MG16]. Returns which labels the component may take.
+ */
+export function anatomyGate(anatomy: Anatomy, p: Vec3): { coronary: boolean; lm: boolean } {
+  const label = labelAt(anatomy, p);
+  const heartMm = signedHeartDistanceMm(anatomy, p, 100);
+  const root = anatomy.aorticRootMm;
+  const coronary =
+    label !== LABEL_OUTSIDE && label !== LABEL_LUNG && !(label === LABEL_BONE && heartMm > 5) && heartMm <= GATE.heartMm && !(root && p[2] > root[2] + GATE.aboveRootMm);
+  const ostium = anatomy.leftOstiumMm;
+  const lm = coronary && (!ostium || Math.hypot(p[0] - ostium[0], p[1] - ostium[1], p[2] - ostium[2]) <= GATE.lmMm);
+  return { coronary, lm };
+}
+
+/** The gate's distances (mm). */
+export const GATE = { heartMm: 25, aboveRootMm: 20, lmMm: 26 };
+
 /** Classifies every slice component and turns probabilities into proposals (no assignment change). */
 export async function proposeLabels(
   volume: CtVolume,
@@ -214,9 +235,19 @@ export async function proposeLabels(
   if (probs.length !== rows * k) throw new ModelMismatchError(`The model ${manifest.name} gave ${probs.length / Math.max(rows, 1)} outputs per component, its manifest lists ${k} classes; the manifest does not belong to this model.`);
   const proposals: ComponentProposal[] = [];
   const counts = { coronary: 0, other: 0, needsReview: 0 };
+  const coronaryClass = manifest.classes.map((c) => manifest.labels[c] !== 'OTHER');
+  const lmClass = manifest.classes.map((c) => manifest.labels[c] === 'LM');
   for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (probs[r * k + c] > probs[r * k + best]) best = c;
+    // The model's best class among those the anatomy allows; a class the gate removed lowers
+    // the confidence (the allowed winner's own probability), so such components go to review.
+    const gate = anatomyGate(anatomy, set.components[r].centroidMm);
+    let best = -1;
+    for (let c = 0; c < k; c++) {
+      if (coronaryClass[c] && !gate.coronary) continue;
+      if (lmClass[c] && !gate.lm) continue;
+      if (best < 0 || probs[r * k + c] > probs[r * k + best]) best = c;
+    }
+    if (best < 0) best = 0;
     const confidence = probs[r * k + best];
     const fineClass = manifest.classes[best];
     const label = manifest.labels[fineClass];

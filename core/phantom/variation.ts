@@ -22,7 +22,20 @@ export interface ScanRecipeOptions {
   geometry?: 'gated' | 'nongated';
   /** Matrix size (default 256: realistic mm spacing at a fraction of the voxels). */
   size?: number;
+  /**
+   * Training recipe: more coronary calcium per scan (4-18 lesions) with the arteries closer to
+   * balanced (LAD 35, RCA 25, LCX 25, LM 15 %), so rare arteries are learnt; test scans keep
+   * the registry shares.
+   */
+  training?: boolean;
 }
+
+const TRAINING_SHARES: [Artery, number][] = [
+  ['LAD', 35],
+  ['RCA', 25],
+  ['LCX', 25],
+  ['LM', 15],
+];
 
 /** Share of coronary lesions per artery [MESA-new], normalised. */
 const ARTERY_SHARES: [Artery, number][] = [
@@ -79,10 +92,11 @@ export function randomScanOptions(seed: number, opts: ScanRecipeOptions = {}): P
   const plaques: PlaqueSpec[] = [];
   const peak = () => Math.round(150 * Math.pow(1100 / 150, Math.pow(rand(), 1.2))); // mostly low, up to ~1000 HU
   // Coronary calcium: 0-14 lesions, per-artery shares, proximal bias, spots to long deposits.
-  const coronaryCount = rand() < 0.12 ? 0 : Math.min(14, 1 + Math.floor(-Math.log(1 - rand()) * 4));
+  const coronaryCount = opts.training ? 4 + Math.floor(rand() * 15) : rand() < 0.12 ? 0 : Math.min(14, 1 + Math.floor(-Math.log(1 - rand()) * 4));
+  const shares = opts.training ? TRAINING_SHARES : ARTERY_SHARES;
   const lmUsable = heart.lmLengthMm >= 3;
   for (let n = 0; n < coronaryCount; n++) {
-    let artery = pick(ARTERY_SHARES);
+    let artery = pick(shares);
     if (artery === 'LM' && !lmUsable) artery = 'LAD';
     const at = round(artery === 'LM' ? between(0.1, 0.95) : Math.pow(rand(), 1.7) * 0.95 + 0.02, 3);
     const style = rand();

@@ -12,8 +12,8 @@ import { FINE_CLASSES } from '../../core/labelling/model';
 
 /** Training scans: seeds from 1; left-dominant hearts are held out as a whole family (redrawn right-dominant). */
 export function trainingScan(seed: number): PhantomOptions {
-  const o = randomScanOptions(seed);
-  return o.heart?.dominance === 'left' ? randomScanOptions(seed, { dominance: 'right' }) : o;
+  const o = randomScanOptions(seed, { training: true });
+  return o.heart?.dominance === 'left' ? randomScanOptions(seed, { dominance: 'right', training: true }) : o;
 }
 
 /** Held-out scans: a distinct seed range, natural dominance mix (so left-dominant hearts the model never saw). */

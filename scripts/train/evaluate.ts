@@ -12,7 +12,7 @@ import { loadModelFile, MODELS_DIR, DEFAULT_MODEL_NAME } from '../../cli/labelle
 import { evaluateScans, median, type Figures } from './evaluate-lib';
 import { heldOutScan, leftDominantScan, HELD_OUT_FIRST_SEED, LEFT_FAMILY_FIRST_SEED } from './common';
 
-const { values } = parseArgs({ options: { scans: { type: 'string', default: '40' }, left: { type: 'string', default: '20' } } });
+const { values } = parseArgs({ options: { scans: { type: 'string', default: '24' }, left: { type: 'string', default: '12' } } });
 const model = await loadModelFile();
 const summary = (f: Figures) => ({
   scans: f.scans,

@@ -67,7 +67,9 @@ describe('cacs score on the QRM calcium phantom (real scanner data)', () => {
     expect(json.warnings).toContain('1 file is not DICOM and was skipped: LICENSE');
   });
 
-  it('without seeds or an automatic labeller, lesions stay UNASSIGNED and the total is 0', () => {
+  it('in auto mode without seeds, the labeller finds no heart in the phantom: lesions stay UNASSIGNED and the total is 0', () => {
+    expect(json.autoLabelling).toMatch(/did not run: the heart was not found/);
+    expect(json.model).toBeNull();
     expect(json.lesions.every((l: any) => l.artery === 'UNASSIGNED')).toBe(true);
     expect(json.total.agatston).toBe(0);
     expect(json.risk.cacDrs).toMatch(/^CAC-DRS 0/);
@@ -119,7 +121,8 @@ describe('cacs phantom, then cacs score with the seeds it wrote', () => {
     const made = cacs('phantom', '--out', out);
     expect(made.code, made.stderr).toBe(0);
     const truth = JSON.parse(fs.readFileSync(path.join(out, 'truth.json'), 'utf8'));
-    const r = cacs('score', out, '--seeds', path.join(out, 'seeds.json'), '--format', 'json');
+    // Seeds only (--no-auto): every truth plaque is seeded; bone and the distractor stay out.
+    const r = cacs('score', out, '--no-auto', '--seeds', path.join(out, 'seeds.json'), '--format', 'json');
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.input.gated).toBe(true);
@@ -252,7 +255,7 @@ describe('cacs help', () => {
     const s = cacs('score', '--help');
     expect(s.code).toBe(0);
     expect(s.stdout).toMatch(/--seeds FILE/);
-    expect(s.stdout).toMatch(/No automatic labeller ships yet/);
+    expect(s.stdout).toMatch(/--no-auto\s+do not run automatic artery labelling \(default: the shipped model proposes/);
   });
 
   it('rejects an unknown command with exit code 2', () => {

@@ -117,7 +117,7 @@ describe('cacs phantom', () => {
   it('scores the written phantom from disk with its seeds.json exactly as the same phantom in memory', async () => {
     const out = path.join(tmp, 'score');
     expect((await run(['--out', out, '--size', '128', '--seed', '6'])).code).toBe(0);
-    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), 'score', out, '--seeds', path.join(out, 'seeds.json'), '--format', 'json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), 'score', out, '--no-auto', '--seeds', path.join(out, 'seeds.json'), '--format', 'json'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const fromDisk = JSON.parse(r.stdout) as ScoringResult;
     const { volume, truth } = generatePhantom({ size: 128, seed: 6 });
