@@ -5,7 +5,7 @@
  */
 import type { PixelLayout } from './dicom/pixels';
 import type { CtVolume, SeriesFacts, Vec3 } from './types';
-import { median } from './math';
+import { cross, dot, median, norm } from './math';
 
 export interface CheckReport {
   warnings: string[];
@@ -28,9 +28,6 @@ const STANDARD_SLICE_MM = 3;
 const STANDARD_KVP = 120;
 const MM_TOLERANCE = 0.05;
 
-const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const norm = (a: Vec3) => Math.sqrt(dot(a, a));
-const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 const isVec3 = (v: unknown): v is Vec3 =>
   Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 const fmt = (x: number, digits = 2) => String(Number(x.toFixed(digits)));
