@@ -812,31 +812,39 @@ function trackAscending(
     d.rim >= 0.4 &&
     d.y < limitY &&
     (!Number.isFinite(midlineX) || (d.x - midlineX > -60 && d.x - midlineX < 35));
-  // Find the first slice at or below startZ with a candidate; within the first 40 mm.
-  let track: AortaSection[] = [];
-  let prev: Disc | null = null;
-  let started = false;
+  // Start candidates: the best-scoring discs (larger, rounder, more rightward: the pulmonary
+  // trunk lies to the left) on the slices within 40 mm below startZ; each is tracked down, and
+  // a track that runs to the bottom of the scan (a muscle pocket, not an aorta) or longer than
+  // 200 mm is rejected. The best-scoring valid start wins.
+  const score = (d: Disc) => d.r * d.rim * (1 + Math.max(-0.5, Math.min(0.5, (midlineX - d.x) / 100)));
+  const starts: Disc[] = [];
   for (const c of order) {
     const z = g.z[c];
     if (z > startZ + 1e-6) continue;
+    if (startZ - z > 40) break;
+    for (const d of discs[c]) if (ok(d)) starts.push(d);
+  }
+  starts.sort((x, y) => score(y) - score(x));
+  const bottomZ = Math.min(g.z[0], g.z[g.nz - 1]);
+  for (const start of starts.slice(0, 5)) {
+    const track = followAorta(g, labels, edt, discs, order, start, scratch);
+    if (track.length < 2) continue;
+    const endZ = track[track.length - 1].centreMm[2];
+    if (endZ - bottomZ < 30 || track[0].centreMm[2] - endZ > 200) continue;
+    return track;
+  }
+  return [];
+}
+
+/** Follows the ascending aorta down from a start disc until it merges into the heart. */
+function followAorta(g: AnatomyGrid, labels: Uint8Array, edt: Edt2d, discs: Disc[][], order: number[], start: Disc, scratch: Uint8Array): AortaSection[] {
+  const track: AortaSection[] = [{ centreMm: [start.x, start.y, g.z[start.c]], radiusMm: start.r }];
+  let prev: Disc = start;
+  let started = false;
+  for (const c of order) {
+    const z = g.z[c];
     if (!started) {
-      if (startZ - z > 40) break;
-      let best: Disc | null = null;
-      let bestScore = 0;
-      for (const d of discs[c]) {
-        if (!ok(d)) continue;
-        // Prefer larger, rounder and more rightward (the pulmonary trunk lies to the left).
-        const score = d.r * d.rim * (1 + Math.max(-0.5, Math.min(0.5, (midlineX - d.x) / 100)));
-        if (score > bestScore) {
-          bestScore = score;
-          best = d;
-        }
-      }
-      if (best) {
-        started = true;
-        prev = best;
-        track.push({ centreMm: [best.x, best.y, z], radiusMm: best.r });
-      }
+      if (c === start.c) started = true;
       continue;
     }
     let next: Disc | null = null;
@@ -845,7 +853,7 @@ function trackAscending(
       // About the radius tracked so far (the sinus bulges a little; the heart's top does not stay round).
       const rRef = median(track.map((q) => q.radiusMm));
       if (d.r < 0.7 * rRef || d.r > 1.3 * rRef || d.rim < TRACK_RIM) continue;
-      const dd = Math.hypot(d.x - prev!.x, d.y - prev!.y);
+      const dd = Math.hypot(d.x - prev.x, d.y - prev.y);
       if (dd < 10 && dd < nextD) {
         nextD = dd;
         next = d;
@@ -855,19 +863,18 @@ function trackAscending(
       // No separate disc: the aorta may touch a neighbour (pulmonary artery, atrium). Keep
       // going while the dense tissue at the same centre is still about as wide as the aorta
       // (0.7-1.25 x its radius) and some of the rim is still fat; it has merged into the heart when not.
-      const a = Math.round((prev!.x - g.x0) / g.dx);
-      const b = Math.round((prev!.y - g.y0) / g.dy);
+      const a = Math.round((prev.x - g.x0) / g.dx);
+      const b = Math.round((prev.y - g.y0) / g.dy);
       if (a < 0 || b < 0 || a >= g.nx || b >= g.ny) break;
       const d2 = denseDistance(g, labels, edt, c, scratch);
-      const fits = d2[b * g.nx + a] >= (0.7 * prev!.r) ** 2 && d2[b * g.nx + a] <= (1.25 * prev!.r) ** 2;
-      const rim = rimFraction(g, c, a, b, prev!.r);
+      const fits = d2[b * g.nx + a] >= (0.7 * prev.r) ** 2 && d2[b * g.nx + a] <= (1.25 * prev.r) ** 2;
+      const rim = rimFraction(g, c, a, b, prev.r);
       if (!fits || rim < TRACK_RIM) break;
-      next = { c, x: prev!.x, y: prev!.y, r: prev!.r, rim };
+      next = { c, x: prev.x, y: prev.y, r: prev.r, rim };
     }
     prev = next;
     track.push({ centreMm: [next.x, next.y, z], radiusMm: next.r });
   }
-  if (track.length < 2) track = [];
   return track;
 }
 
