@@ -22,7 +22,7 @@ import {
   type RestoreSummary,
 } from '../encode/readback';
 import type { LesionSetLike } from '../encode/arteries';
-import { fromDicomJson, type Dataset } from '../dicom/part10';
+import { fromDicomJson, readPart10, type Dataset } from '../dicom/part10';
 import { concatBytes } from '../bytes';
 
 /** Default time limit of one request (seconds), as `cacs --timeout`. */
@@ -308,7 +308,8 @@ export interface StoredCalciumResults {
 /**
  * The calcium reports of a study: QIDO-RS lists its SR series, WADO-RS series metadata gives
  * each SR's content tree (no bulk data in an SR), and only the calcium reports among them are
- * read. Nothing is retrieved in full.
+ * read. Nothing is retrieved in full, unless the archive's metadata leaves an SR's content tree
+ * out (then that SR is).
  */
 export async function loadCalciumReports(client: DicomwebClient | DicomwebOptions, studyUid: string): Promise<CalciumReport[]> {
   const c = clientOf(client);
@@ -316,7 +317,11 @@ export async function loadCalciumReports(client: DicomwebClient | DicomwebOption
   for (const series of await c.searchForSeries(studyUid, { Modality: 'SR' })) {
     const seriesUid = jsonValue(series, '0020000E');
     if (!seriesUid) continue;
-    for (const ds of await c.retrieveSeriesMetadata(studyUid, seriesUid)) {
+    for (const meta of await c.retrieveSeriesMetadata(studyUid, seriesUid)) {
+      let ds = meta;
+      // An archive whose metadata leaves the content tree out: read that one SR in full.
+      const sop = typeof meta.SOPInstanceUID === 'string' ? meta.SOPInstanceUID : null;
+      if (meta.ContentSequence === undefined && sop) ds = readPart10(await c.retrieveInstance(studyUid, seriesUid, sop));
       if (isCalciumReport(ds)) reports.push(readCalciumSr(ds));
     }
   }

@@ -108,6 +108,26 @@ describe('storing a calcium result in the archive (Orthanc, STOW/QIDO/WADO)', ()
     }
   });
 
+  it('an archive whose metadata leaves the SR content tree out: that SR is retrieved in full and still read', async () => {
+    const study = f.volume.source.studyInstanceUid;
+    const retrieved: string[] = [];
+    // Orthanc's own answers, with the Content Sequence (0040,A730) removed from metadata as some archives do.
+    const thinMetadata: typeof fetch = async (input, init) => {
+      const url = String(input);
+      const res = await fetch(input, init);
+      if (/\/instances\/[0-9.]+$/.test(url)) retrieved.push(url);
+      if (!url.endsWith('/metadata')) return res;
+      const items = (await res.json()) as Record<string, unknown>[];
+      for (const item of items) delete item['0040A730'];
+      return new Response(JSON.stringify(items), { status: res.status, headers: { 'Content-Type': 'application/dicom+json' } });
+    };
+    const loaded = await loadCalciumResults({ url: orthanc.dicomWebUrl, fetch: thinMetadata }, study);
+    const full = await loadCalciumResults({ url: orthanc.dicomWebUrl }, study);
+    expect(loaded.reports.map((r) => r.sopInstanceUid).sort()).toEqual(full.reports.map((r) => r.sopInstanceUid).sort());
+    expect(loaded.current!.total).toEqual(full.current!.total);
+    expect(retrieved.length).toBe(full.reports.length + 1); // each SR, plus the SEG
+  });
+
   it('a corrected result references its predecessor and becomes the current version', async () => {
     const study = f.volume.source.studyInstanceUid;
     const before = await loadCalciumResults({ url: orthanc.dicomWebUrl }, study);
