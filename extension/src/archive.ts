@@ -34,6 +34,9 @@ export async function probeArchive(qidoRoot: string | null, timeoutMs = 8000): P
   try {
     const res = await fetch(url, { headers: { Accept: 'application/dicom+json, application/json' }, signal: ctl.signal });
     if (res.status === 204) return { ok: true, qidoRoot, message: null };
+    // The archive is there and wants credentials: the data source sends them (OHIF's
+    // userAuthenticationService); this anonymous probe has none.
+    if (res.status === 401 || res.status === 403) return { ok: true, qidoRoot, message: null };
     const type = res.headers.get('content-type') ?? '';
     const text = await res.text();
     if (res.status === 502 || res.status === 504) {

@@ -6,7 +6,6 @@
 // and picks the backend.
 import type { Assignment, LesionSet } from '../../../core/index';
 import { labelVolume, loadLabelModel, type LabelModel } from '../../../core/labelling/model';
-import { createOnnxClassifier } from '../../../core/labelling/runtime';
 import type { CtVolume } from '../../../core/types';
 import type { LabellingInfo } from './workerProtocol';
 
@@ -38,6 +37,8 @@ async function loadModel(): Promise<LabelModel | null> {
   const modelUrl = manifest.model ? files.get(manifest.model) : undefined;
   if (!modelUrl) throw new Error(`The labelling model ${manifest.model ?? '(none named)'} named by ${manifestName} is not beside the bundle; lesions stay for the reader.`);
   const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
+  // onnxruntime-web (and its wasm) loads only when a model ships.
+  const { createOnnxClassifier } = await import(/* webpackChunkName: "calcium-onnx" */ '../../../core/labelling/runtime');
   const hasGpu = !!(globalThis.navigator as { gpu?: { requestAdapter?: () => Promise<unknown> } } | undefined)?.gpu;
   // navigator.gpu can exist without an adapter (headless, no GPU): ask before choosing WebGPU.
   const adapter = hasGpu ? await (globalThis.navigator as unknown as { gpu: { requestAdapter: () => Promise<unknown> } }).gpu.requestAdapter().catch(() => null) : null;

@@ -6,6 +6,8 @@ import type { ClinicalInputs, CtVolume, LesionLabel, ScoringResult, ScoringSetti
 import { SOP_CLASS } from '../../../core/dicom/codes';
 import { dataSourceStore, type ActiveDataSource } from '../dataSource';
 import type { CommandsManager, DisplaySet, ExtensionManager } from '../ohif';
+import { encodeOffThread, type EncodedForStore } from './encodeJob';
+import type { EncodeOptions } from '../../../core/encode/index';
 import { CancelledError, scoreOnMain, startScoringJob, type ScoringDone, type ScoringJob } from './scoringJob';
 import { volumeFromDisplaySet } from './volumeFromViewer';
 import type { LabellingInfo } from './workerProtocol';
@@ -339,20 +341,25 @@ export class CalciumSession {
     const result = this.state.result;
     this.setSave({ status: 'saving' });
     try {
-      const [{ encodeResult }, { outboxFiles }] = await Promise.all([
-        import(/* webpackChunkName: "calcium-encode" */ '../../../core/encode/index'),
-        import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/index'),
-      ]);
+      const { outboxFiles } = await import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/index');
       const version = this.lastSr ? this.lastSr.version + 1 : 1;
-      const encoded = await encodeResult(
-        { result, lesionSet: this.lesionSet, assignment: this.assignment, volume: this.volume },
-        { version, predecessor: this.lastSr },
-      );
+      // Encoded in a worker (the volume's voxels go there and come back): no frozen page.
+      const volume = this.volume;
+      let encoded: EncodedForStore;
+      try {
+        encoded = await encodeOffThread(result, this.lesionSet, this.assignment, volume, { version, predecessor: this.lastSr } satisfies EncodeOptions);
+      } catch (e) {
+        const hu = (e as { hu?: Int16Array }).hu;
+        if (hu && this.volume === volume) this.volume = { ...volume, hu };
+        else if (this.volume === volume) this.volume = null; // the worker died with the voxels: they are reloaded by scoring again
+        throw e;
+      }
+      if (this.volume === volume) this.volume = { ...volume, hu: encoded.hu };
       if (run !== this.run) return this.saveState;
       // In order (SEG, then the SR that references it, then the PDF); what is not stored stays downloadable.
       let failure: string | null = null;
-      const pending: typeof encoded.all = [];
-      for (const obj of encoded.all) {
+      const pending: typeof encoded.objects = [];
+      for (const obj of encoded.objects) {
         if (failure) {
           pending.push(obj);
           continue;
@@ -381,7 +388,7 @@ export class CalciumSession {
         sopClassUid: encoded.sr.sopClassUid,
         version,
       };
-      const kinds = encoded.all.map((o) => o.kind).join(' + ');
+      const kinds = encoded.objects.map((o) => o.kind).join(' + ');
       this.setSave({
         status: 'saved',
         version,
