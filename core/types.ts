@@ -203,6 +203,8 @@ export interface RiskSummary {
    * --force): the result is provisional and no decision support or risk is given over it.
    */
   inputProblems?: string[];
+  /** The clinical inputs the MESA risk was computed from (as entered; stored in the SR). */
+  clinical?: ClinicalInputs | null;
   /** MESA 10-year CHD risk in percent, when clinical inputs were given. */
   mesaTenYearChdRiskPercent?: number | null;
   mesaNotes?: string[];
@@ -212,14 +214,14 @@ export interface ScoringResult {
   input: SeriesFacts;
   settings: ScoringSettings;
   total: Totals;
-  /** The clinical inputs the MESA risk was computed from (as entered; stored in the SR). */
-  clinical?: ClinicalInputs | null;
   arteries: Record<Artery, Totals>;
   lesions: LesionMeasure[];
   risk: RiskSummary;
   warnings: string[];
   /** True once a person assigned, reassigned or excluded a lesion. */
   reviewed: boolean;
+  /** True when the reader confirmed the whole result (e.g. correct automatic labels, nothing to change). */
+  confirmed?: boolean;
   /** The model that proposed labels, if any. */
   model: { name: string; version: string } | null;
   /**
@@ -234,8 +236,6 @@ export function voxelToPatient(g: VolumeGeometry, i: number, j: number, k: numbe
   const p = g.imagePositionsMm[k];
   const r = g.rowCosines;
   const c = g.columnCosines;
-  /** True when the reader confirmed the whole result (e.g. correct automatic labels, nothing to change). */
-  confirmed?: boolean;
   const di = i * g.columnSpacingMm;
   const dj = j * g.rowSpacingMm;
   return [p[0] + di * r[0] + dj * c[0], p[1] + di * r[1] + dj * c[1], p[2] + di * r[2] + dj * c[2]];
