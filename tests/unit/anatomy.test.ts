@@ -18,6 +18,7 @@ import {
   type Anatomy,
 } from '../../core/anatomy/index';
 import { generatePhantom } from '../../core/phantom/index';
+import { randomScanOptions } from '../../core/phantom/variation';
 import type { CtVolume, Vec3 } from '../../core/types';
 
 const dist = (a: Vec3, b: Vec3) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
@@ -151,5 +152,37 @@ describe('anatomy refuses what it cannot find', () => {
     const a = findAnatomy(handVolume(64, 8, () => -1000));
     expect(a.found).toBe(false);
     expect(a.warnings.length).toBeGreaterThan(0);
+  });
+});
+
+describe('anatomy on the labeller training recipes (randomScanOptions: 0.6-5 mm slices, 80-140 kVp, 200-400 mm fields of view, noise, distractors)', () => {
+  const seeds = Array.from({ length: 8 }, (_, n) => n + 1);
+  const results = seeds.map((seed) => {
+    const options = randomScanOptions(seed);
+    const { volume, truth } = generatePhantom(options);
+    return { seed, options, volume, truth, anatomy: findAnatomy(volume) };
+  });
+
+  it('finds the heart on every one, the root within 10 mm in-plane and 0-32 mm below the root centre', () => {
+    for (const { seed, truth, anatomy } of results) {
+      expect(anatomy.found, `seed ${seed}: ${anatomy.warnings.join(' ')}`).toBe(true);
+      const L = truth.landmarks.aorticRootMm;
+      const root = anatomy.aorticRootMm!;
+      expect(Math.hypot(root[0] - L[0], root[1] - L[1]), `seed ${seed}`).toBeLessThan(10);
+      expect(root[2] - (L[2] - 10), `seed ${seed}`).toBeGreaterThan(-32);
+      expect(root[2] - (L[2] - 10), `seed ${seed}`).toBeLessThan(5);
+    }
+  });
+
+  it('puts the heart centre within 8 mm of the truth where the scan covers the whole heart', () => {
+    let checked = 0;
+    for (const { seed, volume, truth, anatomy } of results) {
+      const zs = volume.imagePositionsMm.map((p) => p[2]);
+      const c = truth.landmarks.heartCentreMm;
+      if (c[2] - 55 < Math.min(...zs) || c[2] + 55 > Math.max(...zs)) continue;
+      checked++;
+      expect(dist(anatomy.heartCentreMm!, c), `seed ${seed}`).toBeLessThan(8);
+    }
+    expect(checked).toBeGreaterThanOrEqual(4);
   });
 });
