@@ -186,3 +186,25 @@ describe('anatomy on the labeller training recipes (randomScanOptions: 0.6-5 mm 
     expect(checked).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('a gated field of view without the spine (180 mm, centred in front of the heart)', () => {
+  const { volume, truth } = generatePhantom({
+    geometry: 'gated',
+    seed: 2,
+    size: 256,
+    anatomyVariation: true,
+    fovMm: 180,
+    centreXyMm: [15, -45],
+    plaques: [{ site: 'LAD', at: 0.3, sizeMm: 4, peakHu: 400 }],
+  });
+  const anatomy = findAnatomy(volume);
+
+  it('still finds heart and root, and says the spine is missing', () => {
+    expect(anatomy.found).toBe(true);
+    expect(anatomy.surfaces.spine.count).toBe(0);
+    expect(anatomy.warnings.join(' ')).toMatch(/no spine in the field of view/);
+    const L = truth.landmarks;
+    expect(Math.hypot(anatomy.aorticRootMm![0] - L.aorticRootMm[0], anatomy.aorticRootMm![1] - L.aorticRootMm[1])).toBeLessThan(5);
+    expect(dist(anatomy.heartCentreMm!, L.heartCentreMm)).toBeLessThan(8);
+  });
+});
