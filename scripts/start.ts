@@ -194,6 +194,7 @@ async function main() {
     log(`Archive (DICOMweb): ${dicomWebUrl}, proxied at ${server.url}/dicom-web`);
     log('Open a CT study and choose "Calcium Scoring". Ctrl-C stops.');
   } catch (e) {
+    stopping = true; // what stops during this clean-up is expected, not a second error
     await cleanUp();
     throw e;
   }
