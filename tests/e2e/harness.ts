@@ -2,6 +2,9 @@
 // and the built plugin, and a real headless Chromium (Debian /usr/bin/chromium via
 // playwright-core), each on a free loopback port / fresh profile, stopped in reverse order.
 // Shared by the viewer tests (tests/e2e/*.test.ts).
+// Only what it started is stopped, by process id: stop() in reverse order; if the test
+// process ends without it (an abort, a crash, a kill), Orthanc goes with it (exit hook and
+// parent-death signal in scripts/lib/orthanc.mjs) and Playwright stops its own Chromium.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
