@@ -117,25 +117,34 @@ export function buildGrid(v: CtVolume, targetMm: number): AnatomyGrid {
     for (let k = k0; k < k1; k++) {
       zs += v.imagePositionsMm[k][2];
       const base = k * sliceSize;
-      for (let b = 0; b < ny; b++) {
-        const j1 = Math.min(rows, (b + 1) * fy);
-        for (let j = b * fy; j < j1; j++) {
-          const src = base + j * columns;
-          for (let a = 0; a < nx; a++) {
-            const i0 = a * fx;
-            const i1 = Math.min(columns, i0 + fx);
-            let s = 0;
-            let m = -32768;
-            for (let i = i0; i < i1; i++) {
-              const h = hu[src + i];
-              s += h;
-              if (h > m) m = h;
-            }
-            const q = b * nx + a;
+      for (let j = 0; j < rows; j++) {
+        const src = base + j * columns;
+        const rowOff = ((j / fy) | 0) * nx;
+        // One sequential run over the row, flushing a block every fx columns.
+        let a = 0;
+        let inBlock = 0;
+        let s = 0;
+        let m = -32768;
+        for (let i = 0; i < columns; i++) {
+          const h = hu[src + i];
+          s += h;
+          if (h > m) m = h;
+          if (++inBlock === fx) {
+            const q = rowOff + a;
             sum[q] += s;
-            cnt[q] += i1 - i0;
+            cnt[q] += fx;
             if (m > mx[q]) mx[q] = m;
+            a++;
+            inBlock = 0;
+            s = 0;
+            m = -32768;
           }
+        }
+        if (inBlock > 0) {
+          const q = rowOff + a;
+          sum[q] += s;
+          cnt[q] += inBlock;
+          if (m > mx[q]) mx[q] = m;
         }
       }
     }

@@ -93,11 +93,11 @@ export interface Anatomy {
   timingsMs: Record<string, number>;
   /** The working grid (block means and maxima, ~2.5 mm). */
   grid: AnatomyGrid;
-  /** One label per grid voxel (LABEL_* codes). */
+  /** One label per grid voxel (LABEL_* codes). When found is false, LABEL_HEART marks the rejected candidate (diagnostic only). */
   labels: Uint8Array;
   /** Per grid voxel, which bone (BONE_* codes; 0 where not bone). */
   boneKind: Uint8Array;
-  /** The aortic root (patient mm), or null when not found. */
+  /** The aortic root (patient mm); null unless found (as are frame, heartCentreMm, apexMm and the ostia). */
   aorticRootMm: Vec3 | null;
   /** Heart frame, or null when the heart or root was not found. */
   frame: HeartFrame | null;
@@ -362,17 +362,18 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
     grid,
     labels,
     boneKind,
-    aorticRootMm: root,
+    // Landmarks only when they passed the gates: nothing is guessed silently.
+    aorticRootMm: found ? root : null,
     frame: found ? frame : null,
-    heartCentreMm: heartCentre,
-    apexMm: apex,
+    heartCentreMm: found ? heartCentre : null,
+    apexMm: found ? apex : null,
     heartVolumeMl,
     lungVolumeMl,
     aortaRadiusMm: aortaRadius,
     ascendingAorta: ascending,
     descendingAorta: descending,
-    leftOstiumMm: leftOstium,
-    rightOstiumMm: rightOstium,
+    leftOstiumMm: found ? leftOstium : null,
+    rightOstiumMm: found ? rightOstium : null,
     spineXY,
     midlineXMm: midlineX,
     surfaces,

@@ -9,7 +9,7 @@
  * field of view, and only the lesion's z extent and volume depend (weakly) on slice thickness.
  *
  * When anatomy.found is false the frame-dependent features (position, root, aortic wall,
- * ostia, heart contour: FRAME_FEATURES) are 0 and `anatomyFound` is 0; the caller must not
+ * ostia, heart contour, share in the heart: FRAME_FEATURES) are 0 and `anatomyFound` is 0; the caller must not
  * auto-label then. Distances to a structure that was not found (e.g. no spine in a gated field
  * of view) are DISTANCE_CAP_CM. Body, bone, lung, size, HU, shape and fat features are always
  * computed.
@@ -92,7 +92,7 @@ export const FEATURE_NAMES = [
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
-/** Features set to 0 when anatomy.found is false. */
+/** Features set to 0 when anatomy.found is false (the heart, root and frame are then not trusted). */
 export const FRAME_FEATURES: readonly FeatureName[] = [
   'frameLong',
   'frameAnterior',
@@ -106,6 +106,7 @@ export const FRAME_FEATURES: readonly FeatureName[] = [
   'distRightOstiumCm',
   'heartSignedCm',
   'axisRadialCos2d',
+  'fracHeart',
 ];
 
 /** Distances are capped at this many cm (and take this value when the structure is absent). */
@@ -351,7 +352,8 @@ export function componentFeatures(volume: CtVolume, set: LesionSet, anatomy: Ana
     // ---- Frame features.
     if (!found || !frame) {
       out[row + F.anatomyFound] = 0;
-      continue; // FRAME_FEATURES stay 0
+      for (const name of FRAME_FEATURES) out[row + F[name]] = 0;
+      continue;
     }
     out[row + F.anatomyFound] = 1;
     const R = frame.heartRadiusMm;

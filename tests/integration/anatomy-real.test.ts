@@ -125,6 +125,7 @@ describe('anatomy of the QRM thorax phantom (no heart, no aorta)', () => {
   it('says it found no heart and leaves every candidate to the reader', () => {
     expect(anatomy.found).toBe(false);
     expect(anatomy.frame).toBeNull();
+    expect(anatomy.aorticRootMm).toBeNull();
     expect(anatomy.warnings.join(' ')).toMatch(/every candidate is left for the reader/);
   });
 });

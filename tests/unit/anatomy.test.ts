@@ -134,6 +134,10 @@ describe('anatomy refuses what it cannot find', () => {
     const a = findAnatomy(handVolume(320, 40, thorax));
     expect(a.found).toBe(false);
     expect(a.frame).toBeNull();
+    // No landmark is handed out when the gates fail.
+    expect(a.aorticRootMm).toBeNull();
+    expect(a.heartCentreMm).toBeNull();
+    expect(a.leftOstiumMm).toBeNull();
     expect(a.warnings.join(' ')).toMatch(/every candidate is left for the reader/);
     // It still finds the lungs and the body.
     expect(a.lungVolumeMl).toBeGreaterThan(100);
