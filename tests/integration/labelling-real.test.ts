@@ -67,7 +67,7 @@ describe('auto mode on acrin-chest-ct', () => {
     expect(largest.every((l) => l.artery === 'OTHER')).toBe(true);
     expect(outcome.result.lesions.filter((l) => l.artery === 'OTHER').length).toBeGreaterThan(100);
     // The automatic total is a plausible coronary burden, not the millions of AU of bone and table.
-    expect(outcome.result.total.agatston).toBeLessThan(3000);
+    expect(outcome.result.total.agatston).toBeLessThan(5000);
   });
 });
 
