@@ -14,7 +14,7 @@ import { initCodecs, readSeriesFromFiles } from '../../core/dicom/read';
 import { scoreVolume } from '../../core/index';
 import { scoreResult } from '../../core/scoring/score';
 import { encodeResult } from '../../core/encode/index';
-import { readCalciumSeg, readCalciumSr } from '../../core/encode/readback';
+import { readCalciumSeg, readCalciumSr, restoreAssignment } from '../../core/encode/readback';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ACRIN = path.resolve(REPO_ROOT, '../shared/data/acrin-chest-ct');
@@ -25,6 +25,8 @@ const SOURCE_WARNINGS = [
   /^Warning - Missing attribute or value that would be needed to build DICOMDIR - Study ID$/,
   /^Warning - Value dubious for this VR - \(0x0010,0x0010\) PN Patient's Name .* Retired Person Name form$/,
   /^Warning - Unrecognized defined term <99CACS> for value 1 of attribute <Coding Scheme Designator>$/,
+  // Finding Site as (G-C0E3, SRT), the form OHIF's SR viewport does not print as a raw code (see encode-validators).
+  /^Warning - CodingSchemeDesignator is deprecated - attribute <CodingSchemeDesignator> = <SRT>$/,
 ];
 
 describe('encoding a real chest CT result', () => {
@@ -51,6 +53,13 @@ describe('encoding a real chest CT result', () => {
     const seg = readCalciumSeg(enc.seg!.bytes);
     const sliceUids = new Set(volume.instances.map((i) => i.sopInstanceUid));
     expect([...seg.segments[0].pixelsBySourceInstance.keys()].every((uid) => sliceUids.has(uid))).toBe(true);
+    // Hundreds of excluded candidates (bone, aorta) travel in the SEG's own "Excluded" segment and
+    // come back excluded, so a reopened chest CT does not ask for them again.
+    expect(seg.segments.map((s) => s.label)).toEqual(['LAD calcium', 'Excluded (non-coronary)']);
+    const set2 = scoreVolume(volume, { ignoreErrors: true });
+    const back = restoreAssignment(set2.lesionSet, set2.assignment, seg, { reviewed: sr.reviewed });
+    expect(back.lesions).toEqual({ onArteries: result.arteries.LAD.lesionCount, excluded: scored.lesionSet.lesions.length - result.arteries.LAD.lesionCount, pending: 0 });
+    expect(scoreResult(set2.lesionSet, set2.assignment, { warnings: scored.result.warnings }).total).toEqual(result.total);
     expect(seg.frameOfReferenceUid).toBe(volume.source.frameOfReferenceUid);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cacs-real-'));
