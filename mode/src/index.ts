@@ -111,11 +111,17 @@ interface CustomizationService {
  * mode route reads 'ohif.hotkeyBindings' right after onModeEnter, so setting it here (mode
  * scope) binds them for this mode only.
  */
-function bindHotkeys(services: Record<string, unknown>) {
+function setModeCustomizations(services: Record<string, unknown>) {
   const customization = services.customizationService as CustomizationService | undefined;
   if (!customization) return;
   const host = customization.getCustomization('ohif.hotkeyBindings') as HotkeyBinding[] | undefined;
-  customization.setCustomizations({ 'ohif.hotkeyBindings': { $set: mergeHotkeys(host, CALCIUM_HOTKEYS) } });
+  customization.setCustomizations({
+    'ohif.hotkeyBindings': { $set: mergeHotkeys(host, CALCIUM_HOTKEYS) },
+    // The panel's per-lesion and per-artery figures come from the scoring core; OHIF's own
+    // segment statistics over the whole lesion labelmap (recomputed after every edit) would
+    // only cost main-thread time on a chest CT's ~900 candidates.
+    'panelSegmentation.disableUpdateSegmentationStats': { $set: true },
+  });
 }
 
 async function modeFactory({ modeConfiguration, loadModules }: ModeFactoryArgs) {
@@ -137,7 +143,7 @@ async function modeFactory({ modeConfiguration, loadModules }: ModeFactoryArgs) 
     ...base,
     onModeEnter(this: unknown, args: LifecycleArgs) {
       baseEnter?.call(this, args);
-      bindHotkeys(args.servicesManager.services);
+      setModeCustomizations(args.servicesManager.services);
       args.commandsManager.runCommand('calciumScoringModeEnter');
     },
     onModeExit(this: unknown, args: LifecycleArgs) {

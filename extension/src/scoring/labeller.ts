@@ -31,8 +31,11 @@ export function wasmThreads(): number {
 
 async function loadModel(): Promise<LabelModel | null> {
   const files = modelFiles();
-  const manifestName = [...files.keys()].find((f) => f.endsWith('.json'));
-  if (!manifestName) return null; // no model shipped: lesions stay for the reader
+  // The manifest of model NAME.onnx is NAME.json beside it (other .json files, e.g. held-out
+  // figures, are not manifests).
+  const onnx = [...files.keys()].find((f) => f.endsWith('.onnx') && files.has(f.replace(/\.onnx$/, '.json')));
+  if (!onnx) return null; // no model shipped: lesions stay for the reader
+  const manifestName = onnx.replace(/\.onnx$/, '.json');
   const manifest = (await (await fetch(files.get(manifestName)!)).json()) as { model?: string };
   const modelUrl = manifest.model ? files.get(manifest.model) : undefined;
   if (!modelUrl) throw new Error(`The labelling model ${manifest.model ?? '(none named)'} named by ${manifestName} is not beside the bundle; lesions stay for the reader.`);
