@@ -11,16 +11,17 @@ import { UsageError } from './args';
 import type { DecodeBatch } from './decode-worker';
 
 /**
- * Workers beside the main thread: none below 4 cores (a worker's start-up, ~0.5 s of CPU for
- * the TypeScript loader and the WebAssembly module, eats what it saves on 2 cores: measured on
- * the 2-core dev machine, ACRIN parse+decode 1.5-1.6 s alone vs 1.9-2.0 s with one worker),
- * else one per extra core, at most 3. CACS_DECODE_WORKERS=N overrides (0 = main thread only).
+ * Workers beside the main thread: one per extra core, at most 3 (none on one core). The CLI runs
+ * compiled JavaScript, so a worker starts without a TypeScript loader (about 0.25 s of CPU for
+ * Node and the WebAssembly decoders, dcmjs-codecs' own dcmjs skipped: cli/codecs-lite.ts);
+ * measured on the 2-core dev machine (busy), ACRIN end to end: median 25.1 s with one worker vs
+ * 30.4 s without (5 runs each, alternating). CACS_DECODE_WORKERS=N overrides (0 = main thread only).
  */
 function defaultWorkerCount(): number {
   const env = Number(process.env.CACS_DECODE_WORKERS);
   if (process.env.CACS_DECODE_WORKERS !== undefined && Number.isInteger(env) && env >= 0) return Math.min(env, 16);
   const cores = os.availableParallelism?.() ?? os.cpus().length;
-  return cores >= 4 ? Math.min(cores - 1, 3) : 0;
+  return Math.max(0, Math.min(cores - 1, 3));
 }
 
 /** Longest a worker may spend on one slice (a 512 x 512 slice decodes in about 10 ms). */
