@@ -6,7 +6,7 @@
 import type { CtVolume, Vec3 } from '../types';
 
 /**
- * The coarse grid the anatomy is found on: blocks of fx x fy source pixels (about 2.5 mm)
+ * The coarse grid the anatomy is found on (block means and dense flags): blocks of fx x fy source pixels (about 2.5 mm)
  * and fz source slices (about 2.5 mm, at least one slice), axial only. Grid voxel (a, b, c)
  * covers source columns [a*fx, a*fx+fx), rows [b*fy, b*fy+fy), slices [c*fz, c*fz+fz).
  * Its centre in patient coordinates (LPS, mm) is (x0 + a*dx, y0 + b*dy, z[c]); dx and dy
@@ -32,9 +32,12 @@ export interface AnatomyGrid {
   b0: number;
   /** Block mean HU. */
   mean: Int16Array;
-  /** Block maximum HU. */
-  max: Int16Array;
+  /** 1 where any source voxel of the block reaches DENSE_HU (bone cortex, calcium, metal). */
+  dense: Uint8Array;
 }
+
+/** HU that marks a block as holding dense material (thin rib cortex is thinner than a block). */
+export const DENSE_HU = 400;
 
 export function gridIndex(g: AnatomyGrid, a: number, b: number, c: number): number {
   return (c * g.ny + b) * g.nx + a;
@@ -91,7 +94,7 @@ export function blockFactors(v: CtVolume, targetMm: number): [number, number, nu
   return [f(v.columnSpacingMm), f(v.rowSpacingMm), f(Math.abs(v.sliceIncrementMm) || 1)];
 }
 
-/** Downsample the volume into block means and maxima: one pass over the source voxels. */
+/** Downsample the volume into block means and dense flags: one pass over the source voxels. */
 export function buildGrid(v: CtVolume, targetMm: number): AnatomyGrid {
   const [fx, fy, fz] = blockFactors(v, targetMm);
   const { columns, rows, slices } = v;
@@ -100,17 +103,17 @@ export function buildGrid(v: CtVolume, targetMm: number): AnatomyGrid {
   const nz = Math.ceil(slices / fz);
   const n2 = nx * ny;
   const mean = new Int16Array(n2 * nz);
-  const max = new Int16Array(n2 * nz);
+  const dense = new Uint8Array(n2 * nz);
   const sum = new Int32Array(n2);
   const cnt = new Int32Array(n2);
-  const mx = new Int16Array(n2);
+  const mx = new Uint8Array(n2);
   const hu = v.hu;
   const sliceSize = columns * rows;
   const z = new Float64Array(nz);
   for (let c = 0; c < nz; c++) {
     sum.fill(0);
     cnt.fill(0);
-    mx.fill(-32768);
+    mx.fill(0);
     const k0 = c * fz;
     const k1 = Math.min(slices, k0 + fz);
     let zs = 0;
@@ -124,27 +127,27 @@ export function buildGrid(v: CtVolume, targetMm: number): AnatomyGrid {
         let a = 0;
         let inBlock = 0;
         let s = 0;
-        let m = -32768;
+        let m = 0;
         for (let i = 0; i < columns; i++) {
           const h = hu[src + i];
           s += h;
-          if (h > m) m = h;
+          if (h >= DENSE_HU) m = 1;
           if (++inBlock === fx) {
             const q = rowOff + a;
             sum[q] += s;
             cnt[q] += fx;
-            if (m > mx[q]) mx[q] = m;
+            mx[q] |= m;
             a++;
             inBlock = 0;
             s = 0;
-            m = -32768;
+            m = 0;
           }
         }
         if (inBlock > 0) {
           const q = rowOff + a;
           sum[q] += s;
           cnt[q] += inBlock;
-          if (m > mx[q]) mx[q] = m;
+          mx[q] |= m;
         }
       }
     }
@@ -152,7 +155,7 @@ export function buildGrid(v: CtVolume, targetMm: number): AnatomyGrid {
     const out = c * n2;
     for (let q = 0; q < n2; q++) {
       mean[out + q] = Math.round(sum[q] / cnt[q]);
-      max[out + q] = mx[q];
+      dense[out + q] = mx[q];
     }
   }
   const p0 = v.imagePositionsMm[0];
@@ -164,7 +167,7 @@ export function buildGrid(v: CtVolume, targetMm: number): AnatomyGrid {
   const x0 = p0[0] + v.rowCosines[0] * cs * ((fx - 1) / 2);
   const y0 = p0[1] + v.columnCosines[1] * rs * ((fy - 1) / 2);
   const dzMm = nz > 1 ? Math.abs(z[nz - 1] - z[0]) / (nz - 1) : Math.abs(v.sliceIncrementMm) * fz;
-  return { nx, ny, nz, fx, fy, fz, x0, y0, dx, dy, z, dzMm, a0: 0, b0: 0, mean, max };
+  return { nx, ny, nz, fx, fy, fz, x0, y0, dx, dy, z, dzMm, a0: 0, b0: 0, mean, dense };
 }
 
 /** The grid restricted to block columns [a0, a1] and rows [b0, b1] (inclusive), with a label map cropped alike. */
@@ -173,18 +176,18 @@ export function cropGrid(g: AnatomyGrid, labels: Uint8Array, a0: number, a1: num
   const ny = b1 - b0 + 1;
   const n = nx * ny * g.nz;
   const mean = new Int16Array(n);
-  const max = new Int16Array(n);
+  const dense = new Uint8Array(n);
   const lab = new Uint8Array(n);
   for (let c = 0; c < g.nz; c++)
     for (let b = 0; b < ny; b++) {
       const src = (c * g.ny + b + b0) * g.nx + a0;
       const dst = (c * ny + b) * nx;
       mean.set(g.mean.subarray(src, src + nx), dst);
-      max.set(g.max.subarray(src, src + nx), dst);
+      dense.set(g.dense.subarray(src, src + nx), dst);
       lab.set(labels.subarray(src, src + nx), dst);
     }
   return {
-    grid: { ...g, nx, ny, x0: g.x0 + a0 * g.dx, y0: g.y0 + b0 * g.dy, a0: g.a0 + a0, b0: g.b0 + b0, mean, max },
+    grid: { ...g, nx, ny, x0: g.x0 + a0 * g.dx, y0: g.y0 + b0 * g.dy, a0: g.a0 + a0, b0: g.b0 + b0, mean, dense },
     labels: lab,
   };
 }

@@ -259,9 +259,9 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
 
   // ---- 3. Bone.
   const boneCand = new Uint8Array(n3);
-  // Block mean >= 150 HU, or a thin cortex: block maximum >= 400 HU over non-fat tissue (ribs thinner than a block).
-  const maxHu = grid.max;
-  for (let p = 0; p < n3; p++) boneCand[p] = labels[p] === LABEL_BODY && (mean[p] >= 150 || (maxHu[p] >= 400 && mean[p] >= 0)) ? 1 : 0;
+  // Block mean >= 150 HU, or a thin cortex: some voxel >= 400 HU in a block of non-fat tissue (ribs thinner than a block).
+  const dense = grid.dense;
+  for (let p = 0; p < n3; p++) boneCand[p] = labels[p] === LABEL_BODY && (mean[p] >= 150 || (dense[p] && mean[p] >= 0)) ? 1 : 0;
   {
     const { labels: cl, sizes } = components3d(boneCand, nx, ny, nz, ccLabels, ccQueue);
     const minVox = 2 / voxelMl;
@@ -1078,22 +1078,57 @@ function maskCentroid(g: AnatomyGrid, labels: Uint8Array, label: number): Vec3 |
  */
 function findApex(g: AnatomyGrid, labels: Uint8Array, root: Vec3, centre: Vec3): Vec3 | null {
   const cosMax = Math.cos((50 * Math.PI) / 180);
-  const cand: { d: number; p: Vec3 }[] = [];
-  for (let c = 0; c < g.nz; c++)
-    for (let b = 0; b < g.ny; b++)
+  const [ux, uy, uz] = PRIOR_LONG_AXIS;
+  // Distances of the candidates, then the 20 largest.
+  let n = 0;
+  let dist = new Float64Array(4096);
+  let where = new Int32Array(4096);
+  for (let c = 0; c < g.nz; c++) {
+    const vz = g.z[c] - root[2];
+    for (let b = 0; b < g.ny; b++) {
+      const y = g.y0 + b * g.dy;
+      if (y > centre[1]) continue;
+      const vy = y - root[1];
+      const row = (c * g.ny + b) * g.nx;
       for (let a = 0; a < g.nx; a++) {
-        if (labels[gridIndex(g, a, b, c)] !== LABEL_HEART) continue;
-        const p = gridToPatient(g, a, b, c);
-        const v = vsub(p, root);
-        const d = vnorm(v);
-        if (d < 1e-6 || vdot(v, PRIOR_LONG_AXIS) / d < cosMax || p[1] > centre[1]) continue;
-        cand.push({ d, p });
+        if (labels[row + a] !== LABEL_HEART) continue;
+        const vx = g.x0 + a * g.dx - root[0];
+        const d = Math.sqrt(vx * vx + vy * vy + vz * vz);
+        if (d < 1e-6 || (vx * ux + vy * uy + vz * uz) / d < cosMax) continue;
+        if (n === dist.length) {
+          const d2 = new Float64Array(n * 2);
+          d2.set(dist);
+          dist = d2;
+          const w2 = new Int32Array(n * 2);
+          w2.set(where);
+          where = w2;
+        }
+        dist[n] = d;
+        where[n] = row + a;
+        n++;
       }
-  if (cand.length === 0) return null;
-  cand.sort((x, y) => y.d - x.d);
-  const top = cand.slice(0, 20);
-  const s = top.reduce<Vec3>((acc, q) => vadd(acc, q.p), [0, 0, 0]);
-  return vscale(s, 1 / top.length);
+    }
+  }
+  if (n === 0) return null;
+  const sorted = dist.slice(0, n).sort();
+  const cut = sorted[Math.max(0, n - 20)];
+  let sx = 0;
+  let sy = 0;
+  let sz = 0;
+  let m = 0;
+  for (let q = 0; q < n && m < 20; q++) {
+    if (dist[q] < cut) continue;
+    const p = where[q];
+    const c = Math.floor(p / (g.nx * g.ny));
+    const r = p - c * g.nx * g.ny;
+    const b = Math.floor(r / g.nx);
+    const a = r - b * g.nx;
+    sx += g.x0 + a * g.dx;
+    sy += g.y0 + b * g.dy;
+    sz += g.z[c];
+    m++;
+  }
+  return [sx / m, sy / m, sz / m];
 }
 
 /** Boundary voxels (a 6-neighbour outside the structure; in-plane only for the body) of each structure, as point indexes. One pass with a bit per structure. */
