@@ -69,6 +69,9 @@ let initPromise: Promise<void> | null = null;
  */
 export function initCodecs(opts: { wasmUrl?: string } = {}): Promise<void> {
   if (codecs.NativeCodecs.isInitialized()) return Promise.resolve();
+  // A damaged image can make the decoders print their assertions (through this logger) before
+  // they stop: the reader reports the failure in its own words instead.
+  (codecs as { log?: { setLevel?: (level: string) => void } }).log?.setLevel?.('silent');
   if (!initPromise) {
     initPromise = codecs.NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: opts.wasmUrl }).catch((e: unknown) => {
       initPromise = null;
@@ -208,7 +211,12 @@ export function frameToHu(frame: Uint8Array, transferSyntaxUid: string, layout: 
     // where the decoder left them, in its WebAssembly memory: no 0.5 MB copy and allocation per slice.
     const handle = native.codecs._createDecoderContext(ctx);
     const params = native.codecs._createDecoderParameters({});
-    native.decode(handle, params);
+    try {
+      native.decode(handle, params);
+    } catch (e) {
+      discardDecoders();
+      throw e;
+    }
     native.codecs._releaseDecoderParameters(params);
     try {
       const api = native.codecs.wasmApi;
@@ -220,9 +228,26 @@ export function frameToHu(frame: Uint8Array, transferSyntaxUid: string, layout: 
     }
     return;
   }
-  const decoded = codecs.NativeCodecs[decoder](ctx, {}).getDecodedBuffer();
+  let decoded: Uint8Array | undefined;
+  try {
+    decoded = codecs.NativeCodecs[decoder](ctx, {}).getDecodedBuffer();
+  } catch (e) {
+    discardDecoders();
+    throw e;
+  }
   if (!decoded) throw new Error('the decoder returned no pixels');
   pixelsToHu(decoded, true, layout, out);
+}
+
+/**
+ * After a decoder stopped inside its WebAssembly (a trap, or an error thrown through it), its
+ * memory and stack are left as they were at that point: later images would fail to decode, or
+ * decode wrongly. The instance is dropped; the next `await initCodecs()` starts a fresh one, and
+ * until then compressed images are refused (frameToHu asks for initCodecs).
+ */
+function discardDecoders(): void {
+  codecs.NativeCodecs.release();
+  initPromise = null;
 }
 
 /** The parts of dcmjs-codecs' NativeCodecs (0.0.8) that decode without copying the result out. */
