@@ -50,6 +50,9 @@ export class DicomReadError extends Error {
 // dcmjs reports unknown VRs of private elements (e.g. Canon's implicit-VR private groups) on
 // the console for every file; they are harmless to the reader, so its validation log stays quiet.
 dcmjs.log?.getLogger?.('validation.dcmjs')?.setLevel?.('silent');
+// Its other messages (e.g. "Invalid length for fixed length tag" on a damaged header) would reach
+// stderr beside the reader's own one-line report of the problem (found by npm run fuzz): silent too.
+(dcmjs.log as { setLevel?: (level: string) => void } | undefined)?.setLevel?.('silent');
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const ENHANCED_CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2.1';
