@@ -65,8 +65,12 @@ describe('the calcium SR in stock OHIF', () => {
     await skipTour(page);
     await srThumb.first().dblclick();
     const labels = page.locator('svg text', { hasText: 'Agatston score' });
+    // OHIF asks whether to track the SR's measurements; answer "No" (read only) as soon as it
+    // asks: on a loaded machine the labels may wait for the answer.
+    const no = page.getByRole('button', { name: 'No', exact: true });
+    await Promise.race([labels.first().waitFor({ timeout: 120_000 }), no.waitFor({ timeout: 120_000 })]).catch(() => undefined);
+    await no.click({ timeout: 5_000 }).catch(() => undefined);
     await labels.first().waitFor({ timeout: 120_000 });
-    await page.getByRole('button', { name: 'No', exact: true }).click({ timeout: 5_000 }).catch(() => undefined);
 
     const withCalcium = ARTERIES.filter((a) => result.arteries[a].lesionCount > 0);
     const seen = new Set<string>();
@@ -95,7 +99,7 @@ describe('the calcium SR in stock OHIF', () => {
     await screenshot(page, 'ohif-sr-readable');
   }, 240_000);
 
-  it('the SEG opens as an overlay with one coloured segment per artery, named by artery', async () => {
+  it('the SEG opens as an overlay with one coloured segment per artery, named by artery, and the excluded calcium', async () => {
     const { page } = stack;
     await page.goto(`${stack.url}/viewer?StudyInstanceUIDs=${volume.source.studyInstanceUid}`, { waitUntil: 'load' });
     const segThumb = page.locator('[data-cy^="study-browser-thumbnail"]', { hasText: 'Calcium segmentation v1' });
@@ -103,11 +107,19 @@ describe('the calcium SR in stock OHIF', () => {
     await skipTour(page);
     await segThumb.first().dblclick();
     // Stock OHIF asks before loading a SEG into the viewport.
-    await page.getByRole('button', { name: 'Yes', exact: true }).click({ timeout: 30_000 });
+    await page
+      .getByRole('button', { name: 'Yes', exact: true })
+      .click({ timeout: 90_000 })
+      .catch(async (e) => {
+        await screenshot(page, 'ohif-seg-no-prompt');
+        throw e;
+      });
     await page.locator('[data-cy="panelSegmentation-btn"]').click({ timeout: 30_000 });
     const withCalcium = ARTERIES.filter((a) => result.arteries[a].lesionCount > 0);
-    for (const a of withCalcium) await page.getByText(`${a} calcium`, { exact: true }).first().waitFor({ timeout: 30_000 });
+    // The seeded distractors (aortic wall, valve) were excluded: their own segment, never counted.
+    const excluded = result.lesions.some((l) => l.artery === 'OTHER') ? ['Excluded (non-coronary)'] : [];
+    for (const label of [...withCalcium.map((a) => `${a} calcium`), ...excluded]) await page.getByText(label, { exact: true }).first().waitFor({ timeout: 30_000 });
     await screenshot(page, 'ohif-seg-overlay');
-    expect(enc.seg!.segments.map((s) => s.label)).toEqual(withCalcium.map((a) => `${a} calcium`));
+    expect(enc.seg!.segments.map((s) => s.label)).toEqual([...withCalcium.map((a) => `${a} calcium`), ...excluded]);
   }, 240_000);
 });
