@@ -141,7 +141,8 @@ async function oneRun(stack: Stack, studyUid: string, cdp: CDPSession, baselineH
   const extraHeapMb = (await heapMb(cdp)) - baselineHeapMb;
   const candidates = Number(await page.locator('[data-testid="calcium-score-section"]').getAttribute('data-candidates'));
   const table = '[data-testid="calcium-artery-table"]';
-  const clickToTableMs = await clickLatency(page, '[data-testid="calcium-lesion"][data-artery="UNASSIGNED"] [data-assign="LAD"]', table);
+  // A lesion not on LAD yet (unassigned, or proposed for another artery by the labeller).
+  const clickToTableMs = await clickLatency(page, '[data-testid="calcium-lesion"]:not([data-artery="LAD"]) [data-assign="LAD"]', table);
   const bulkExcludeMs = await clickLatency(page, '[data-testid="calcium-exclude-unassigned"]', '[data-testid="calcium-lesions"]');
   return {
     openToDoneMs: m.done,
@@ -211,7 +212,7 @@ async function main() {
   console.log('| study | candidates | open -> done | panel -> overlay settled: TBT / longest task | whole visit: TBT / longest | stock viewer start-up: TBT / longest | click -> table | Exclude unassigned | extra JS heap |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const [name, { runs, baseline }] of Object.entries(results)) {
-    const med = (k: keyof RunFigures) => median(runs.map((r) => Number(r[k])));
+    const med = (k: keyof RunFigures) => median(runs.map((r) => (r[k] === null ? NaN : Number(r[k]))));
     console.log(
       `| ${name} | ${f(med('candidates'))} | ${f(med('openToDoneMs'))} ms | ${f(med('tbtPanelToSettledMs'))} ms / ${f(med('longestPanelToSettledMs'))} ms | ` +
         `${f(med('tbtVisitMs'))} ms / ${f(med('longestVisitMs'))} ms | ${f(median(baseline.map((b) => b.tbtMs)))} ms / ${f(median(baseline.map((b) => b.longestMs)))} ms | ` +
