@@ -3,7 +3,7 @@
 //   dist/ohif-calcium-scoring-extension/index.js  (+ its chunks, workers, wasm, models)
 //   dist/ohif-calcium-scoring-mode/index.js
 // React is bundled into the extension (the host's React is not reachable from a runtime-loaded
-// bundle, PLATFORM.md); cornerstone is NOT bundled: the panel takes the host's copy at run time.
+// bundle, docs/platform.md); cornerstone is NOT bundled: the panel takes the host's copy at run time.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -22,7 +22,7 @@ Input:
   --study UID           StudyInstanceUID to read from --dicomweb
   --allow-gaps          score a series with missing slices (warned) instead of refusing it
 
-Scoring (defaults follow the Agatston method, SPEC 1.1):
+Scoring (defaults follow the Agatston method, docs/scoring.md §1.1):
   --threshold HU        calcium threshold in HU, voxels >= HU count (default 130)
   --min-area MM2        smallest 2D lesion area in mm^2 (default 1)
   --mass-factor C       calibration factor in mg HA/cm^3 per HU for calcium mass; a factor in the

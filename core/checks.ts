@@ -1,5 +1,5 @@
 /**
- * Input checks before scoring (SPEC.md 1.5): errors where the volume cannot be scored, warnings
+ * Input checks before scoring (docs/scoring.md §1.5): errors where the volume cannot be scored, warnings
  * where it can but the score means something different from a standard Agatston score.
  * Every message is one line: what is wrong, and what it means for the score or what to do.
  */
@@ -23,7 +23,7 @@ export interface CheckReport {
 export const LARGE_VOLUME_SLICES = 1000;
 export const LARGE_VOLUME_VOXELS = 2 ** 28;
 
-/** Agatston scoring is defined on 3 mm slices at 120 kVp (SPEC.md 1.1). */
+/** Agatston scoring is defined on 3 mm slices at 120 kVp (docs/scoring.md §1.1). */
 const STANDARD_SLICE_MM = 3;
 const STANDARD_KVP = 120;
 const MM_TOLERANCE = 0.05;
@@ -71,7 +71,7 @@ export function checkVolume(volume: CtVolume): CheckReport {
     );
   }
 
-  // --- Acquisition (SPEC.md 1.1, 1.5): what the headers say ---
+  // --- Acquisition (docs/scoring.md §1.1, 1.5): what the headers say ---
   warnings.push(...checkAcquisition(facts, volume.sliceIncrementMm));
   // --- What the voxels say ---
   if (facts.contrast !== true) {
@@ -92,7 +92,7 @@ export function checkVolume(volume: CtVolume): CheckReport {
 }
 
 /**
- * Warnings from the acquisition facts alone (SPEC.md 1.1, 1.5): kVp, slice thickness and
+ * Warnings from the acquisition facts alone (docs/scoring.md §1.1, 1.5): kVp, slice thickness and
  * increment, gating, gantry tilt, contrast named in the header, kernel, iterative
  * reconstruction. The viewer shows these before scoring; checkVolume adds what the voxels say.
  */

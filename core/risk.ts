@@ -1,10 +1,10 @@
 /**
- * Categories and risk from a coronary calcium score (SPEC.md 1.4).
+ * Categories and risk from a coronary calcium score (docs/scoring.md §1.4).
  *
  * Category boundaries are integers while normalised Agatston scores are not; a score is
  * categorised as it is reported: rounded to a whole number, and any calcium at all (score > 0)
  * counts as at least 1, so a lesion never lands in the "zero" category.
- * The MESA age/sex/race percentile is *open* in SPEC.md (no closed form is published) and is
+ * The MESA age/sex/race percentile is *open* in docs/scoring.md §1.4 (no closed form is published) and is
  * deliberately not computed here.
  */
 import type { Artery, ClinicalInputs, RiskSummary, Totals } from './types';
@@ -82,7 +82,7 @@ export function accAhaGuidance(agatston: number, clinical?: ClinicalInputs | nul
   return `CAC >= 100: statin therapy is indicated ${cite}.`;
 }
 
-/** MESA 10-year CHD risk model with CAC (McClelland et al., JACC 2015;66:1643, table 2; SPEC.md 1.4). */
+/** MESA 10-year CHD risk model with CAC (McClelland et al., JACC 2015;66:1643, table 2; docs/scoring.md §1.4). */
 export const MESA_COEFFICIENTS = Object.freeze({
   age: 0.0172,
   male: 0.4079,
@@ -110,7 +110,7 @@ export interface MesaResult {
 }
 
 /**
- * MESA 10-year CHD risk with CAC: 1 - S0^exp(sum beta_i x_i), no centring (SPEC.md 1.4).
+ * MESA 10-year CHD risk with CAC: 1 - S0^exp(sum beta_i x_i), no centring (docs/scoring.md §1.4).
  * Outside ages 45-84 (the range the model was fit on) it returns null with a note rather than
  * extrapolate. Check value: 70-year-old Hispanic man, SBP 130 on treatment, HDL 50, TC 190, CAC 0 -> 3.06 %.
  */

@@ -1,11 +1,11 @@
 /**
- * Scoring settings: the project defaults (SPEC.md 1.1 / 1.2) and how a caller's
+ * Scoring settings: the project defaults (docs/scoring.md §1.1 / 1.2) and how a caller's
  * partial settings and the series header combine into the settings echoed in every
  * result.
  */
 import type { ScoringSettings, SeriesFacts } from './types';
 
-/** SPEC.md 1.1: HU >= 130, 8-connected 2D components, minimum area 1 mm^2, normalised to 3 mm slices. */
+/** docs/scoring.md §1.1: HU >= 130, 8-connected 2D components, minimum area 1 mm^2, normalised to 3 mm slices. */
 export const DEFAULT_SETTINGS: Readonly<ScoringSettings> = Object.freeze({
   thresholdHu: 130,
   minAreaMm2: 1,
@@ -27,7 +27,7 @@ export class SettingsError extends Error {
 const isPositiveFinite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
 /**
- * Defaults, overridden by `partial`, with the calcium mass factor chosen in SPEC.md 1.2's order:
+ * Defaults, overridden by `partial`, with the calcium mass factor chosen in docs/scoring.md §1.2's order:
  * (0018,9351) Calcium Scoring Mass Factor Patient from the header when the image carries it,
  * else the site/user/phantom factor passed in `partial`, else null (mass is then not computed
  * and the result carries a warning; never a silent default).

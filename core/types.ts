@@ -98,9 +98,9 @@ export interface CtVolume extends VolumeGeometry {
   hu: Int16Array;
 }
 
-/** Scoring settings; echoed in every result. Defaults in core/settings.ts follow SPEC.md 1.1. */
+/** Scoring settings; echoed in every result. Defaults in core/settings.ts follow docs/scoring.md §1.1. */
 export interface ScoringSettings {
-  /** A voxel counts when HU >= thresholdHu (inclusive; SPEC 1.1). */
+  /** A voxel counts when HU >= thresholdHu (inclusive; docs/scoring.md §1.1). */
   thresholdHu: number;
   /** Minimum 2D component area in mm^2; ignored when minAreaPixels is set. */
   minAreaMm2: number;
@@ -108,7 +108,7 @@ export interface ScoringSettings {
   minAreaPixels: number | null;
   /** In-slice connectivity of 2D components. */
   connectivity2d: 4 | 8;
-  /** Multiply slice sums by sliceIncrementMm / 3 (SPEC 1.1). */
+  /** Multiply slice sums by sliceIncrementMm / 3 (docs/scoring.md §1.1). */
   normaliseToMm: number | null;
   /** Calibration factor c in mg HA per cm^3 per HU; null = mass not computed (with a warning). */
   massFactor: number | null;

@@ -3,7 +3,7 @@
 
 Usage: /usr/bin/python3 scripts/bench-pydicom.py FOLDER
 
-The same scoring as `cacs score` (docs: README "Command line"; the method of SPEC 1.1 as the
+The same scoring as `cacs score` (docs: README "Command line"; the method of docs/scoring.md §1.1 as the
 core implements it in core/scoring/detect.ts):
   - every readable DICOM file in FOLDER with pixel data, ordered along the slice normal;
   - HU = stored value x RescaleSlope + RescaleIntercept;

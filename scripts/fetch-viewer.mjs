@@ -1,6 +1,6 @@
 // Fetch the prebuilt OHIF viewer (@ohif/app) from the npm registry into .viewer/ once.
 // `npm install @ohif/app` fails (some @ohif/* 3.13 dependencies are not on the registry,
-// see shared/PLATFORM.md), so the tarball is fetched with `npm pack` and unpacked: it
+// see docs/platform.md), so the tarball is fetched with `npm pack` and unpacked: it
 // holds the complete built viewer under dist/. No manual step; cached between runs.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

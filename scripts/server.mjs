@@ -2,7 +2,7 @@
 // plugin bundles and a generated app-config.js from one origin, and proxies /dicom-web to
 // the archive. One origin matters twice: Orthanc sends no CORS headers, and WASM threads
 // (onnxruntime-web) need cross-origin isolation, so every response carries COOP/COEP/CORP
-// (shared/PLATFORM.md).
+// (docs/platform.md).
 //
 // It is also the archive's gate (issue 9): a malformed URL gets 400 and the server lives on;
 // only DICOMweb resources under /dicom-web and only the methods DICOMweb uses are forwarded,
@@ -56,14 +56,17 @@ const ISOLATION = {
 
 /**
  * The Content-Security-Policy the OHIF viewer works with: its own scripts plus the inline
- * scripts of its index.html (by hash), WebAssembly ('wasm-unsafe-eval'), workers and images
+ * scripts of its index.html (by hash), WebAssembly ('wasm-unsafe-eval'), string evaluation
+ * ('unsafe-eval': OHIF 3.13's bundles need it, e.g. its DICOM SEG loader builds a function with
+ * `new Function` and a JPEG-LS decoder chunk calls eval; without it a SEG does not open and a
+ * JPEG-LS series does not decode; inline scripts other than index.html's stay refused), workers and images
  * from blob: URLs, inline styles (React and cornerstone set style attributes), nothing from
  * another origin, and no framing by other sites.
  */
 export function contentSecurityPolicy(inlineScriptHashes = []) {
   return [
     "default-src 'self'",
-    `script-src 'self' 'wasm-unsafe-eval'${inlineScriptHashes.map((h) => ` '${h}'`).join('')}`,
+    `script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'${inlineScriptHashes.map((h) => ` '${h}'`).join('')}`,
     "worker-src 'self' blob:",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",

@@ -4,7 +4,7 @@
  * root, the heart and a heart frame. Works on full chest CT and on gated heart-only fields of
  * view (200-250 mm, lungs touching the image border, sometimes no spine), 0.5-5 mm slices.
  *
- * Recipe (LABELLING.md sections 2 and 5), on a coarse grid of about 2.5 mm:
+ * Recipe (docs/labelling.md §2 and §5), on a coarse grid of about 2.5 mm:
  *  1. air outside the patient: grid voxels below -930 HU connected to the image border through
  *     such voxels, seeded only where the border is below -950 HU (so lungs that touch the
  *     border of a gated field of view stay inside, told apart by density, not by connection);

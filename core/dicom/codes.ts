@@ -1,6 +1,6 @@
 /**
  * Every coded concept the encoders write, in one place (STYLE.md: "codes live in one place,
- * each with scheme, value and meaning"). Sources: SPEC.md 2.1 and DICOM PS3.16 (CIDs named
+ * each with scheme, value and meaning"). Sources: docs/dicom-objects.md §2.1 and DICOM PS3.16 (CIDs named
  * beside each group). Encoders never spell a code value themselves; they import it from here.
  */
 import type { Artery } from '../types';
@@ -16,7 +16,7 @@ function code(scheme: string, value: string, meaning: string): Code {
   return Object.freeze({ scheme, value, meaning });
 }
 
-/** Anatomy (SPEC 2.1). LM/LAD/LCX/RCA use the project's one artery vocabulary. */
+/** Anatomy (docs/dicom-objects.md §2.1). LM/LAD/LCX/RCA use the project's one artery vocabulary. */
 export const ARTERY_CODES: Readonly<Record<Artery, Code>> = Object.freeze({
   LM: code('SCT', '3227004', 'Left main coronary artery'),
   LAD: code('SCT', '59438005', 'Left anterior descending coronary artery'),
@@ -51,7 +51,7 @@ export function arteryOfCode(c: { value: string; scheme?: string } | null | unde
   return null;
 }
 
-/** Segmentation property codes (SPEC 2.1, CID 7150 / 7151). */
+/** Segmentation property codes (docs/dicom-objects.md §2.1, CID 7150 / 7151). */
 export const SEGMENT = Object.freeze({
   category: code('SCT', '49755003', 'Morphologically abnormal structure'),
   type: code('SCT', '18115005', 'Pathologic calcification'),
@@ -64,7 +64,7 @@ export const ALGORITHM_FAMILY = Object.freeze({
   thresholding: code('DCM', '123101', 'Neighborhood Analysis'),
 });
 
-/** Measurement concepts (SPEC 2.1). */
+/** Measurement concepts (docs/dicom-objects.md §2.1). */
 export const MEASUREMENT = Object.freeze({
   calciumScore: code('SCT', '450360000', 'Coronary artery calcium score'),
   calciumVolume: code('DCM', '122660', 'Calcium Volume'),
@@ -117,7 +117,7 @@ export const SR = Object.freeze({
   sourceImage: code('DCM', '121233', 'Source Image for Segmentation'),
 });
 
-/** Language of content (CID 5000, RFC 5646 "en-US": PLATFORM.md notes "eng" fails the validator). */
+/** Language of content (CID 5000, RFC 5646 "en-US": docs/platform.md notes "eng" fails the validator). */
 export const LANGUAGE_EN_US = code('RFC5646', 'en-US', 'English (United States)');
 
 /** Procedure reported (CID 100, extensible). */
@@ -158,7 +158,7 @@ export const LOCAL = Object.freeze({
   pendingCandidates: code(LOCAL_SCHEME, 'PENDING', 'Candidate lesions not yet reviewed'),
   excludedCandidates: code(LOCAL_SCHEME, 'EXCLUDED', 'Candidate lesions excluded as non-coronary'),
   readerConfirmed: code(LOCAL_SCHEME, 'CONFIRMED', 'Result confirmed by the reader'),
-  /** MESA inputs (SPEC 1.4), as entered by the reader. */
+  /** MESA inputs (docs/scoring.md §1.4), as entered by the reader. */
   age: code(LOCAL_SCHEME, 'AGE', 'Age (years)'),
   sex: code(LOCAL_SCHEME, 'SEX', 'Sex'),
   race: code(LOCAL_SCHEME, 'RACE', 'Race/ethnicity (MESA group)'),
@@ -172,7 +172,7 @@ export const LOCAL = Object.freeze({
   familyHistory: code(LOCAL_SCHEME, 'FAMHX', 'Family history of heart attack'),
 });
 
-/** UCUM units (SPEC 2.1). */
+/** UCUM units (docs/dicom-objects.md §2.1). */
 export const UNITS = Object.freeze({
   /** UCUM "1" with an annotation: dimensionless, and OHIF prints the code value after the number. */
   score: code('UCUM', '{Agatston}', 'Agatston units'),
@@ -185,7 +185,7 @@ export const UNITS = Object.freeze({
   pixels: code('UCUM', '{pixels}', 'pixels'),
   lesions: code('UCUM', '{lesions}', 'lesions'),
   percent: code('UCUM', '%', 'percent'),
-  /** mg HA per cm^3 per HU (SPEC 1.2). */
+  /** mg HA per cm^3 per HU (docs/scoring.md §1.2). */
   massFactor: code('UCUM', "mg/cm3/[hnsf'U]", 'milligram per cubic centimeter per Hounsfield unit'),
 });
 

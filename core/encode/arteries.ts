@@ -1,6 +1,6 @@
 /**
  * Which voxels belong to which artery, from a LesionSet and the current labels. The encoders
- * work per artery (SPEC 2.3: one segment per artery with calcium).
+ * work per artery (docs/dicom-objects.md §2.3: one segment per artery with calcium).
  */
 import { ARTERIES, type Artery, type LesionLabel, type SliceComponent, type VolumeGeometry } from '../types';
 

@@ -1,5 +1,5 @@
 /**
- * Encoding a scoring result into DICOM objects for the archive (SPEC 2): SEG (calcium per
+ * Encoding a scoring result into DICOM objects for the archive (docs/dicom-objects.md): SEG (calcium per
  * artery), SR (TID 1500 measurement report referencing the SEG) and the Encapsulated PDF
  * summary, plus the sentence for the radiologist's report.
  *

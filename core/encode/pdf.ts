@@ -1,5 +1,5 @@
 /**
- * The summary page (SPEC 2.4): what a PACS user without an SR viewer reads. A PDF made with
+ * The summary page (docs/dicom-objects.md §2.4): what a PACS user without an SR viewer reads. A PDF made with
  * pdf-lib and its standard fonts (nothing fetched), wrapped as an Encapsulated PDF instance
  * (SOP class 1.2.840.10008.5.1.4.1.1.104.1) in the CT's study.
  */

@@ -414,7 +414,7 @@ export function restoreAssignment(
   set: LesionSetLike,
   assignment: AssignmentTarget,
   seg: CalciumSegReadback,
-  opts: { reviewed: boolean },
+  opts: Pick<CalciumReport, 'reviewed'> & Partial<Pick<CalciumReport, 'reviewState' | 'confirmed'>>,
 ): RestoreSummary {
   const g = set.geometry;
   if (seg.rows !== g.rows || seg.columns !== g.columns) {
@@ -436,7 +436,11 @@ export function restoreAssignment(
       for (const p of pixels) labelOfVoxel.set(k * sliceSize + p, label);
     }
   }
-  const source = opts.reviewed ? 'reader' : 'auto';
+  // Labels of a fully reviewed result come back as the reader's; those of a result still in
+  // review or automatic come back as proposals to confirm (the SEG does not say which of them a
+  // person set, so none is taken as confirmed).
+  const readerLabels = opts.confirmed === true || (opts.reviewState ? opts.reviewState === 'reviewed' : opts.reviewed);
+  const source = readerLabels ? 'reader' : 'auto';
   let assigned = 0;
   let excluded = 0;
   let pending = 0;

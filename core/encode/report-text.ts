@@ -1,5 +1,5 @@
 /**
- * The sentence a radiologist pastes into the report (SPEC 2.4). Plain, standard wording:
+ * The sentence a radiologist pastes into the report (docs/dicom-objects.md §2.4). Plain, standard wording:
  * total Agatston score, category (CAC-DRS), per-artery distribution, and the caveats that
  * change how the number is read (non-gated scan, non-120 kVp, unreviewed assignment).
  */
@@ -24,6 +24,16 @@ export function reportText(result: ScoringResult): string {
     return (
       `Coronary artery calcium scoring not final: ${n} candidate lesion${n === 1 ? ' is' : 's are'} not yet assigned to a ` +
       `coronary artery or excluded (${assigned}).`
+    );
+  }
+  const unconfirmed = result.labelling?.status === 'unreviewed' && result.confirmed !== true
+    ? lesionCount(result.lesions, (l) => l.labelSource === 'auto' && l.artery !== 'UNASSIGNED')
+    : 0;
+  if (unconfirmed > 0) {
+    const automatic = total.lesionCount > 0 ? `automatic total so far: Agatston ${fmt(total.agatston)}, ${drs}` : 'no lesion on an artery so far';
+    return (
+      `Coronary artery calcium scoring not final: ${unconfirmed} candidate lesion${unconfirmed === 1 ? ' carries' : 's carry'} an automatic ` +
+      `artery label not yet confirmed by a reader (${automatic}).`
     );
   }
   if (total.lesionCount === 0 || !(total.agatston > 0)) {
@@ -52,38 +62,51 @@ export interface ReviewStatus {
   pending: number;
   /** Their Agatston sum (outside the totals). */
   pendingAgatston: number;
+  /** Lesions whose artery (or exclusion) is the model's proposal, not yet confirmed by a person. */
+  unconfirmed: number;
+  /** What is left for the reader: pending + unconfirmed. */
+  toReview: number;
   /** Lesions excluded as non-coronary (each 3D lesion once). */
   excluded: number;
   confirmed: boolean;
-  /** One line for a reader, e.g. "in review: 12 candidates left". */
+  /** One line for a reader, e.g. "in review: 12 candidates left to review". */
   text: string;
 }
 
+/** Each 3D lesion once (a split lesion's parts share their parent). */
+function lesionCount(lesions: ScoringResult['lesions'], keep: (l: ScoringResult['lesions'][number]) => boolean): number {
+  return new Set(lesions.filter(keep).map((l) => l.parentId ?? l.id)).size;
+}
+
 /**
- * "reviewed" only when no candidate is left to review and a person edited the labels, or when
- * the reader confirmed the result; "in review" once a person edited while candidates remain;
+ * "reviewed" only when nothing is left for the reader (no unassigned candidate, no automatic
+ * label a person has not confirmed or changed) and a person edited the labels, or when the
+ * reader confirmed the result; "in review" once a person edited while something is left;
  * "automatic" before any person's edit. A first click never makes a result "reviewed".
  */
 export function reviewStatus(result: ScoringResult): ReviewStatus {
   const pending = result.risk.pending?.lesionCount ?? 0;
   const pendingAgatston = result.risk.pending?.agatston ?? 0;
-  const excluded = new Set(result.lesions.filter((l) => l.artery === 'OTHER').map((l) => l.parentId ?? l.id)).size;
+  const excluded = lesionCount(result.lesions, (l) => l.artery === 'OTHER');
   // The reader's confirmation: set on the result, or the automatic labels accepted as a whole.
-  const labelling = (result as { labelling?: { status?: string } }).labelling;
-  const confirmed = result.confirmed === true || labelling?.status === 'confirmed';
-  const state: ReviewState = confirmed || (pending === 0 && result.reviewed) ? 'reviewed' : result.reviewed ? 'in review' : 'automatic';
-  const left = `${pending} candidate${pending === 1 ? '' : 's'} left to review`;
+  const confirmed = result.confirmed === true || result.labelling?.status === 'confirmed';
+  const unconfirmed = confirmed ? 0 : lesionCount(result.lesions, (l) => l.labelSource === 'auto' && l.artery !== 'UNASSIGNED');
+  const toReview = pending + unconfirmed;
+  const state: ReviewState = confirmed || (toReview === 0 && result.reviewed) ? 'reviewed' : result.reviewed ? 'in review' : 'automatic';
+  const left =
+    `${toReview} candidate${toReview === 1 ? '' : 's'} left to review` +
+    (unconfirmed > 0 && pending > 0 ? ` (${pending} unassigned, ${unconfirmed} automatic)` : unconfirmed > 0 ? ' (automatic labels)' : '');
   const text =
     state === 'reviewed'
       ? confirmed && pending > 0
-        ? `confirmed by the reader (${left})`
+        ? `confirmed by the reader (${pending} candidate${pending === 1 ? '' : 's'} left unassigned)`
         : 'reviewed by a reader'
       : state === 'in review'
         ? `in review: ${left}`
-        : pending > 0
+        : toReview > 0
           ? `automatic: ${left}`
           : 'automatic, not reviewed by a reader';
-  return { state, pending, pendingAgatston, excluded, confirmed, text };
+  return { state, pending, pendingAgatston, unconfirmed, toReview, excluded, confirmed, text };
 }
 
 /**

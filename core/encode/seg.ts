@@ -1,5 +1,5 @@
 /**
- * DICOM Segmentation of the scored calcium (SPEC 2.3): one segment per artery with calcium,
+ * DICOM Segmentation of the scored calcium (docs/dicom-objects.md §2.3): one segment per artery with calcium,
  * BINARY (SOP class 1.2.840.10008.5.1.4.1.1.66.4) by default, LABELMAP (…66.7, DICOM 2024d)
  * as an option. Only frames that hold lesion voxels are encoded; each frame references the CT
  * slice it was derived from, and the SEG shares the CT's Frame of Reference.
@@ -41,7 +41,7 @@ export { rgbToDicomLab };
 
 /**
  * The label of the segment that holds the calcium a reader (or the model) excluded as
- * non-coronary (SPEC 2.3): stored so a reopened result restores every decision, never counted.
+ * non-coronary (docs/dicom-objects.md §2.3): stored so a reopened result restores every decision, never counted.
  */
 export const EXCLUDED_SEGMENT_LABEL = 'Excluded (non-coronary)';
 

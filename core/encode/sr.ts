@@ -1,5 +1,5 @@
 /**
- * The calcium score as a TID 1500 Imaging Measurement Report (SPEC 2.2), readable in stock
+ * The calcium score as a TID 1500 Imaging Measurement Report (docs/dicom-objects.md §2.2), readable in stock
  * OHIF's SR viewport.
  *
  * Imaging Measurements (all groups TID 1411 Volumetric ROI Measurements):

@@ -172,7 +172,7 @@ export function normaliseFeatures(features: Float32Array, manifest: ModelManifes
 }
 
 /**
- * Anatomy checks that hold whatever the model says (LABELLING.md section 4, "enforce anatomy"):
+ * Anatomy checks that hold whatever the model says (docs/labelling.md §4, "enforce anatomy"):
  * coronary calcium lies in the epicardial fat, so not outside the body, in the lung, in bone
  * away from the heart, far outside the heart contour, or above the aortic root (the arch and
  * great vessels); the left main ends within 10.5 + 2 x 5.3 mm (+5 mm slack) of the left

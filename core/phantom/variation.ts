@@ -1,5 +1,5 @@
 /**
- * Phantom scans that vary the way real patients and scanners do (LABELLING.md section 4), for
+ * Phantom scans that vary the way real patients and scanners do (docs/labelling.md §4), for
  * training and testing the automatic artery labeller: one seed gives one reproducible scan
  * recipe (PhantomOptions) whose heart, calcium, distractors and imaging are all drawn here.
  *

@@ -1,11 +1,11 @@
 /**
- * Artery assignment of detected lesions (SPEC.md 1.3): who says which artery each 2D
+ * Artery assignment of detected lesions (docs/scoring.md §1.3): who says which artery each 2D
  * component belongs to. Labels are kept per slice component, so one 3D lesion that runs from
  * one artery into another (LM into LAD is common) can be split.
  *
  * Precedence: labels set by a person ('reader') or by a person's seed points ('seed') are never
  * overwritten by automatic labels ('auto'). `reviewed` turns true on the first person's edit
- * (user or seed), which makes the SEG SEMIAUTOMATIC rather than AUTOMATIC (SPEC.md 2.3).
+ * (user or seed), which makes the SEG SEMIAUTOMATIC rather than AUTOMATIC (docs/dicom-objects.md §2.3).
  *
  * Nothing here reads the volume: point look-ups use the sparse voxel lists of the LesionSet.
  */
@@ -226,12 +226,15 @@ export class Assignment {
     const hits: (number | null)[] = [];
     const byLesion = new Map<number, Seed[]>();
     // Seeds of different arteries at one point say nothing about which artery is right: neither
-    // is applied (see seedConflicts; the caller warns), so their lesion stays unassigned.
+    // is applied (see seedConflicts; the caller warns). Their lesion is held for the reader:
+    // unassigned, with the seeds' rank, so that no automatic proposal fills it in.
     const conflicting = new Set(seedConflicts(seeds, this.set.geometry).flat());
     for (const [n, seed] of seeds.entries()) {
       checkLabel(seed.artery);
       if (conflicting.has(n)) {
         hits.push(null);
+        const held = this.lesionAt(seed.pointMm);
+        if (held !== null) for (const id of this.lesion(held).componentIds) this.setComponent(id, 'UNASSIGNED', 'seed');
         continue;
       }
       const lesionId = this.lesionAt(seed.pointMm);

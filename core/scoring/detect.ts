@@ -1,5 +1,5 @@
 /**
- * Lesion detection for Agatston scoring (SPEC.md 1.1).
+ * Lesion detection for Agatston scoring (docs/scoring.md §1.1).
  *
  * One pass over the volume, slice by slice:
  *  1. threshold (HU >= thresholdHu, inclusive) and label the slice's 2D connected components
@@ -37,7 +37,7 @@ export interface LesionSet {
   inputProblems?: string[];
 }
 
-/** SPEC.md 1.1 density weight from a 2D component's peak HU: 1 [130,200), 2 [200,300), 3 [300,400), 4 >= 400. */
+/** docs/scoring.md §1.1 density weight from a 2D component's peak HU: 1 [130,200), 2 [200,300), 3 [300,400), 4 >= 400. */
 export function densityWeight(peakHu: number): number {
   if (peakHu >= 400) return 4;
   if (peakHu >= 300) return 3;
@@ -46,7 +46,7 @@ export function densityWeight(peakHu: number): number {
   return 0;
 }
 
-/** Multiplier applied to every slice score: increment / normaliseToMm (SPEC.md 1.1), or 1 when off. */
+/** Multiplier applied to every slice score: increment / normaliseToMm (docs/scoring.md §1.1), or 1 when off. */
 export function sliceNormalisation(sliceIncrementMm: number, settings: ScoringSettings): number {
   return settings.normaliseToMm === null ? 1 : sliceIncrementMm / settings.normaliseToMm;
 }
@@ -284,7 +284,7 @@ function takePixels(s: Scratch, count: number, label: number, base: number, keep
 
 /**
  * With 4-connected slices, two 2D components touching only diagonally are still one 3D lesion
- * (26-connectivity, SPEC.md 1.1): merge them once the whole slice is labelled.
+ * (26-connectivity, docs/scoring.md §1.1): merge them once the whole slice is labelled.
  */
 function mergeDiagonals(
   uf: UnionFind,
@@ -315,7 +315,7 @@ function mergeDiagonals(
 }
 
 /**
- * Finds the 2D components and 3D lesions of a CT volume (SPEC.md 1.1). `settings` are resolved
+ * Finds the 2D components and 3D lesions of a CT volume (docs/scoring.md §1.1). `settings` are resolved
  * with resolveSettings (defaults + header mass factor). `onProgress` is called every 16 slices
  * and after the last one (for a progress bar in a Worker).
  */
@@ -338,7 +338,7 @@ export function detectLesions(
   const norm = sliceNormalisation(volume.sliceIncrementMm, s);
   const eight = s.connectivity2d === 8;
   // A component qualifies by pixel count, so compare counts; the 1e-9 keeps exactly 1 mm^2 in
-  // despite floating-point spacing products (SPEC: the minimum area is inclusive).
+  // despite floating-point spacing products (docs/scoring.md §1.1: the minimum area is inclusive).
   const minPixels =
     s.minAreaPixels !== null ? s.minAreaPixels : Math.max(1, Math.ceil(s.minAreaMm2 / pixelAreaMm2 - 1e-9));
 

@@ -1,5 +1,5 @@
 /**
- * Scores a LesionSet under an Assignment (SPEC.md 1.1-1.4): per lesion, per artery and total
+ * Scores a LesionSet under an Assignment (docs/scoring.md §1.1-1.4): per lesion, per artery and total
  * Agatston, volume and mass, plus categories and risk.
  *
  * Cheap by design, so the panel can re-score on every click: it sums the per-component figures
@@ -65,7 +65,7 @@ export function measureComponents(
   }
   const n = Math.max(voxelCount, 1);
   const meanHu = sumHu / n;
-  // SPEC.md 1.2: volume = voxels x pixel area x slice increment; mass = c x mean HU x volume (cm^3).
+  // docs/scoring.md §1.2: volume = voxels x pixel area x slice increment; mass = c x mean HU x volume (cm^3).
   const volumeMm3 = voxelCount * g.columnSpacingMm * g.rowSpacingMm * g.sliceIncrementMm;
   const c = set.settings.massFactor;
   // Automatic labels: the lowest confidence of the lesion's components, review if any needs it.
@@ -148,7 +148,7 @@ export function scoreResult(set: LesionSet, assignment: Assignment, opts: ScoreO
   const lesions = lesionMeasures(set, assignment);
   const arteries = Object.fromEntries(ARTERIES.map((a) => [a, emptyTotals(hasMass)])) as Record<Artery, Totals>;
   const total = emptyTotals(hasMass);
-  // The total counts the four arteries only (OTHER and UNASSIGNED are excluded; SPEC.md 1.3);
+  // The total counts the four arteries only (OTHER and UNASSIGNED are excluded; docs/scoring.md §1.3);
   // its lesion count counts each 3D lesion once even when split between arteries.
   const countedParents = new Set<number>();
   for (const m of lesions) {
@@ -165,7 +165,7 @@ export function scoreResult(set: LesionSet, assignment: Assignment, opts: ScoreO
   }
   total.lesionCount = countedParents.size;
 
-  // Candidates nobody has assigned or excluded yet: the result is provisional (SPEC.md 1.3:
+  // Candidates nobody has assigned or excluded yet: the result is provisional (docs/scoring.md §1.3:
   // only assigned coronary lesions count, so unreviewed calcium would otherwise read as CAC 0).
   const pending: PendingLesions = { lesionCount: 0, agatston: 0 };
   for (const m of lesions) {

@@ -377,6 +377,6 @@ export async function restoreFromArchive(
 }> {
   const stored = await loadCalciumResults(client, studyUid);
   let restored: RestoreSummary | null = null;
-  if (stored.current && stored.seg) restored = restoreAssignment(set, assignment, stored.seg, { reviewed: stored.current.reviewed });
+  if (stored.current && stored.seg) restored = restoreAssignment(set, assignment, stored.seg, stored.current);
   return { stored, restored, next: nextVersionAfter(stored.current) };
 }

@@ -163,6 +163,11 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
       return session.excludeUnassigned();
     },
 
+    /** Accept every remaining automatic artery label as it stands (the reader's confirmation). */
+    calciumScoringConfirmAutomatic(): ScoringResult {
+      return session.confirmAutomatic();
+    },
+
     /** Show a lesion: its middle slice, centred in the active viewport, highlighted on the overlay. */
     async calciumScoringJumpToLesion({ lesionId }: { lesionId: number }): Promise<void> {
       if (session.state.status !== 'scored') return;

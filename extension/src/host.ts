@@ -1,6 +1,6 @@
 // The host viewer's cornerstone libraries, taken at run time from OHIF's cornerstone extension
 // (never a bundled copy: a second copy would have its own cache, metadata and segmentation
-// state, PLATFORM.md). Typed with the real @cornerstonejs packages, pinned to the host's
+// state, docs/platform.md). Typed with the real @cornerstonejs packages, pinned to the host's
 // version (5.6.8 in OHIF 3.13.2) and imported for types only.
 import type * as CornerstoneCore from '@cornerstonejs/core';
 import type * as CornerstoneTools from '@cornerstonejs/tools';

@@ -41,7 +41,7 @@ type ExtensionMap = Record<string, string>;
 /**
  * The key under which the mode names this extension. Loaded at run time, the viewer imports
  * every key of a mode's `extensions` map, so the key must be the URL listed in
- * window.config.extensions (a bare package name throws, PLATFORM.md). Installed at build time
+ * window.config.extensions (a bare package name throws, docs/platform.md). Installed at build time
  * (pluginConfig.json), the package name is what the viewer's loader knows.
  */
 export function extensionKey(configured: unknown[] | undefined): string {

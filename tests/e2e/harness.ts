@@ -19,7 +19,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const TEST_OUTPUT = path.join(REPO_ROOT, 'test-output');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Flags that work as root in a container (shared/PLATFORM.md). */
+/** Flags that work as root in a container (docs/platform.md). */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',

@@ -49,7 +49,7 @@ describe('cacs score --clinical', () => {
     expect(json.risk.provisional ?? false).toBe(false);
     expect(json.total.agatston).toBeCloseTo(f.result.total.agatston, 3);
     expect(json.risk.mesaTenYearChdRiskPercent).toBeCloseTo(mesaTenYearChdRisk(SPEC_PATIENT as never, json.total.agatston).riskPercent!, 2);
-    expect(json.risk.mesaTenYearChdRiskPercent).toBeGreaterThan(3.06); // CAC > 0 raises the SPEC patient's 3.06 %
+    expect(json.risk.mesaTenYearChdRiskPercent).toBeGreaterThan(3.06); // CAC > 0 raises the docs/scoring.md §1.4 patient's 3.06 %
     const table = cacs('score', ct, '--no-auto', '--seeds', seeds, '--clinical', clinical);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toContain(`MESA 10-year CHD risk with CAC: ${json.risk.mesaTenYearChdRiskPercent.toFixed(1)} %`);

@@ -107,7 +107,7 @@ describe('QRM calcium phantom (120 kVp, 3 mm, Canon/Toshiba)', () => {
     );
     expect(inserts.length).toBeGreaterThanOrEqual(3);
     expect(Math.max(...inserts.map((l) => l.peakHU))).toBeGreaterThanOrEqual(800);
-    // Denser rods score higher per mm^3: the density weight rises with peak HU (SPEC 1.1).
+    // Denser rods score higher per mm^3: the density weight rises with peak HU (docs/scoring.md §1.1).
     const densest = inserts.reduce((a, b) => (b.peakHU > a.peakHU ? b : a));
     expect(densest.agatston / densest.volumeMm3).toBeGreaterThan(1);
   });

@@ -19,7 +19,7 @@ function scoreAllLad(v: CtVolume, settings: Partial<ScoringSettings> = {}) {
   return { set, result: scoreResult(set, a) };
 }
 
-describe('density weight and threshold (SPEC 1.1)', () => {
+describe('density weight and threshold (docs/scoring.md §1.1)', () => {
   it.each([
     [129, 0],
     [130, 1],
@@ -68,7 +68,7 @@ describe('density weight and threshold (SPEC 1.1)', () => {
   });
 });
 
-describe('minimum lesion area (SPEC 1.1)', () => {
+describe('minimum lesion area (docs/scoring.md §1.1)', () => {
   it('exactly 1 mm^2 qualifies and 0.75 mm^2 does not (0.5 mm pixels)', () => {
     const v = makeVolume();
     fillBox(v, [1, 2], [1, 2], [0, 0], 300); // 4 pixels = 1.00 mm^2 -> 1 x 3 = 3
@@ -107,7 +107,7 @@ describe('minimum lesion area (SPEC 1.1)', () => {
   });
 });
 
-describe('in-slice connectivity (SPEC 1.1)', () => {
+describe('in-slice connectivity (docs/scoring.md §1.1)', () => {
   function cornerTouching() {
     const v = makeVolume();
     fillBox(v, [2, 3], [2, 3], [0, 0], 250); // 1 mm^2, 250 HU
@@ -169,7 +169,7 @@ describe('3D lesions (26-connectivity across slices)', () => {
   });
 });
 
-describe('slice normalisation (SPEC 1.1: x increment / 3 mm)', () => {
+describe('slice normalisation (docs/scoring.md §1.1: x increment / 3 mm)', () => {
   it('1.5 mm overlapping slices: a 1 mm^2 400 HU lesion on two slices scores 2 x (4 x 1.5/3) = 4', () => {
     const v = makeVolume({ incrementMm: 1.5, thicknessMm: 3 });
     fillBox(v, [4, 5], [4, 5], [1, 2], 400);
@@ -188,7 +188,7 @@ describe('slice normalisation (SPEC 1.1: x increment / 3 mm)', () => {
   });
 });
 
-describe('volume and mass (SPEC 1.2)', () => {
+describe('volume and mass (docs/scoring.md §1.2)', () => {
   function cube() {
     const v = makeVolume();
     fillBox(v, [4, 5], [4, 5], [1, 2], 400); // 8 voxels
@@ -248,7 +248,7 @@ describe('whole-scan results', () => {
     expect(result.reviewed).toBe(false);
   });
 
-  it('the settings are echoed in the result (defaults per SPEC 1.1)', () => {
+  it('the settings are echoed in the result (defaults per docs/scoring.md §1.1)', () => {
     const { result } = scoreVolume(makeVolume());
     expect(result.settings).toEqual({ ...DEFAULT_SETTINGS });
     expect(DEFAULT_SETTINGS).toMatchObject({ thresholdHu: 130, minAreaMm2: 1, connectivity2d: 8, normaliseToMm: 3 });

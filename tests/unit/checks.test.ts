@@ -1,4 +1,4 @@
-/** Input checks (SPEC.md 1.5): what stops scoring, and what the reader is warned about. */
+/** Input checks (docs/scoring.md §1.5): what stops scoring, and what the reader is warned about. */
 import { describe, expect, it } from 'vitest';
 import { checkVolume, isSharpKernel } from '../../core/checks';
 import { InputError, scoreVolume } from '../../core/index';

@@ -3,7 +3,7 @@
  * "reviewed", slice numbers as OHIF shows them, and the checks on the risk inputs.
  */
 import { describe, expect, it } from 'vitest';
-import { resultHeadline, reviewStatus } from '../../core/encode/report-text';
+import { reportText, resultHeadline, reviewStatus } from '../../core/encode/report-text';
 import { sliceOfViewerImage, viewerImageNumber, viewerImageRange } from '../../core/slices';
 import { mesaTenYearChdRisk, parseClinicalInputs } from '../../core/risk';
 import { LABEL_RGB, labelHex } from '../../core/palette';
@@ -32,6 +32,26 @@ describe('headline and review state', () => {
     const done = makeFixture();
     expect(reviewStatus(done.result)).toMatchObject({ state: 'reviewed', pending: 0, excluded: 1, text: 'reviewed by a reader' });
     expect(resultHeadline(done.result)).toMatchObject({ primary: done.result.total.agatston.toFixed(1), unit: 'Agatston', provisional: false });
+  });
+});
+
+describe('automatic labels the reader has not confirmed', () => {
+  it('count as left to review: one click on an automatic result is "in review", and the report text says it is not final', () => {
+    const done = makeFixture().result;
+    // Every lesion labelled by the model, then one changed by the reader.
+    const lesions = done.lesions.map((l, n) => ({ ...l, labelSource: n === 0 ? ('reader' as const) : ('auto' as const) }));
+    const auto = { ...done, lesions, reviewed: true, labelling: { status: 'unreviewed' as const, proposals: lesions.length - 1, needsReview: 0 } };
+    const parents = new Set(lesions.slice(1).filter((l) => l.artery !== 'UNASSIGNED').map((l) => l.parentId ?? l.id)).size;
+    expect(parents).toBeGreaterThan(0);
+    const st = reviewStatus(auto);
+    expect(st).toMatchObject({ state: 'in review', pending: 0, unconfirmed: parents, toReview: parents });
+    expect(st.text).toBe(`in review: ${parents} candidate${parents === 1 ? '' : 's'} left to review (automatic labels)`);
+    expect(reportText(auto)).toMatch(new RegExp(`^Coronary artery calcium scoring not final: ${parents} candidate lesions? carr(y|ies) an automatic artery label not yet confirmed`));
+    // Before any edit it is "automatic"; once the reader confirms, "reviewed" and a plain report.
+    expect(reviewStatus({ ...auto, reviewed: false }).state).toBe('automatic');
+    const confirmed = { ...auto, labelling: { ...auto.labelling, status: 'confirmed' as const } };
+    expect(reviewStatus(confirmed)).toMatchObject({ state: 'reviewed', unconfirmed: 0, text: 'reviewed by a reader' });
+    expect(reportText(confirmed)).toMatch(/^Coronary artery calcium score \(Agatston\)/);
   });
 });
 
@@ -66,7 +86,7 @@ describe('risk inputs', () => {
     lipidLoweringMedication: false, systolicBpMmHg: 130, antihypertensiveMedication: true, familyHistoryOfHeartAttack: false,
   };
 
-  it('accepts the SPEC check patient and gives its MESA risk (3.06 % at CAC 0)', () => {
+  it('accepts the docs/scoring.md §1.4 check patient and gives its MESA risk (3.06 % at CAC 0)', () => {
     const p = parseClinicalInputs(ok);
     expect(p.ok).toBe(true);
     if (p.ok) expect(mesaTenYearChdRisk(p.value, 0).riskPercent).toBeCloseTo(3.06, 2);

@@ -1,6 +1,6 @@
 /**
  * The scoring engine against the phantom's truth. The expected scores are NOT taken from the
- * engine: a brute-force reference written here (SPEC.md 1.1: per slice, HU >= 130, 8-connected
+ * engine: a brute-force reference written here (docs/scoring.md §1.1: per slice, HU >= 130, 8-connected
  * flood fill, area >= 1 mm^2, weight from the component's peak HU, area x weight x increment / 3;
  * volume = voxels x pixel area x increment) assigns each 2D component to the truth plaque whose
  * ellipsoid it touches (a voxel standing for its slab of the slice thickness). Seeds are placed at the truth centres of the coronary plaques only, as a

@@ -1,4 +1,4 @@
-/** Categories and risk (SPEC.md 1.4), boundaries and the MESA check value by hand. */
+/** Categories and risk (docs/scoring.md §1.4), boundaries and the MESA check value by hand. */
 import { describe, expect, it } from 'vitest';
 import {
   accAhaGuidance,
@@ -94,7 +94,7 @@ describe('ACC/AHA 2018 decision support', () => {
 });
 
 describe('MESA 10-year CHD risk with CAC (McClelland 2015)', () => {
-  it('reproduces the SPEC check value: 70-year-old Hispanic man on BP treatment, CAC 0 -> 3.06 %', () => {
+  it('reproduces the docs/scoring.md §1.4 check value: 70-year-old Hispanic man on BP treatment, CAC 0 -> 3.06 %', () => {
     const r = mesaTenYearChdRisk(checkPatient, 0);
     expect(r.riskPercent).toBeCloseTo(3.06, 2);
   });

@@ -1,6 +1,6 @@
 /**
  * A result with candidate lesions nobody has assigned or excluded is provisional: its totals
- * count assigned lesions only, so it must never read as "CAC 0, withhold statin" (SPEC.md 1.3,
+ * count assigned lesions only, so it must never read as "CAC 0, withhold statin" (docs/scoring.md §1.3,
  * 1.4). Hand-built volume: 0.5 mm pixels, 3 mm slices.
  */
 import { describe, expect, it } from 'vitest';

@@ -40,7 +40,7 @@ describe('series facts shown in the calcium panel', () => {
     expect(acquisitionWarnings(f)).toEqual([]);
   });
 
-  it('overlapping 3.75 mm slices every 3.27 mm at 140 kV without gating raise the SPEC 1.5 warnings', () => {
+  it('overlapping 3.75 mm slices every 3.27 mm at 140 kV without gating raise the docs/scoring.md §1.5 warnings', () => {
     const instances = [0, 1, 2, 3].map((k) => slice(-k * 3.27, { SliceThickness: 3.75, KVP: 140, ReconstructionDiameter: 500 }));
     const f = seriesFactsFromInstances(instances);
     expect(f.sliceIncrementMm).toBeCloseTo(3.27, 3);

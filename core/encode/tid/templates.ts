@@ -193,7 +193,7 @@ export class ImageLibrary {
   }
 }
 
-/** TID 1500 Measurement Report: the root OHIF's SR viewport reads (SPEC 2.2). */
+/** TID 1500 Measurement Report: the root OHIF's SR viewport reads (docs/dicom-objects.md §2.2). */
 export class MeasurementReport {
   constructor(
     readonly r: {

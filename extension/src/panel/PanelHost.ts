@@ -1,6 +1,6 @@
 // The component OHIF renders in the side panel. The viewer's React is not reachable from a
 // bundle loaded at run time, and hooks from this bundle's React crash inside the host's tree
-// (PLATFORM.md). A class component works across copies (the host renderer injects its own
+// (docs/platform.md). A class component works across copies (the host renderer injects its own
 // updater), so this plain host only owns a <div> and mounts the panel's own React root in it.
 import { Component, createElement, type ReactElement } from 'react';
 import { createRoot, type Root } from 'react-dom/client';

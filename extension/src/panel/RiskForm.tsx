@@ -1,4 +1,4 @@
-// Risk inputs (SPEC 1.4): the reader enters age, sex, race/ethnicity, diabetes, smoking, blood
+// Risk inputs (docs/scoring.md §1.4): the reader enters age, sex, race/ethnicity, diabetes, smoking, blood
 // pressure, treatment, cholesterol and family history; the core checks them (parseClinicalInputs)
 // and the session rescores, so the MESA 10-year CHD risk with CAC stands beside the guideline
 // text and is stored in the SR. Nothing entered is lost on an error: the form keeps it.

@@ -165,7 +165,7 @@ function SettingsLine({ result }: { result: ScoringResult }) {
   );
 }
 
-/** Mass needs a calibration factor (SPEC 1.2); without one from the header, the reader may enter one. */
+/** Mass needs a calibration factor (docs/scoring.md §1.2); without one from the header, the reader may enter one. */
 function MassFactor({ result, commandsManager }: { result: ScoringResult; commandsManager: CommandsManager }) {
   const st = result.settings;
   const [text, setText] = useState(st.massFactor === null ? '' : String(st.massFactor));
@@ -313,7 +313,7 @@ const BUTTON_LABELS: { label: LesionLabel; text: string }[] = [
 ];
 
 /** Re-rendered only when what it shows changes (a chest CT lists many rows). */
-const LesionRow = memo(LesionRowView, (a, b) => a.selected === b.selected && a.slices === b.slices && a.lesion.id === b.lesion.id && a.lesion.artery === b.lesion.artery && a.lesion.agatston === b.lesion.agatston && a.lesion.volumeMm3 === b.lesion.volumeMm3);
+const LesionRow = memo(LesionRowView, (a, b) => a.selected === b.selected && a.slices === b.slices && a.lesion.id === b.lesion.id && a.lesion.artery === b.lesion.artery && a.lesion.labelSource === b.lesion.labelSource && a.lesion.needsReview === b.lesion.needsReview && a.lesion.agatston === b.lesion.agatston && a.lesion.volumeMm3 === b.lesion.volumeMm3);
 
 function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: LesionMeasure; slices: number; commandsManager: CommandsManager; selected: boolean }) {
   const lesionId = lesion.parentId ?? lesion.id;
@@ -324,6 +324,8 @@ function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: 
       data-lesion-id={lesion.id}
       data-agatston={lesion.agatston}
       data-artery={lesion.artery}
+      data-label-source={lesion.labelSource}
+      data-needs-review={lesion.needsReview ? 'true' : undefined}
       data-selected={selected ? 'true' : undefined}
       style={{ listStyle: 'none', padding: '6px 0', borderBottom: `1px solid ${s.colors.border}`, opacity: excluded ? 0.6 : 1, outline: selected ? '1px solid #fff' : undefined }}
     >
@@ -336,6 +338,14 @@ function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: 
         <span style={{ color: ARTERY_COLOURS[lesion.artery], fontWeight: 600 }}>
           #{lesion.id} {lesion.artery === 'OTHER' ? 'excluded' : lesion.artery === 'UNASSIGNED' ? 'unassigned' : lesion.artery}
         </span>
+        {lesion.labelSource === 'auto' && lesion.artery !== 'UNASSIGNED' ? (
+          <span
+            style={{ color: lesion.needsReview ? ARTERY_COLOURS.UNASSIGNED : s.colors.muted, marginLeft: 6, fontSize: 11 }}
+            title={lesion.needsReview ? 'Automatic label of low confidence: check it first' : 'Automatic label, not yet confirmed'}
+          >
+            {lesion.needsReview ? 'auto · check' : 'auto'}
+          </span>
+        ) : null}
         <span style={{ color: s.colors.muted, float: 'right' }}>
           {/* Image numbers as OHIF shows them (head first; core/slices.ts), like the PDF. */}
           {lesion.agatston.toFixed(1)} AU · {lesion.volumeMm3.toFixed(1)} mm³ · {lesion.peakHU} HU · {viewerImageRange({ slices }, lesion.sliceRange)}
@@ -428,6 +438,23 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
       <ClickToAssign commandsManager={commandsManager} />
       <HotkeyList />
       <SaveBar commandsManager={commandsManager} />
+      {review.unconfirmed > 0 && (
+        <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
+          <p style={{ ...s.warning, flex: 1 }} data-testid="calcium-unconfirmed">
+            {review.unconfirmed} lesion{review.unconfirmed > 1 ? 's carry' : ' carries'} an automatic label
+            {result.labelling?.needsReview ? ` (${result.labelling.needsReview} marked "check")` : ''}: review them, then confirm the rest as they stand.
+          </p>
+          <button
+            type="button"
+            data-testid="calcium-confirm-automatic"
+            onClick={() => commandsManager.runCommand('calciumScoringConfirmAutomatic')}
+            title="Accept every remaining automatic label as it stands (Ctrl+Z undoes it)"
+            style={{ fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+          >
+            Confirm automatic labels
+          </button>
+        </div>
+      )}
       {unassigned > 0 && (
         <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
           <p style={{ ...s.warning, flex: 1 }}>

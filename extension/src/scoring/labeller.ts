@@ -1,7 +1,7 @@
 // The automatic labeller in the scoring Web Worker: the shipped model (models/*.json manifest +
 // .onnx, emitted by webpack beside the bundle) on onnxruntime-web, WebGPU when the browser has
 // it and WASM otherwise, WASM threads when the page is cross-origin isolated (an explicit
-// numThreads: onnxruntime-web's own default is 1 on small machines, PLATFORM.md). The core
+// numThreads: onnxruntime-web's own default is 1 on small machines, docs/platform.md). The core
 // (core/labelling) computes anatomy, features and proposals; this file only finds the files
 // and picks the backend.
 import type { Assignment, LesionSet } from '../../../core/index';

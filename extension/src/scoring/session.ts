@@ -120,7 +120,7 @@ export class CalciumSession {
     // Core wording (lesions, not lesion parts) and the superseded versions named (core readback).
     const older = versionStatuses(stored.reports).filter((v) => !v.current).map((v) => ` Version ${v.version} is superseded${v.supersededBy ? ` by version ${v.supersededBy}` : ''}.`);
     if (current.clinical && !this.clinical) this.clinical = current.clinical;
-    const summary = stored.seg ? restoreAssignment(lesionSet, assignment, stored.seg, { reviewed: current.reviewed }) : null;
+    const summary = stored.seg ? restoreAssignment(lesionSet, assignment, stored.seg, current) : null;
     return restoredMessage(current, summary) + older.join('');
   }
 
@@ -402,7 +402,7 @@ export class CalciumSession {
   }
 
   /**
-   * Set the mass calibration factor c (mg HA per cm^3 per HU, SPEC 1.2) by hand, e.g. from a
+   * Set the mass calibration factor c (mg HA per cm^3 per HU, docs/scoring.md §1.2) by hand, e.g. from a
    * phantom scan; mass is then reported. Detection does not depend on c, so only the
    * (cheap) scoring reruns. null returns to no mass.
    */
@@ -450,6 +450,18 @@ export class CalciumSession {
       const labels = this.assignment.labelsOfLesion(lesion.id);
       if (labels.length === 1 && labels[0] === 'UNASSIGNED') this.assignment.assignLesion(lesion.id, 'OTHER', 'reader');
     }
+    return this.rescore();
+  }
+
+  /**
+   * The reader accepts every remaining automatic label as it stands (one action, undoable):
+   * the result stops being a proposal and decision support is shown. Lesions nobody assigned
+   * stay unassigned (and the result provisional) until they are assigned or excluded.
+   */
+  confirmAutomatic(): ScoringResult {
+    if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
+    this.remember();
+    this.assignment.confirmAll();
     return this.rescore();
   }
 

@@ -1,5 +1,5 @@
 // Build a CtVolume (core/types) from the series the viewer displays, using the HOST's
-// cornerstone (never a bundled copy: it would have its own cache and metadata, PLATFORM.md).
+// cornerstone (never a bundled copy: it would have its own cache and metadata, docs/platform.md).
 // Images come from the host's image cache / loader; their pixel data is already in HU when
 // cornerstone pre-scaled it (image.preScale.scaled), so slope/intercept are applied only
 // when it did not.
@@ -135,7 +135,7 @@ export async function volumeFromDisplaySet(
       if (signal?.aborted) throw new DOMException('Scoring was cancelled.', 'AbortError');
       if (image.rows !== rows || image.columns !== columns) throw new Error(`Slice ${k + 1} is ${image.columns} x ${image.rows}, not ${columns} x ${rows}.`);
       const px = image.getPixelData();
-      // Pre-scaled pixels are already HU (PLATFORM.md): never apply slope/intercept twice.
+      // Pre-scaled pixels are already HU (docs/platform.md): never apply slope/intercept twice.
       const scaled = image.preScale?.scaled === true;
       const slope = scaled ? 1 : (image.slope ?? numberOrNull(withPos[k].inst.RescaleSlope) ?? 1);
       const intercept = scaled ? 0 : (image.intercept ?? numberOrNull(withPos[k].inst.RescaleIntercept) ?? 0);
