@@ -9,14 +9,20 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
-function bundle(name, entry) {
+// The package for a build-time install (`npm pack` in extension/, OHIF's pluginConfig.json or
+// `yarn cli link-extension`): React comes from the host viewer's build (peerDependencies, as in
+// OHIF's extension template), so it is left out of that bundle. Cornerstone and @ohif/core are
+// only imported as types, so neither bundle carries them.
+const HOST_PROVIDED = ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime'];
+
+function bundle(name, entry, { hostReact = false } = {}) {
   return {
-    name,
+    name: hostReact ? `${name}-package` : name,
     target: 'web',
     entry: path.join(ROOT, entry),
     experiments: { outputModule: true },
     output: {
-      path: path.join(ROOT, 'dist', name),
+      path: hostReact ? path.join(ROOT, 'dist', 'package', name) : path.join(ROOT, 'dist', name),
       filename: 'index.js',
       chunkFilename: '[name].[contenthash:8].js',
       assetModuleFilename: '[name].[contenthash:8][ext]',
@@ -46,13 +52,15 @@ function bundle(name, entry) {
         },
       ],
     },
+    ...(hostReact ? { externalsType: 'module', externals: Object.fromEntries(HOST_PROVIDED.map((m) => [m, m])) } : {}),
     devtool: 'source-map',
     performance: { hints: false },
     stats: 'errors-warnings',
   };
 }
 
-export default [
-  bundle('ohif-calcium-scoring-extension', 'extension/src/index.ts'),
-  bundle('ohif-calcium-scoring-mode', 'mode/src/index.ts'),
-];
+// `webpack --env package` builds the build-time package instead of the bundles loaded by URL.
+export default (env = {}) =>
+  env.package
+    ? [bundle('ohif-calcium-scoring-extension', 'extension/src/index.ts', { hostReact: true })]
+    : [bundle('ohif-calcium-scoring-extension', 'extension/src/index.ts'), bundle('ohif-calcium-scoring-mode', 'mode/src/index.ts')];

@@ -45,7 +45,8 @@ export interface AutoProposal {
 /** How far from a lesion voxel a click or seed still hits that lesion (brief: 2 mm). */
 export const POINT_TOLERANCE_MM = 2;
 
-const SOURCE_RANK: Record<LabelSource, number> = { none: 0, auto: 1, seed: 2, reader: 3 };
+/** Who outranks whom: a person (reader) over their seeds over the model over nothing. */
+export const SOURCE_RANK: Readonly<Record<LabelSource, number>> = Object.freeze({ none: 0, auto: 1, seed: 2, reader: 3 });
 
 /**
  * Pairs of seeds (indices into `seeds`, lower first) that name different arteries at one point:

@@ -8,7 +8,7 @@
 import { provisionalMessage, riskSummary, type PendingLesions } from '../risk';
 import type { Artery, ClinicalInputs, LesionLabel, LesionMeasure, ScoringResult, Totals, Vec3 } from '../types';
 import { ARTERIES, LESION_LABELS } from '../types';
-import type { Assignment, LabelSource } from './assign';
+import { SOURCE_RANK, type Assignment, type LabelSource } from './assign';
 import type { LesionSet } from './detect';
 
 export interface ScoreOptions {
@@ -32,8 +32,6 @@ export function autoProposalMessage(model: { name: string; version: string }, ne
     (needsReview > 0 ? ` (${needsReview} lesion${needsReview === 1 ? '' : 's'} marked for review).` : '.')
   );
 }
-
-const SOURCE_RANK: Record<LabelSource, number> = { none: 0, auto: 1, seed: 2, reader: 3 };
 
 /** Per-lesion figures from a group of slice components (all of a 3D lesion, or one artery's part). */
 export function measureComponents(
