@@ -7,6 +7,7 @@
  * otherwise. Voxel index order is (i = column, j = row, k = slice), stored
  * slice-major: index = (k * rows + j) * columns + i.
  */
+import { dot } from './math';
 
 export const ARTERIES = ['LM', 'LAD', 'LCX', 'RCA'] as const;
 export type Artery = (typeof ARTERIES)[number];
@@ -245,7 +246,6 @@ export function voxelToPatient(g: VolumeGeometry, i: number, j: number, k: numbe
 export function patientToVoxel(g: VolumeGeometry, point: Vec3): Vec3 {
   const p0 = g.imagePositionsMm[0];
   const d: Vec3 = [point[0] - p0[0], point[1] - p0[1], point[2] - p0[2]];
-  const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
   const i = dot(d, g.rowCosines) / g.columnSpacingMm;
   const j = dot(d, g.columnCosines) / g.rowSpacingMm;
   const s = dot(point, g.normal);

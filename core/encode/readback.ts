@@ -15,6 +15,7 @@
 import { ARTERIES, type Artery, type ClinicalInputs, type LesionLabel, type Totals } from '../types';
 import { MEASUREMENT, LOCAL, SOP_CLASS, SR as SRC, YES, arteryOfCode, codeFromItem, sameCode, type Code } from '../dicom/codes';
 import { EXCLUDED_SEGMENT_LABEL } from './seg';
+import { PRODUCT } from './common';
 import type { ReviewState } from './report-text';
 import type { ComponentLabels, LesionSetLike } from './arteries';
 import { TOTAL_TRACKING_ID } from './sr';
@@ -414,7 +415,7 @@ export function restoreAssignment(
   set: LesionSetLike,
   assignment: AssignmentTarget,
   seg: CalciumSegReadback,
-  opts: Pick<CalciumReport, 'reviewed'> & Partial<Pick<CalciumReport, 'reviewState' | 'confirmed'>>,
+  opts: Pick<CalciumReport, 'reviewed'> & Partial<Pick<CalciumReport, 'reviewState' | 'confirmed' | 'algorithm'>>,
 ): RestoreSummary {
   const g = set.geometry;
   if (seg.rows !== g.rows || seg.columns !== g.columns) {
@@ -436,10 +437,11 @@ export function restoreAssignment(
       for (const p of pixels) labelOfVoxel.set(k * sliceSize + p, label);
     }
   }
-  // Labels of a fully reviewed result come back as the reader's; those of a result still in
-  // review or automatic come back as proposals to confirm (the SEG does not say which of them a
-  // person set, so none is taken as confirmed).
-  const readerLabels = opts.confirmed === true || (opts.reviewState ? opts.reviewState === 'reviewed' : opts.reviewed);
+  // Labels of a result no model labelled, or of a reviewed or confirmed one, come back as the
+  // reader's. Those of a model's result still automatic or in review come back as proposals to
+  // confirm: the SEG does not say which of them a person set, so none is taken as confirmed.
+  const modelLabelled = !!opts.algorithm && opts.algorithm.name !== PRODUCT.algorithmName;
+  const readerLabels = opts.confirmed === true || !modelLabelled || (opts.reviewState ? opts.reviewState === 'reviewed' : opts.reviewed);
   const source = readerLabels ? 'reader' : 'auto';
   let assigned = 0;
   let excluded = 0;

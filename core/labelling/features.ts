@@ -27,6 +27,7 @@ import {
 } from '../anatomy/index';
 import { gridIndexOfSource, gridVoxelAt } from '../anatomy/grid';
 import type { LesionSet } from '../scoring/detect';
+import { dist, dot } from '../math';
 import type { CtVolume, Vec3 } from '../types';
 
 /** Bump whenever the meaning, order or scaling of any feature changes (models check it). */
@@ -370,8 +371,8 @@ export function componentFeatures(volume: CtVolume, set: LesionSet, anatomy: Ana
     out[row + F.cylAzimuthCos] = rad > 1e-6 ? a / rad : 1;
     out[row + F.distRoot] = Math.hypot(d[0], d[1], d[2]) / R;
     out[row + F.distAortaWallCm] = anatomy.surfaces.aorta.count > 0 ? signedAortaDistanceMm(anatomy, c, capMm) / 10 : DISTANCE_CAP_CM;
-    out[row + F.distLeftOstiumCm] = anatomy.leftOstiumMm ? Math.min(capMm, distance(c, anatomy.leftOstiumMm)) / 10 : DISTANCE_CAP_CM;
-    out[row + F.distRightOstiumCm] = anatomy.rightOstiumMm ? Math.min(capMm, distance(c, anatomy.rightOstiumMm)) / 10 : DISTANCE_CAP_CM;
+    out[row + F.distLeftOstiumCm] = anatomy.leftOstiumMm ? Math.min(capMm, dist(c, anatomy.leftOstiumMm)) / 10 : DISTANCE_CAP_CM;
+    out[row + F.distRightOstiumCm] = anatomy.rightOstiumMm ? Math.min(capMm, dist(c, anatomy.rightOstiumMm)) / 10 : DISTANCE_CAP_CM;
     out[row + F.heartSignedCm] = signedHeartDistanceMm(anatomy, c, capMm) / 10;
     if (heartCentre) {
       // Direction from the heart centre, in the slice plane.
@@ -389,9 +390,6 @@ export function componentFeatures(volume: CtVolume, set: LesionSet, anatomy: Ana
   }
   return out;
 }
-
-const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const distance = (a: Vec3, b: Vec3): number => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
 /** Eigenvalues (descending) of a symmetric 3x3 matrix given row-major in m (analytic, trigonometric form). */
 export function eigenvaluesSym3(m: Float64Array | number[]): [number, number, number] {

@@ -135,7 +135,4 @@ export async function evaluateScans(scans: PhantomOptions[], model: LabelModel, 
   return f;
 }
 
-export const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+export { median } from '../../core/math';

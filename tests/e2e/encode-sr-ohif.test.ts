@@ -67,10 +67,18 @@ describe('the calcium SR in stock OHIF', () => {
     const labels = page.locator('svg text', { hasText: 'Agatston score' });
     // OHIF asks whether to track the SR's measurements; answer "No" (read only) as soon as it
     // asks: on a loaded machine the labels may wait for the answer.
+    // It may ask more than once, or late, or be clicked before it listens: answer every time it
+    // shows until the labels are drawn.
     const no = page.getByRole('button', { name: 'No', exact: true });
-    await Promise.race([labels.first().waitFor({ timeout: 120_000 }), no.waitFor({ timeout: 120_000 })]).catch(() => undefined);
-    await no.click({ timeout: 5_000 }).catch(() => undefined);
-    await labels.first().waitFor({ timeout: 120_000 });
+    const until = Date.now() + 140_000;
+    while (!(await labels.first().isVisible().catch(() => false))) {
+      if (Date.now() > until) {
+        await screenshot(page, 'ohif-sr-no-labels');
+        throw new Error('The SR viewport drew no "Agatston score" label within 140 s (screenshot ohif-sr-no-labels).');
+      }
+      if (await no.first().isVisible().catch(() => false)) await no.first().click({ timeout: 5_000 }).catch(() => undefined);
+      await page.waitForTimeout(1000);
+    }
 
     const withCalcium = ARTERIES.filter((a) => result.arteries[a].lesionCount > 0);
     const seen = new Set<string>();

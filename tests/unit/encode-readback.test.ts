@@ -83,4 +83,38 @@ describe('a second reader continues from the stored SR + SEG', () => {
     expect(summary.lesions).toEqual({ onArteries: 3, excluded: 1, pending: 1 });
     expect(restoredMessage(sr, summary)).toBe('Restored the stored report version 1 (in review): 3 lesions on arteries, 1 excluded, 1 to review.');
   });
+
+  it("a model's labels saved in review reopen as proposals to confirm (never as the reader's); once confirmed, as the reader's", async () => {
+    const f = makeFixture();
+    const model = { name: 'cac-labeller', version: '1.0.0' };
+    // The model proposed every label; the reader then set one lesion (to the same artery).
+    const a = new Assignment(f.lesionSet);
+    a.applyProposals(
+      f.lesionSet.components.map((c) => ({ componentId: c.id, label: f.assignment.labelOfComponent(c.id), confidence: 0.9, fineClass: 'x', needsReview: false })),
+      model,
+    );
+    const touched = f.lesionSet.lesions[0].id;
+    a.assignLesion(touched, a.labelsOfLesion(touched)[0], 'reader');
+    const reopen = async (assignment: Assignment) => {
+      const result = scoreResult(f.lesionSet, assignment, { model });
+      const enc = await encodeResult({ ...f, assignment, result }, { pdf: false });
+      const sr = readCalciumSr(enc.sr.bytes);
+      expect(sr.algorithm?.name).toBe(model.name);
+      const set2 = detectLesions(f.volume, f.lesionSet.settings);
+      const a2 = new Assignment(set2);
+      restoreAssignment(set2, a2, readCalciumSeg(enc.seg!.bytes), sr);
+      return { before: reviewStatus(result), after: reviewStatus(scoreResult(set2, a2, { model })), a2, set2 };
+    };
+    const inReview = await reopen(a);
+    expect(inReview.before.state).toBe('in review');
+    expect(inReview.after.state).toBe('in review');
+    expect(inReview.after.toReview).toBeGreaterThanOrEqual(inReview.before.toReview);
+    expect(inReview.a2.set.components.every((c) => inReview.a2.sourceOfComponent(c.id) === 'auto')).toBe(true);
+
+    const confirmed = a.clone();
+    confirmed.confirmAll();
+    const done = await reopen(confirmed);
+    expect(done.before.state).toBe('reviewed');
+    expect(done.after).toMatchObject({ state: 'reviewed', unconfirmed: 0 });
+  });
 });
