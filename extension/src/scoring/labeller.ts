@@ -48,6 +48,12 @@ async function loadModel(): Promise<LabelModel | null> {
   return loadLabelModel(manifest, bytes, (b, m) => createOnnxClassifier(b, m, { backends: adapter ? ['webgpu', 'wasm'] : ['wasm'], numThreads: wasmThreads() }));
 }
 
+/** Start loading the model and its runtime (no wait); a failure is reported by runLabeller. */
+export function prepareLabeller(): void {
+  cached ??= loadModel();
+  cached.catch(() => undefined);
+}
+
 /**
  * Label the lesion set in place (source 'auto'; the reader's labels are kept). Returns what
  * ran, for the panel, or null when no model is shipped.

@@ -3,12 +3,16 @@
 // with the result, the lesion set and the assignment; later reassignments are cheap and run
 // on the main thread.
 import { InputError, scoreResult, scoreVolume } from '../../../core/index';
-import { runLabeller } from './labeller';
+import { prepareLabeller, runLabeller } from './labeller';
 import type { LabellingInfo, WorkerMessage, WorkerRequest } from './workerProtocol';
 
 const ctx = self as unknown as { postMessage: (msg: WorkerMessage, transfer?: Transferable[]) => void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null };
 
 ctx.onmessage = async (e: MessageEvent<WorkerRequest>) => {
+  if (e.data.type === 'prepare') {
+    prepareLabeller();
+    return;
+  }
   const { volume, settings, autoLabel } = e.data;
   try {
     const scored = scoreVolume(volume, {

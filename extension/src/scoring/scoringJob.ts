@@ -22,14 +22,17 @@ export interface ScoringProgress {
   (phase: 'scoring' | 'labelling', done: number, total: number): void;
 }
 
-export interface ScoringJob {
-  promise: Promise<ScoringDone>;
-  cancel(): void;
-}
-
 function scoreOnMain(volume: CtVolume, settings: Partial<ScoringSettings> | undefined, onProgress: ScoringProgress): ScoringDone {
   const { result, lesionSet, assignment, inputWarnings } = scoreVolume(volume, { settings, onProgress: (d, t) => onProgress('scoring', d, t) });
   return { result, lesionSet, assignment: assignment.toJSON(), inputWarnings, hu: volume.hu, labelling: null };
+}
+
+export interface ScoringJob {
+  /** Settles once start() has handed over a volume (rejects with CancelledError on cancel()). */
+  promise: Promise<ScoringDone>;
+  /** Hand over the loaded volume; its voxels are transferred to the worker. */
+  start(volume: CtVolume): void;
+  cancel(): void;
 }
 
 export class CancelledError extends Error {
@@ -38,8 +41,12 @@ export class CancelledError extends Error {
   }
 }
 
+/**
+ * Open a scoring job before the volume is loaded: the worker starts at once and, when a model
+ * ships, loads the labeller (onnxruntime-web, its WebAssembly, the model session) while the
+ * viewer is still loading slices; start(volume) then runs detection, scoring and labelling.
+ */
 export function startScoringJob(
-  volume: CtVolume,
   settings: Partial<ScoringSettings> | undefined,
   onProgress: ScoringProgress,
   options: { autoLabel?: boolean } = {},
@@ -50,45 +57,64 @@ export function startScoringJob(
   } catch (e) {
     console.warn('[calcium-scoring] No Web Worker, scoring on the main thread:', e);
   }
+  let resolve: (d: ScoringDone) => void = () => undefined;
+  let reject: (e: Error) => void = () => undefined;
+  const promise = new Promise<ScoringDone>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A job cancelled before anyone awaits it is not an unhandled rejection.
+  promise.catch(() => undefined);
+  let settled = false;
+  const settle = (f: () => void) => {
+    if (settled) return;
+    settled = true;
+    f();
+  };
   if (!worker) {
-    let cancelled = false;
     return {
-      promise: Promise.resolve().then(() => {
-        if (cancelled) throw new CancelledError();
-        return scoreOnMain(volume, settings, onProgress);
-      }),
-      cancel: () => {
-        cancelled = true;
+      promise,
+      start: (volume) => {
+        queueMicrotask(() => {
+          if (settled) return;
+          try {
+            const done = scoreOnMain(volume, settings, onProgress);
+            settle(() => resolve(done));
+          } catch (e) {
+            settle(() => reject(e as Error));
+          }
+        });
       },
+      cancel: () => settle(() => reject(new CancelledError())),
     };
   }
   const w = worker;
-  let reject: (e: Error) => void = () => undefined;
-  const promise = new Promise<ScoringDone>((resolve, rej) => {
-    reject = rej;
-    w.onmessage = (e: MessageEvent<WorkerMessage>) => {
-      const m = e.data;
-      if (m.type === 'progress') onProgress(m.phase, m.done, m.total);
-      else {
-        w.terminate();
-        if (m.type === 'done') resolve({ ...m });
-        else rej(m.problems ? new InputError(m.problems) : new Error(m.message));
-      }
-    };
-    w.onerror = (e) => {
-      w.terminate();
-      // The voxels went to the worker: the caller reloads them (from the viewer's cache) to retry.
-      rej(new Error(`The scoring worker failed: ${e.message || 'it could not start'}.`));
-    };
-  });
-  const request: WorkerRequest = { volume, settings, autoLabel: options.autoLabel };
-  // Transferred, not copied: a 135 x 512 x 512 chest CT is 70 MB of Int16.
-  w.postMessage(request, [volume.hu.buffer as ArrayBuffer]);
+  w.onmessage = (e: MessageEvent<WorkerMessage>) => {
+    const m = e.data;
+    if (m.type === 'progress') {
+      if (!settled) onProgress(m.phase, m.done, m.total);
+      return;
+    }
+    w.terminate();
+    if (m.type === 'done') settle(() => resolve({ ...m }));
+    else settle(() => reject(m.problems ? new InputError(m.problems) : new Error(m.message)));
+  };
+  w.onerror = (e) => {
+    w.terminate();
+    // The voxels went to the worker: the caller reloads them (from the viewer's cache) to retry.
+    settle(() => reject(new Error(`The scoring worker failed: ${e.message || 'it could not start'}.`)));
+  };
+  if (options.autoLabel !== false) w.postMessage({ type: 'prepare' } satisfies WorkerRequest);
   return {
     promise,
+    start: (volume) => {
+      const request: WorkerRequest = { type: 'score', volume, settings, autoLabel: options.autoLabel };
+      // Transferred, not copied: a 135 x 512 x 512 chest CT is 70 MB of Int16.
+      w.postMessage(request, [volume.hu.buffer as ArrayBuffer]);
+    },
     cancel: () => {
       w.terminate();
-      reject(new CancelledError());
+      settle(() => reject(new CancelledError()));
     },
   };
 }

@@ -149,15 +149,25 @@ export class CalciumSession {
           },
           abort.signal,
         );
-      const { volume, imageIds } = await load();
-      if (!live()) return;
-      this.set({ status: 'detecting', done: 0, total: volume.slices });
       const onProgress = (phase: 'scoring' | 'labelling', d: number, t: number) => {
         if (live()) this.set(phase === 'scoring' ? { status: 'detecting', done: d, total: t } : { status: 'labelling', done: d, total: t });
       };
-      let done: ScoringDone;
-      const job = startScoringJob(volume, settings, onProgress, { autoLabel: this.autoLabel });
+      // The worker starts now and loads the labeller while the slices load.
+      const job = startScoringJob(settings, onProgress, { autoLabel: this.autoLabel });
       this.job = job;
+      let loaded: Awaited<ReturnType<typeof load>>;
+      try {
+        loaded = await load();
+      } catch (e) {
+        job.cancel();
+        if (this.job === job) this.job = null;
+        throw e;
+      }
+      const { volume, imageIds } = loaded;
+      if (!live()) return;
+      this.set({ status: 'detecting', done: 0, total: volume.slices });
+      let done: ScoringDone;
+      job.start(volume);
       try {
         done = await job.promise;
       } catch (e) {

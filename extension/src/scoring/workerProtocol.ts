@@ -17,12 +17,16 @@ export interface LabellingInfo {
   warning: string | null;
 }
 
-export interface WorkerRequest {
-  volume: CtVolume;
-  settings?: Partial<ScoringSettings>;
-  /** Run the automatic labeller when a model ships (default true). */
-  autoLabel?: boolean;
-}
+export type WorkerRequest =
+  /** Load the labeller now (while the viewer still loads slices), when a model ships. */
+  | { type: 'prepare' }
+  | {
+      type: 'score';
+      volume: CtVolume;
+      settings?: Partial<ScoringSettings>;
+      /** Run the automatic labeller when a model ships (default true). */
+      autoLabel?: boolean;
+    };
 
 export type WorkerMessage =
   | { type: 'progress'; phase: 'scoring' | 'labelling'; done: number; total: number }
