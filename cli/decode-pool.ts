@@ -29,14 +29,17 @@ const SLICE_TIME_LIMIT_MS = 30_000;
 
 export class DecodePool {
   private workers: Worker[] = [];
+  /** Workers that have exited (one that failed to start exits before any batch reaches it). */
+  private exited = new Set<Worker>();
 
-  /** Start workers early (they load the decoders while the files are read). */
-  constructor(count = defaultWorkerCount()) {
+  /** Start workers early (they load the decoders while the files are read). `workerUrl`: for tests. */
+  constructor(count = defaultWorkerCount(), workerUrl = new URL('./decode-worker.mjs', import.meta.url)) {
     for (let n = 0; n < count; n++) {
       try {
-        const w = new Worker(new URL('./decode-worker.mjs', import.meta.url));
+        const w = new Worker(workerUrl);
         w.unref();
         w.on('error', () => {});
+        w.once('exit', () => this.exited.add(w));
         this.workers.push(w);
       } catch {
         break;
@@ -45,7 +48,8 @@ export class DecodePool {
   }
 
   async decode(jobs: SliceJob[], voxels: number, onSlice?: (done: number, total: number) => void): Promise<Int16Array> {
-    const workers = jobs.length >= 8 ? this.workers : [];
+    // A worker that already exited would never answer: only live ones get the batch.
+    const workers = jobs.length >= 8 ? this.workers.filter((w) => !this.exited.has(w)) : [];
     const huBuffer = workers.length > 0 ? new SharedArrayBuffer(voxels * 2) : new ArrayBuffer(voxels * 2);
     const hu = new Int16Array(huBuffer);
     const counterBuffer = new SharedArrayBuffer(4);
@@ -53,14 +57,24 @@ export class DecodePool {
     // busy[i]: the slice worker i is decoding now, or -1 (read by the time bound below).
     const busyBuffer = new SharedArrayBuffer(4 * Math.max(1, workers.length));
     const busy = new Int32Array(busyBuffer).fill(-1);
+    // For a worker that neither answers nor holds a slice (see withinTimeBound): it decoded nothing.
+    const giveUp: (() => void)[] = [];
+    const answered = new Set<number>();
     const finished = workers.map(
       (w, slot) =>
         new Promise<number>((resolve, reject) => {
+          giveUp[slot] = () => {
+            if (answered.has(slot)) return;
+            void w.terminate();
+            resolve(0);
+          };
           const onMessage = (m: { finished?: boolean; decoded?: number; error?: string; userError?: boolean }) => {
             if (m.finished) {
+              answered.add(slot);
               w.off('message', onMessage);
               resolve(m.decoded ?? 0);
             } else if (m.error) {
+              answered.add(slot);
               w.off('message', onMessage);
               reject(m.userError ? new UsageError(m.error) : new Error(m.error));
             }
@@ -88,7 +102,7 @@ export class DecodePool {
       mine++;
       onSlice?.(Math.min(Atomics.load(next, 0), jobs.length), jobs.length);
     }
-    const byWorkers = await this.withinTimeBound(Promise.all(finished), busy, jobs);
+    const byWorkers = await this.withinTimeBound(Promise.all(finished), busy, jobs, () => giveUp.forEach((g) => g()));
     const decoded = mine + byWorkers.reduce((a, b) => a + b, 0);
     if (process.env.CACS_TIMING === '1') process.stderr.write(`timing slices-decoded main ${mine} workers ${byWorkers.join(' ') || '-'}\n`);
     if (decoded !== jobs.length) throw new Error(`decoding stopped: ${decoded} of ${jobs.length} slices decoded`);
@@ -99,16 +113,21 @@ export class DecodePool {
   /**
    * Once the main thread has taken its last slice, each worker holds at most one slice: one
    * that is still decoding SLICE_TIME_LIMIT_MS later is stopped (the worker is terminated) and
-   * named. A worker still starting holds none and is waited for.
+   * named. A worker that holds no slice by then and has not answered never started (or died
+   * silently): it is stopped and counted as having decoded nothing, and the caller's count of
+   * decoded slices says whether anything is missing. Never waits forever.
    */
-  private async withinTimeBound<T>(all: Promise<T>, busy: Int32Array, jobs: SliceJob[]): Promise<T> {
+  private async withinTimeBound<T>(all: Promise<T>, busy: Int32Array, jobs: SliceJob[], giveUpIdle: () => void): Promise<T> {
     for (;;) {
       let timer: NodeJS.Timeout | undefined;
       const tick = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), SLICE_TIME_LIMIT_MS)));
       const outcome = await Promise.race([all, tick]).finally(() => clearTimeout(timer));
       if (outcome !== 'late') return outcome as T;
       const stuck = Array.from(busy).filter((n) => n >= 0 && n < jobs.length);
-      if (stuck.length === 0) continue;
+      if (stuck.length === 0) {
+        giveUpIdle();
+        return all;
+      }
       this.close();
       throw new UsageError(
         `${stuck.map((n) => jobs[n].name).join(', ')}: decoding took more than ${SLICE_TIME_LIMIT_MS / 1000} s and was stopped; the compressed data is probably damaged: replace the file with a good copy`,

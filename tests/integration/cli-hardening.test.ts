@@ -27,7 +27,7 @@ function track(dir: string): string {
 }
 
 function cacs(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CACS, ...args], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [CACS, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -178,7 +178,7 @@ describe('what a folder can hold', () => {
     fs.mkdirSync(path.join(dir, 'private'));
     fs.chmodSync(dir, 0o755);
     fs.chmodSync(path.join(dir, 'private'), 0o000);
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CACS, 'score', dir], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CACS, 'score', dir], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL' });
     expectUserError({ code: r.status, stdout: r.stdout, stderr: r.stderr }, /folder .*private cannot be read \(permission denied\)/);
   });
 
@@ -203,7 +203,7 @@ describe('what a folder can hold', () => {
     fs.truncateSync(path.join(dir, 'backup.tar'), Math.round(1.9 * 1024 ** 3));
     // The CLI in-process with its peak resident memory printed at exit.
     const script = `process.on('exit', () => process.stderr.write('maxrss-kb ' + process.resourceUsage().maxRSS + '\\n')); await import(${JSON.stringify(CACS)});`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', 'cacs', 'score', dir, '--format', 'json'], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', 'cacs', 'score', dir, '--format', 'json'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
     expect(r.status, r.stderr).toBe(0);
     const peakKb = Number(/maxrss-kb (\d+)/.exec(r.stderr)?.[1]);
     expect(peakKb).toBeGreaterThan(0);

@@ -20,7 +20,7 @@ function cacs(...args: string[]) {
 }
 
 function cacsWith(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [CACS, ...args], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [CACS, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -117,7 +117,7 @@ describe('cacs phantom', () => {
   it('scores the written phantom from disk with its seeds.json exactly as the same phantom in memory', async () => {
     const out = path.join(tmp, 'score');
     expect((await run(['--out', out, '--size', '128', '--seed', '6'])).code).toBe(0);
-    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), 'score', out, '--no-auto', '--seeds', path.join(out, 'seeds.json'), '--format', 'json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), 'score', out, '--no-auto', '--seeds', path.join(out, 'seeds.json'), '--format', 'json'], { encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL' });
     expect(r.status, r.stderr).toBe(0);
     const fromDisk = JSON.parse(r.stdout) as ScoringResult;
     const { volume, truth } = generatePhantom({ size: 128, seed: 6 });
@@ -134,11 +134,11 @@ describe('cacs phantom', () => {
 
   it('runs from the installed `cacs` command', () => {
     const out = path.join(tmp, 'bin');
-    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), 'phantom', '--out', out, '--size', '32', '--slices', '48'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), 'phantom', '--out', out, '--size', '32', '--slices', '48'], { encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(fs.readdirSync(out).filter((n) => n.endsWith('.dcm'))).toHaveLength(48);
-    const bad = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), 'phantom', '--out', out, '--seed', '-1'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/cacs.mjs'), 'phantom', '--out', out, '--seed', '-1'], { encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^cacs: --seed must be an integer seed between 0 and 2147483647 \(got -1\)\n$/);
   });
