@@ -26,9 +26,7 @@ export function reportText(result: ScoringResult): string {
       `coronary artery or excluded (${assigned}).`
     );
   }
-  const unconfirmed = result.labelling?.status === 'unreviewed' && result.confirmed !== true
-    ? lesionCount(result.lesions, (l) => l.labelSource === 'auto' && l.artery !== 'UNASSIGNED')
-    : 0;
+  const unconfirmed = result.labelling?.status === 'unreviewed' && result.confirmed !== true ? automaticLesionCount(result) : 0;
   if (unconfirmed > 0) {
     const automatic = total.lesionCount > 0 ? `automatic total so far: Agatston ${fmt(total.agatston)}, ${drs}` : 'no lesion on an artery so far';
     return (
@@ -78,6 +76,11 @@ function lesionCount(lesions: ScoringResult['lesions'], keep: (l: ScoringResult[
   return new Set(lesions.filter(keep).map((l) => l.parentId ?? l.id)).size;
 }
 
+/** Lesions whose artery (or exclusion) the model proposed and no person set. */
+function automaticLesionCount(result: ScoringResult): number {
+  return lesionCount(result.lesions, (l) => l.labelSource === 'auto' && l.artery !== 'UNASSIGNED');
+}
+
 /**
  * "reviewed" only when nothing is left for the reader (no unassigned candidate, no automatic
  * label a person has not confirmed or changed) and a person edited the labels, or when the
@@ -90,7 +93,7 @@ export function reviewStatus(result: ScoringResult): ReviewStatus {
   const excluded = lesionCount(result.lesions, (l) => l.artery === 'OTHER');
   // The reader's confirmation: set on the result, or the automatic labels accepted as a whole.
   const confirmed = result.confirmed === true || result.labelling?.status === 'confirmed';
-  const unconfirmed = confirmed ? 0 : lesionCount(result.lesions, (l) => l.labelSource === 'auto' && l.artery !== 'UNASSIGNED');
+  const unconfirmed = confirmed ? 0 : automaticLesionCount(result);
   const toReview = pending + unconfirmed;
   const state: ReviewState = confirmed || (toReview === 0 && result.reviewed) ? 'reviewed' : result.reviewed ? 'in review' : 'automatic';
   const left =
