@@ -35,6 +35,8 @@ const arg = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1
 const RUNS = Number(arg('--runs') ?? 3);
 const ONLY = arg('--only');
 const JSON_OUT = arg('--json');
+/** --profile DIR: a CPU profile of each study's last scored visit (open in DevTools), and its top functions by self time. */
+const PROFILE_DIR = arg('--profile');
 const ACRIN = path.resolve(REPO_ROOT, '../shared/data/acrin-chest-ct');
 
 interface RunFigures {
@@ -53,6 +55,10 @@ interface RunFigures {
   bulkFrameMs: number | null;
   extraHeapMb: number | null;
   candidates: number;
+  /** The session's User Timing marks (calcium:loading, calcium:loading:first-slice, calcium:detecting, ...), ms from navigation start. */
+  phases: Record<string, number>;
+  /** Long tasks between the panel appearing and the overlay settled (+1 s): start and duration, ms. */
+  panelTasks: { start: number; duration: number }[];
 }
 
 /** Installed before any page script: long tasks and score-section state changes, timestamped. */
@@ -138,8 +144,67 @@ async function baselineVisit(stack: Stack, studyUid: string, cdp: CDPSession) {
   return { tbtMs: b.tbt, longestMs: b.longest, heapMb: await heapMb(cdp), loadMs: figures.now - 1000 };
 }
 
-async function oneRun(stack: Stack, studyUid: string, cdp: CDPSession, baselineHeapMb: number): Promise<RunFigures> {
+interface Fetches {
+  count: number;
+  bytes: number;
+  medianMs: number;
+  firstStartMs: number;
+  lastEndMs: number;
+}
+
+/** DICOMweb requests of a visit (Network domain): how many, how big, how long each, first start and last end (ms from the first request). */
+function watchFetches(cdp: CDPSession): () => Fetches {
+  const started = new Map<string, number>();
+  const done: { start: number; end: number; bytes: number }[] = [];
+  const onReq = (e: { requestId: string; request: { url: string }; timestamp: number }) => {
+    if (e.request.url.includes('/dicom-web/')) started.set(e.requestId, e.timestamp);
+  };
+  const onDone = (e: { requestId: string; timestamp: number; encodedDataLength: number }) => {
+    const t = started.get(e.requestId);
+    if (t !== undefined) done.push({ start: t, end: e.timestamp, bytes: e.encodedDataLength });
+  };
+  cdp.on('Network.requestWillBeSent', onReq);
+  cdp.on('Network.loadingFinished', onDone);
+  return () => {
+    cdp.off('Network.requestWillBeSent', onReq);
+    cdp.off('Network.loadingFinished', onDone);
+    const t0 = Math.min(...done.map((d) => d.start));
+    return {
+      count: done.length,
+      bytes: done.reduce((a, d) => a + d.bytes, 0),
+      medianMs: median(done.map((d) => (d.end - d.start) * 1000)),
+      firstStartMs: 0,
+      lastEndMs: (Math.max(...done.map((d) => d.end)) - t0) * 1000,
+    };
+  };
+}
+
+/** Top functions by self time in a CPU profile (Profiler domain), as "ms name (file:line)". */
+function topSelfTime(profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] }, n: number): string[] {
+  const byNode = new Map<number, number>();
+  profile.samples.forEach((id, i) => byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byFn = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const us = byNode.get(node.id);
+    if (!us) continue;
+    const cf = node.callFrame;
+    const key = `${cf.functionName || '(anonymous)'} (${cf.url.split('/').pop() || cf.url}:${cf.lineNumber + 1})`;
+    byFn.set(key, (byFn.get(key) ?? 0) + us);
+  }
+  return [...byFn.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, us]) => `${(us / 1000).toFixed(0)} ms ${k}`);
+}
+
+async function oneRun(stack: Stack, studyUid: string, cdp: CDPSession, baselineHeapMb: number, profileTo?: string): Promise<RunFigures> {
   const { page } = stack;
+  const fetches = watchFetches(cdp);
+  if (profileTo) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
   await page.goto(`${stack.url}/calcium-scoring?StudyInstanceUIDs=${studyUid}`, { waitUntil: 'load' });
   await page.waitForFunction(() => {
     const m = (window as unknown as { benchMarks: Record<string, number> }).benchMarks;
@@ -148,10 +213,22 @@ async function oneRun(stack: Stack, studyUid: string, cdp: CDPSession, baselineH
   await page.waitForTimeout(1000);
   const marks = await page.evaluate(() => {
     const w = window as unknown as { benchLongTasks: { start: number; duration: number }[]; benchMarks: Record<string, number> };
-    return { marks: w.benchMarks, tasks: w.benchLongTasks };
+    const phases: Record<string, number> = {};
+    for (const e of performance.getEntriesByType('mark')) if (e.name.startsWith('calcium:')) phases[e.name.slice(8)] ??= e.startTime;
+    return { marks: w.benchMarks, tasks: w.benchLongTasks, phases };
   });
   if (marks.marks.error !== undefined) throw new Error(`Scoring failed in the viewer: ${await page.getByTestId('calcium-score-error').innerText()}`);
   const m = marks.marks;
+  const net = fetches();
+  process.stderr.write(
+    `  DICOMweb: ${net.count} requests, ${(net.bytes / 2 ** 20).toFixed(1)} MB, median ${net.medianMs.toFixed(0)} ms each, last done ${net.lastEndMs.toFixed(0)} ms after the first began\n`,
+  );
+  if (profileTo) {
+    const { profile } = (await cdp.send('Profiler.stop')) as { profile: Parameters<typeof topSelfTime>[0] };
+    fs.mkdirSync(path.dirname(profileTo), { recursive: true });
+    fs.writeFileSync(profileTo, JSON.stringify(profile));
+    process.stderr.write(`  CPU profile: ${profileTo}; top self time:\n${topSelfTime(profile, 25).map((l) => `    ${l}`).join('\n')}\n`);
+  }
   const panelWindow = blocking(marks.tasks, m.panel, m.settled + 1000);
   const visit = blocking(marks.tasks, 0, m.settled + 1000);
   const extraHeapMb = (await heapMb(cdp)) - baselineHeapMb;
@@ -181,6 +258,8 @@ async function oneRun(stack: Stack, studyUid: string, cdp: CDPSession, baselineH
     bulkFrameMs: bulk?.frameMs ?? null,
     extraHeapMb,
     candidates,
+    phases: { ...marks.phases, panel: m.panel, done: m.done, settled: m.settled },
+    panelTasks: marks.tasks.filter((t) => t.start + t.duration > m.panel && t.start < m.settled + 1000),
   };
 }
 
@@ -219,7 +298,8 @@ async function main() {
         try {
           const base = await baselineVisit(stack, study.uid, cdp);
           baseline.push(base);
-          runs.push(await oneRun(stack, study.uid, cdp, base.heapMb));
+          const profileTo = PROFILE_DIR && r === RUNS - 1 ? path.join(PROFILE_DIR, `${study.name.split(' ')[0]}.cpuprofile`) : undefined;
+          runs.push(await oneRun(stack, study.uid, cdp, base.heapMb, profileTo));
           process.stderr.write(`${study.name}: run ${r + 1}/${RUNS} open->done ${runs[runs.length - 1].openToDoneMs.toFixed(0)} ms\n`);
         } catch (e) {
           // One study failing (e.g. its images cannot be decoded) still leaves the others' figures.
@@ -243,6 +323,21 @@ async function main() {
         `${f(med('tbtVisitMs'))} ms / ${f(med('longestVisitMs'))} ms | ${f(median(baseline.map((b) => b.tbtMs)))} ms / ${f(median(baseline.map((b) => b.longestMs)))} ms | ` +
         `${f(med('clickToTableMs'))} ms / ${f(med('clickToFrameMs'))} ms | ${runs[0]?.bulkAction ?? 'none'}: ${f(med('bulkUpdateMs'))} ms / ${f(med('bulkFrameMs'))} ms | ${f(med('extraHeapMb'), 1)} MB |`,
     );
+  }
+  // Where the time goes: the session's phase marks, ms from navigation start (median over runs).
+  const order = ['panel', 'loading', 'loading:first-slice', 'detecting', 'labelling', 'scored', 'done', 'settled'];
+  console.log(`\nPhases (ms from navigation start, median): ${order.join(' | ')}; stock viewer's first image for comparison\n`);
+  console.log(`| study | ${order.join(' | ')} | stock viewer first image |`);
+  console.log(`|---|${order.map(() => '---').join('|')}|---|`);
+  for (const [name, { runs, baseline }] of Object.entries(results)) {
+    const cells = order.map((k) => f(median(runs.map((r) => r.phases[k] ?? NaN))));
+    console.log(`| ${name} | ${cells.join(' | ')} | ${f(median(baseline.map((b) => b.loadMs)))} |`);
+  }
+  for (const [name, { runs }] of Object.entries(results)) {
+    const last = runs[runs.length - 1];
+    if (!last) continue;
+    const rel = (t: number) => (t - last.phases.panel).toFixed(0);
+    console.log(`\n${name}, last run: long tasks after the panel appeared (start from panel, duration): ${last.panelTasks.map((t) => `+${rel(t.start)}:${t.duration.toFixed(0)}`).join(' ')}`);
   }
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));
 }

@@ -30,14 +30,16 @@ const SEGMENTS: { label: LesionLabel | 'SELECTED'; index: number; name: string; 
   { label: 'SELECTED', index: SELECTED_INDEX, name: 'Selected lesion', rgba: [255, 255, 255, 255] },
 ];
 const INDEX_OF = new Map<string, number>(SEGMENTS.map((s) => [s.label, s.index]));
+/** Colour table by segment index (0: nothing drawn). */
+const COLOR_LUT: [number, number, number, number][] = [[0, 0, 0, 0], ...[...SEGMENTS].sort((a, b) => a.index - b.index).map((s) => s.rgba)];
 
 /** The part of OHIF's segmentationService the overlay uses. */
 interface SegmentationService {
   getSegmentation: (id: string) => { representationData?: { Labelmap?: { imageIds?: string[] } } } | undefined;
   createLabelmapForDisplaySet: (ds: DisplaySet, opts: Record<string, unknown>) => Promise<string>;
-  addSegmentationRepresentation: (viewportId: string, opts: { segmentationId: string }) => Promise<void>;
+  addSegmentationRepresentation: (viewportId: string, opts: { segmentationId: string; config?: { colorLUTOrIndex?: number[][] | number } }) => Promise<void>;
   getSegmentationRepresentations: (viewportId: string, opts: { segmentationId: string }) => unknown[];
-  setSegmentColor: (viewportId: string, segmentationId: string, segmentIndex: number, color: number[]) => void;
+  getSegmentColor: (viewportId: string, segmentationId: string, segmentIndex: number) => number[] | undefined;
   remove: (segmentationId: string) => void;
 }
 
@@ -118,6 +120,7 @@ export class LesionOverlay {
     return this.servicesManager.services.segmentationService as SegmentationService | undefined;
   }
 
+  /** The labelmap (created once per displayed series): its image ids, or null when it cannot be made yet. */
   private async ensureSegmentation(displaySet: DisplaySet): Promise<string[] | null> {
     const svc = this.segmentationService();
     if (!svc) return null;
@@ -135,23 +138,37 @@ export class LesionOverlay {
       });
       this.forDisplaySet = displaySet.displaySetInstanceUID;
     }
+    return svc.getSegmentation(OVERLAY_SEGMENTATION_ID)?.representationData?.Labelmap?.imageIds ?? null;
+  }
+
+  /**
+   * Show the labelmap in the viewport(s) that display this CT, once its voxels are written:
+   * true when a viewport got it now (its first render draws the data, so no data-modified event
+   * is needed: under software rendering each extra frame is a 150-500 ms task).
+   */
+  private async showInViewports(displaySet: DisplaySet): Promise<boolean> {
+    const svc = this.segmentationService();
+    if (!svc) return false;
     const { viewportGridService } = this.servicesManager.services;
     const { viewports } = viewportGridService.getState();
-    // Show it in the viewport(s) that display this CT.
+    let added = false;
     for (const [viewportId, vp] of viewports) {
       if (!(vp.displaySetInstanceUIDs ?? []).includes(displaySet.displaySetInstanceUID)) continue;
       if (svc.getSegmentationRepresentations(viewportId, { segmentationId: OVERLAY_SEGMENTATION_ID }).length === 0) {
-        await svc.addSegmentationRepresentation(viewportId, { segmentationId: OVERLAY_SEGMENTATION_ID });
-        for (const s of SEGMENTS) svc.setSegmentColor(viewportId, OVERLAY_SEGMENTATION_ID, s.index, s.rgba);
-        // Candidates still to review: faint fill, so a chest CT's ribs and spine do not hide the heart.
+        // Candidates still to review: faint fill, so a chest CT's ribs and spine do not hide the
+        // heart. Set before the representation exists, and the palette goes in with it as one
+        // colour table: each change made afterwards cost cornerstone one more viewport render
+        // (150-500 ms under software rendering; six colours set one by one were six renders).
         const style = hostLibraries(this.extensionManager).cornerstoneTools.segmentation.config?.style;
         style?.setStyle?.(
           { viewportId, segmentationId: OVERLAY_SEGMENTATION_ID, type: 'Labelmap', segmentIndex: INDEX_OF.get('UNASSIGNED') } as never,
           { fillAlpha: 0.15, fillAlphaInactive: 0.15, outlineOpacity: 0.4, outlineOpacityInactive: 0.4 } as never,
         );
+        await svc.addSegmentationRepresentation(viewportId, { segmentationId: OVERLAY_SEGMENTATION_ID, config: { colorLUTOrIndex: COLOR_LUT } });
+        added = true;
       }
     }
-    return svc.getSegmentation(OVERLAY_SEGMENTATION_ID)?.representationData?.Labelmap?.imageIds ?? null;
+    return added;
   }
 
   /** One pass; false when the viewport or its labelmap is not ready (nothing drawn). */
@@ -206,7 +223,9 @@ export class LesionOverlay {
       }
     }
     if (session.assignmentVersion !== version || session.selectedLesionId !== selected) this.again = true;
-    if (modified.size === 0) return true;
+    // A viewport that shows the labelmap only now draws it with the data already written.
+    const shownNow = await this.showInViewports(displaySet);
+    if (modified.size === 0 || shownNow) return true;
     // One event for the whole pass, naming the slices that changed.
     cornerstoneTools.segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(OVERLAY_SEGMENTATION_ID, [...modified].sort((a, b) => a - b));
     return true;

@@ -62,6 +62,10 @@ export class CalciumSession {
   }
 
   private set(state: SessionState) {
+    // User Timing marks at each phase change (DevTools' Performance panel, bench:viewer's breakdown).
+    if (state.status !== this.state.status || (state.status === 'loading' && state.loaded === 1)) {
+      performance.mark(`calcium:${state.status}${state.status === 'loading' && state.loaded === 1 ? ':first-slice' : ''}`);
+    }
     this.state = state;
     this.notify();
   }
