@@ -10,7 +10,7 @@ import type { Assignment } from '../core/scoring/assign';
 import type { LesionSet } from '../core/scoring/detect';
 import { scoreResult } from '../core/scoring/score';
 import type { ClinicalInputs, CtVolume, ScoringResult } from '../core/types';
-import { createOnnxClassifier } from '../core/labelling/runtime';
+import { createOnnxClassifier } from '../core/labelling/runtime-node';
 
 /** The model the CLI uses by default. */
 export const DEFAULT_MODEL_NAME = 'cac-labeller';

@@ -2,9 +2,12 @@
  * The labeller's ONNX runtime adapter: onnxruntime-web, in the viewer's Web Worker (WebGPU
  * when the browser has it, else WASM, multi-threaded when the page is cross-origin isolated)
  * and under Node for the CLI and tests (WASM). The only file of the core that imports
- * onnxruntime-web; model.ts stays free of it.
+ * onnxruntime-web, and only as a type: the caller hands over the build it loaded
+ * (createOnnxClassifierWith), so the viewer can load the plain-WASM build (a 14 MB
+ * WebAssembly) where no WebGPU adapter exists instead of the WebGPU one (27 MB).
+ * runtime-node.ts binds the default build for the CLI and tests; model.ts stays free of it.
  */
-import * as ort from 'onnxruntime-web';
+import type * as Ort from 'onnxruntime-web';
 import type { Classifier, ModelManifest } from './model';
 
 export interface RuntimeOptions {
@@ -18,12 +21,15 @@ export interface RuntimeOptions {
 
 const hasWebGpu = (): boolean => typeof navigator !== 'undefined' && !!(navigator as unknown as { gpu?: unknown }).gpu;
 
-/** An onnxruntime-web session over the model bytes, as a Classifier. */
-export async function createOnnxClassifier(bytes: Uint8Array, manifest: ModelManifest, opts: RuntimeOptions = {}): Promise<Classifier> {
+/** The parts of an onnxruntime-web build this adapter uses (every build has them). */
+export type OrtBuild = Pick<typeof Ort, 'env' | 'InferenceSession' | 'Tensor'>;
+
+/** An onnxruntime-web session over the model bytes, as a Classifier, on the given build. */
+export async function createOnnxClassifierWith(ort: OrtBuild, bytes: Uint8Array, manifest: ModelManifest, opts: RuntimeOptions = {}): Promise<Classifier> {
   const backends = opts.backends ?? (hasWebGpu() ? ['webgpu', 'wasm'] : ['wasm']);
   ort.env.wasm.numThreads = Math.max(1, opts.numThreads ?? 1);
   if (opts.wasmPaths) ort.env.wasm.wasmPaths = opts.wasmPaths;
-  let session: ort.InferenceSession | null = null;
+  let session: Ort.InferenceSession | null = null;
   let backend = '';
   const failures: string[] = [];
   for (const b of backends) {

@@ -40,12 +40,22 @@ async function loadModel(): Promise<LabelModel | null> {
   const modelUrl = manifest.model ? files.get(manifest.model) : undefined;
   if (!modelUrl) throw new Error(`The labelling model ${manifest.model ?? '(none named)'} named by ${manifestName} is not beside the bundle; lesions stay for the reader.`);
   const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
-  // onnxruntime-web (and its wasm) loads only when a model ships.
-  const { createOnnxClassifier } = await import(/* webpackChunkName: "calcium-onnx" */ '../../../core/labelling/runtime');
-  const hasGpu = !!(globalThis.navigator as { gpu?: { requestAdapter?: () => Promise<unknown> } } | undefined)?.gpu;
-  // navigator.gpu can exist without an adapter (headless, no GPU): ask before choosing WebGPU.
-  const adapter = hasGpu ? await (globalThis.navigator as unknown as { gpu: { requestAdapter: () => Promise<unknown> } }).gpu.requestAdapter().catch(() => null) : null;
-  return loadLabelModel(manifest, bytes, (b, m) => createOnnxClassifier(b, m, { backends: adapter ? ['webgpu', 'wasm'] : ['wasm'], numThreads: wasmThreads() }));
+  // onnxruntime-web (and its wasm) loads only when a model ships. navigator.gpu can exist
+  // without an adapter (headless, no GPU): ask before choosing WebGPU. Without an adapter the
+  // plain-WASM build is loaded: its WebAssembly is about half the size of the WebGPU build's
+  // (14 MB against 27 MB), and compiling it was most of the labeller's start-up on a 2-core
+  // machine (bench:viewer: open -> done 12.0 -> 9.9 s on the demo).
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter?: () => Promise<unknown> } } | undefined)?.gpu;
+  const adapter = gpu?.requestAdapter ? await gpu.requestAdapter().catch(() => null) : null;
+  const [{ createOnnxClassifierWith }, ort] = await Promise.all([
+    import(/* webpackChunkName: "calcium-onnx" */ '../../../core/labelling/runtime'),
+    adapter
+      ? import(/* webpackChunkName: "calcium-onnx-webgpu" */ 'onnxruntime-web/webgpu')
+      : import(/* webpackChunkName: "calcium-onnx-wasm" */ 'onnxruntime-web/wasm'),
+  ]);
+  return loadLabelModel(manifest, bytes, (b, m) =>
+    createOnnxClassifierWith(ort, b, m, { backends: adapter ? ['webgpu', 'wasm'] : ['wasm'], numThreads: wasmThreads() }),
+  );
 }
 
 /** Start loading the model and its runtime (no wait); a failure is reported by runLabeller. */
