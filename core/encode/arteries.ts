@@ -15,6 +15,40 @@ export interface LesionSetLike {
 /** The part of core/scoring Assignment the encoders read. */
 export interface ComponentLabels {
   labelOfComponent(componentId: number): LesionLabel;
+  /**
+   * True for a label a model proposed that no person has confirmed (source 'auto', not accepted
+   * with "Confirm automatic labels"). Absent: every label counts as the reader's.
+   */
+  isUnconfirmedProposal?(componentId: number): boolean;
+}
+
+/** Who set a stored label: a person (a reader, their seeds, or their confirmation) or a model, unconfirmed. */
+export type LabelOrigin = 'reader' | 'auto';
+
+/** One SEG segment's worth of voxels: one label (an artery, or OTHER for excluded) from one origin. */
+export interface LabelGroup {
+  label: Artery | 'OTHER';
+  origin: LabelOrigin;
+  voxelCount: number;
+  /** Ascending slice index k -> pixel offsets on that slice. */
+  slices: Map<number, Uint32Array>;
+}
+
+/**
+ * The voxels per label and origin, in SEG order: LM, LAD, LCX, RCA, then excluded; for each,
+ * the reader's labels first, then a model's unconfirmed proposals (docs/dicom-objects.md §2.3).
+ * Groups without voxels are left out.
+ */
+export function labelGroups(set: LesionSetLike, labels: ComponentLabels): LabelGroup[] {
+  const proposal = (id: number) => labels.isUnconfirmedProposal?.(id) === true;
+  const out: LabelGroup[] = [];
+  for (const label of [...ARTERIES, 'OTHER'] as const) {
+    for (const origin of ['reader', 'auto'] as const) {
+      const [v] = labelVoxels(set, labels, [label], (id) => proposal(id) === (origin === 'auto'));
+      if (v) out.push({ label, origin, voxelCount: v.voxelCount, slices: v.slices });
+    }
+  }
+  return out;
 }
 
 /** One artery's voxels, grouped by slice: in-slice pixel offsets j*columns+i. */
@@ -40,13 +74,14 @@ export function labelVoxels(
   set: LesionSetLike,
   labels: ComponentLabels,
   wanted: readonly LesionLabel[],
+  include: (componentId: number) => boolean = () => true,
 ): { label: LesionLabel; voxelCount: number; slices: Map<number, Uint32Array> }[] {
   const g = set.geometry;
   const sliceSize = g.rows * g.columns;
   const perArtery = new Map<LesionLabel, Map<number, number[]>>();
   set.components.forEach((comp, idx) => {
     const label = labels.labelOfComponent(comp.id);
-    if (!wanted.includes(label)) return;
+    if (!wanted.includes(label) || !include(comp.id)) return;
     const artery = label;
     let bySlice = perArtery.get(artery);
     if (!bySlice) perArtery.set(artery, (bySlice = new Map()));

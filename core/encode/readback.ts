@@ -13,11 +13,11 @@
  * that chain: a correction of a verified report is itself the newest.
  */
 import { ARTERIES, type Artery, type ClinicalInputs, type LesionLabel, type Totals } from '../types';
-import { MEASUREMENT, LOCAL, SOP_CLASS, SR as SRC, YES, arteryOfCode, codeFromItem, sameCode, type Code } from '../dicom/codes';
-import { EXCLUDED_SEGMENT_LABEL } from './seg';
+import { ALGORITHM_FAMILY, MEASUREMENT, LOCAL, SOP_CLASS, SR as SRC, YES, arteryOfCode, codeFromItem, sameCode, type Code } from '../dicom/codes';
+import { AUTOMATIC_SUFFIX, EXCLUDED_SEGMENT_LABEL } from './seg';
 import { PRODUCT } from './common';
 import type { ReviewState } from './report-text';
-import type { ComponentLabels, LesionSetLike } from './arteries';
+import type { ComponentLabels, LabelOrigin, LesionSetLike } from './arteries';
 import { TOTAL_TRACKING_ID } from './sr';
 import { first, readPart10, type Dataset } from './dicom-io';
 import { concatBytes } from '../bytes';
@@ -25,7 +25,8 @@ import { concatBytes } from '../bytes';
 export interface ArteryReadback extends Totals {
   trackingId: string;
   trackingUid: string;
-  segmentNumber: number | null;
+  /** The SEG segments the artery's group references: the reader's, then a model's unconfirmed one. */
+  segmentNumbers: number[];
 }
 
 export interface LesionReadback {
@@ -163,7 +164,7 @@ export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
         massMg: totals.massMg,
         images: regions.map((r) => String(first<Dataset>(first<Dataset>(r.ContentSequence)?.ReferencedSOPSequence)?.ReferencedSOPInstanceUID ?? '')),
       });
-    } else if (artery) arteries[artery] = { ...totals, trackingId, trackingUid, segmentNumber: segNumbers.length === 1 ? segNumbers[0] : null };
+    } else if (artery) arteries[artery] = { ...totals, trackingId, trackingUid, segmentNumbers: segNumbers };
     else if (trackingId === TOTAL_TRACKING_ID) total = totals;
   }
   if (!total) throw new Error('The calcium report has no total group ("Total coronary calcium").');
@@ -293,10 +294,19 @@ export interface SegSegmentReadback {
   segmentNumber: number;
   label: string;
   artery: Artery | null;
-  /** The "Excluded (non-coronary)" segment: its calcium is restored as excluded (OTHER). */
+  /** An "Excluded (non-coronary)" segment: its calcium is restored as excluded (OTHER). */
   excluded: boolean;
   trackingUid: string | null;
   algorithmType: string;
+  /**
+   * Who set the segment's labels, as the SEG records it (core/encode/seg.ts): 'auto' for a
+   * model's unconfirmed proposals (AUTOMATIC, artificial-intelligence family), 'reader' for
+   * labels a person set or confirmed, null where the SEG does not say (written before the
+   * origin was recorded: SEMIAUTOMATIC with a model's identification).
+   */
+  origin: LabelOrigin | null;
+  /** The model named by an 'auto' segment. */
+  model: { name: string; version: string } | null;
   /** CT SOP Instance UID -> in-slice pixel offsets j*columns+i of this segment. */
   pixelsBySourceInstance: Map<string, Uint32Array>;
 }
@@ -329,13 +339,21 @@ export function readCalciumSeg(input: Uint8Array | Dataset): CalciumSegReadback 
   const segments = new Map<number, SegSegmentReadback>();
   for (const s of (ds.SegmentSequence as Dataset[]) ?? []) {
     const num = Number(s.SegmentNumber);
+    const label = String(s.SegmentLabel ?? '');
+    const artery = arteryOfCode(codeFromItem(first(s.AnatomicRegionSequence)));
+    const algorithmType = String(s.SegmentAlgorithmType ?? '');
+    const alg = first<Dataset>(s.SegmentationAlgorithmIdentificationSequence);
+    const byModel = sameCode(codeFromItem(first(alg?.AlgorithmFamilyCodeSequence)), ALGORITHM_FAMILY.artificialIntelligence);
+    const origin: LabelOrigin | null = byModel ? (algorithmType === 'AUTOMATIC' ? 'auto' : null) : 'reader';
     segments.set(num, {
       segmentNumber: num,
-      label: String(s.SegmentLabel ?? ''),
-      artery: arteryOfCode(codeFromItem(first(s.AnatomicRegionSequence))),
-      excluded: String(s.SegmentLabel ?? '') === EXCLUDED_SEGMENT_LABEL,
+      label,
+      artery,
+      excluded: !artery && (label === EXCLUDED_SEGMENT_LABEL || label === EXCLUDED_SEGMENT_LABEL + AUTOMATIC_SUFFIX),
       trackingUid: s.TrackingUID ? String(s.TrackingUID) : null,
-      algorithmType: String(s.SegmentAlgorithmType ?? ''),
+      algorithmType,
+      origin,
+      model: origin === 'auto' && alg ? { name: String(alg.AlgorithmName ?? ''), version: String(alg.AlgorithmVersion ?? '') } : null,
       pixelsBySourceInstance: new Map(),
     });
   }
@@ -386,6 +404,8 @@ export function readCalciumSeg(input: Uint8Array | Dataset): CalciumSegReadback 
 export interface AssignmentTarget extends ComponentLabels {
   assignComponent(componentId: number, label: LesionLabel, source?: 'auto' | 'seed' | 'reader' | 'none'): void;
   reviewed: boolean;
+  /** The model whose proposals the Assignment holds: set from the SEG when proposals are restored. */
+  model?: { name: string; version: string } | null;
 }
 
 export interface RestoreSummary {
@@ -405,11 +425,15 @@ export interface RestoreSummary {
 
 /**
  * Apply a stored SEG to a freshly detected LesionSet's components, exactly: each component takes
- * the stored label (an artery, or excluded for the "Excluded (non-coronary)" segment) that covers
+ * the stored label (an artery, or excluded for an "Excluded (non-coronary)" segment) that covers
  * most of its voxels; a component in no stored segment was left to review and becomes UNASSIGNED
- * again, whatever an automatic labeller proposed since. Labels are set as the reader's ('reader')
- * when the stored report was reviewed, else as automatic. The Assignment's reviewed flag is the
- * stored one.
+ * again, whatever an automatic labeller proposed since. Each label comes back with the origin
+ * its segment records: a model's unconfirmed proposal stays a proposal to confirm (source
+ * 'auto', and the Assignment names the model), a label a person set or confirmed is the reader's.
+ * For a SEG that does not record the origin (written before it was), the stored review state
+ * decides for all its labels: a model's result still automatic or in review comes back as
+ * proposals, since it cannot say which of them a person set. The Assignment's reviewed flag is
+ * the stored one.
  */
 export function restoreAssignment(
   set: LesionSetLike,
@@ -423,64 +447,71 @@ export function restoreAssignment(
   }
   const sliceOf = new Map(g.instances.map((inst, k) => [inst.sopInstanceUid, k]));
   const sliceSize = g.rows * g.columns;
-  const labelOfVoxel = new Map<number, LesionLabel>();
+  // Labels whose segment does not record its origin (older SEGs): decided by the stored state.
+  const modelLabelled = !!opts.algorithm && opts.algorithm.name !== PRODUCT.algorithmName;
+  const legacyOrigin: LabelOrigin =
+    opts.confirmed === true || !modelLabelled || (opts.reviewState ? opts.reviewState === 'reviewed' : opts.reviewed) ? 'reader' : 'auto';
+  /** Restored label keys: label, then '|auto' for a model's unconfirmed proposal. */
+  const keyOfVoxel = new Map<number, string>();
+  let model: { name: string; version: string } | null = null;
   let foreignVoxels = 0;
   for (const s of seg.segments) {
     const label: LesionLabel | null = s.artery ?? (s.excluded ? 'OTHER' : null);
     if (!label) continue;
+    const origin = opts.confirmed === true ? 'reader' : (s.origin ?? legacyOrigin);
+    if (origin === 'auto') model ??= s.model ?? opts.algorithm ?? null;
+    const key = origin === 'auto' ? `${label}|auto` : label;
     for (const [uid, pixels] of s.pixelsBySourceInstance) {
       const k = sliceOf.get(uid);
       if (k === undefined) {
         foreignVoxels += pixels.length;
         continue;
       }
-      for (const p of pixels) labelOfVoxel.set(k * sliceSize + p, label);
+      for (const p of pixels) keyOfVoxel.set(k * sliceSize + p, key);
     }
   }
-  // Labels of a result no model labelled, or of a reviewed or confirmed one, come back as the
-  // reader's. Those of a model's result still automatic or in review come back as proposals to
-  // confirm: the SEG does not say which of them a person set, so none is taken as confirmed.
-  const modelLabelled = !!opts.algorithm && opts.algorithm.name !== PRODUCT.algorithmName;
-  const readerLabels = opts.confirmed === true || !modelLabelled || (opts.reviewState ? opts.reviewState === 'reviewed' : opts.reviewed);
-  const source = readerLabels ? 'reader' : 'auto';
   let assigned = 0;
   let excluded = 0;
   let pending = 0;
   const lesionsBy = { onArteries: new Set<number>(), excluded: new Set<number>(), pending: new Set<number>() };
-  const order: LesionLabel[] = [...ARTERIES, 'OTHER'];
+  // Ties go to the arteries in order, then excluded; the reader's label before a proposal.
+  const order = ([...ARTERIES, 'OTHER'] as LesionLabel[]).flatMap((l) => [l, `${l}|auto`]);
   const matched = new Set<number>();
   set.components.forEach((comp, idx) => {
-    const counts = new Map<LesionLabel, number>();
+    const counts = new Map<string, number>();
     for (const v of set.componentVoxels[idx]) {
-      const a = labelOfVoxel.get(v);
-      if (a) {
-        counts.set(a, (counts.get(a) ?? 0) + 1);
+      const key = keyOfVoxel.get(v);
+      if (key) {
+        counts.set(key, (counts.get(key) ?? 0) + 1);
         matched.add(v);
       }
     }
-    let best: LesionLabel | null = null;
-    for (const a of order) if ((counts.get(a) ?? 0) > (best ? counts.get(best)! : 0)) best = a;
-    if (best === 'OTHER') {
-      assignment.assignComponent(comp.id, 'OTHER', source);
-      excluded++;
-      lesionsBy.excluded.add(comp.lesionId);
-    } else if (best) {
-      assignment.assignComponent(comp.id, best, source);
-      assigned++;
-      lesionsBy.onArteries.add(comp.lesionId);
-    } else {
+    let best: string | null = null;
+    for (const key of order) if ((counts.get(key) ?? 0) > (best ? counts.get(best)! : 0)) best = key;
+    if (!best) {
       assignment.assignComponent(comp.id, 'UNASSIGNED', 'auto');
       pending++;
       lesionsBy.pending.add(comp.lesionId);
+      return;
+    }
+    const [label, auto] = best.split('|') as [LesionLabel, string | undefined];
+    assignment.assignComponent(comp.id, label, auto ? 'auto' : 'reader');
+    if (label === 'OTHER') {
+      excluded++;
+      lesionsBy.excluded.add(comp.lesionId);
+    } else {
+      assigned++;
+      lesionsBy.onArteries.add(comp.lesionId);
     }
   });
   assignment.reviewed = opts.reviewed;
+  if (model && 'model' in assignment) assignment.model = model;
   return {
     assigned,
     excluded,
     pending,
     lesions: { onArteries: lesionsBy.onArteries.size, excluded: lesionsBy.excluded.size, pending: lesionsBy.pending.size },
-    unmatchedVoxels: labelOfVoxel.size - matched.size,
+    unmatchedVoxels: keyOfVoxel.size - matched.size,
     foreignVoxels,
   };
 }

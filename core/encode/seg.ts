@@ -14,7 +14,7 @@ import {
   codeItem,
   type Code,
 } from '../dicom/codes';
-import { arteryVoxels, excludedVoxels, type ComponentLabels, type LesionSetLike } from './arteries';
+import { labelGroups, type ComponentLabels, type LabelOrigin, type LesionSetLike } from './arteries';
 import {
   PRODUCT,
   SERIES,
@@ -44,10 +44,14 @@ export { rgbToDicomLab };
  * non-coronary (docs/dicom-objects.md §2.3): stored so a reopened result restores every decision, never counted.
  */
 export const EXCLUDED_SEGMENT_LABEL = 'Excluded (non-coronary)';
+/** Appended to the label of a segment that holds a model's unconfirmed proposals. */
+export const AUTOMATIC_SUFFIX = ' (automatic)';
 
 export interface EncodedSegment {
-  /** The artery, or null for the excluded (non-coronary) segment. */
+  /** The artery, or null for an excluded (non-coronary) segment. */
   artery: Artery | null;
+  /** Who set these labels: a person, or a model whose proposals nobody has confirmed yet. */
+  origin: LabelOrigin;
   segmentNumber: number;
   label: string;
   trackingId: string;
@@ -86,60 +90,74 @@ export function segmentLabel(artery: Artery): string {
   return `${artery} calcium`;
 }
 
-/** Algorithm identification (PS3.3 C.8.20.2 / Segment Description macro). */
-function algorithmIdentification(result: ScoringResult): { family: Code; name: string; version: string } {
-  if (result.model) return { family: ALGORITHM_FAMILY.artificialIntelligence, name: result.model.name, version: result.model.version };
-  return { family: ALGORITHM_FAMILY.thresholding, name: PRODUCT.algorithmName, version: PRODUCT.softwareVersion };
+/**
+ * Algorithm identification (PS3.3 C.8.20.2 / Segment Description macro), per segment: a
+ * model's unconfirmed proposals are AUTOMATIC, identified by the model (artificial
+ * intelligence family); labels a person set or confirmed are SEMIAUTOMATIC, identified by the
+ * thresholding that outlined them. A reopened result reads the origin back from these two
+ * attributes (core/encode/readback.ts restoreAssignment).
+ */
+function algorithmIdentification(result: ScoringResult, origin: LabelOrigin): { type: 'AUTOMATIC' | 'SEMIAUTOMATIC'; family: Code; name: string; version: string } {
+  if (origin === 'auto') {
+    const model = result.model ?? { name: 'automatic labeller', version: 'unknown' };
+    return { type: 'AUTOMATIC', family: ALGORITHM_FAMILY.artificialIntelligence, name: model.name, version: model.version };
+  }
+  return { type: 'SEMIAUTOMATIC', family: ALGORITHM_FAMILY.thresholding, name: PRODUCT.algorithmName, version: PRODUCT.softwareVersion };
 }
 
 /**
  * Encode the SEG: one segment per artery with calcium, then one "Excluded (non-coronary)"
- * segment with every excluded candidate. Returns null when nothing is on an artery or excluded:
+ * segment with every excluded candidate. Labels a model proposed and no reader confirmed go in
+ * segments of their own ("LAD calcium (automatic)", AUTOMATIC), after the reader's, so that a
+ * result saved in review reopens with exactly the labels still to confirm. Returns null when nothing is on an artery or excluded:
  * a SEG needs at least one segment and one frame (PS3.3 C.8.20.2), so such a result is reported
  * by the SR and PDF alone. Candidates still to review are in no segment.
  */
 export function encodeSeg(input: SegInput, opts: SegOptions): EncodedSeg | null {
   const type = opts.type ?? 'BINARY';
   const g: VolumeGeometry = input.lesionSet.geometry;
-  const excluded = excludedVoxels(input.lesionSet, input.labels);
-  const perArtery: { artery: Artery | null; voxelCount: number; slices: Map<number, Uint32Array> }[] = [
-    ...arteryVoxels(input.lesionSet, input.labels),
-    ...(excluded ? [{ artery: null, ...excluded }] : []),
-  ];
+  const perArtery = labelGroups(input.lesionSet, input.labels).map((gr) => ({ ...gr, artery: gr.label === 'OTHER' ? null : gr.label }));
   if (perArtery.length === 0) return null;
   if (g.instances.length !== g.slices || g.imagePositionsMm.length !== g.slices) {
     throw new Error(`encodeSeg: geometry lists ${g.instances.length} instances and ${g.imagePositionsMm.length} positions for ${g.slices} slices`);
   }
-  const alg = algorithmIdentification(input.result);
-  const algorithmType = input.result.reviewed ? 'SEMIAUTOMATIC' : 'AUTOMATIC';
-  const segments: EncodedSegment[] = perArtery.map((a, i) => ({
-    artery: a.artery,
-    segmentNumber: i + 1,
-    label: a.artery ? segmentLabel(a.artery) : EXCLUDED_SEGMENT_LABEL,
-    trackingId: a.artery ? `${a.artery} coronary calcium` : 'Excluded calcium (non-coronary)',
-    trackingUid: newUid(),
-    voxelCount: a.voxelCount,
-    slices: [...a.slices.keys()],
-  }));
+  const segments: EncodedSegment[] = perArtery.map((a, i) => {
+    const suffix = a.origin === 'auto' ? AUTOMATIC_SUFFIX : '';
+    return {
+      artery: a.artery,
+      origin: a.origin,
+      segmentNumber: i + 1,
+      label: (a.artery ? segmentLabel(a.artery) : EXCLUDED_SEGMENT_LABEL) + suffix,
+      trackingId: (a.artery ? `${a.artery} coronary calcium` : 'Excluded calcium (non-coronary)') + suffix,
+      trackingUid: newUid(),
+      voxelCount: a.voxelCount,
+      slices: [...a.slices.keys()],
+    };
+  });
 
-  const segmentSequence = segments.map((s) => ({
-    SegmentNumber: s.segmentNumber,
-    SegmentLabel: s.label,
-    SegmentDescription: s.artery
-      ? `Calcified plaque assigned to the ${ARTERY_CODES[s.artery].meaning.toLowerCase()}`
-      : 'Calcification judged non-coronary (aortic wall, valves, bone, noise): excluded from the score',
-    SegmentAlgorithmType: algorithmType,
-    SegmentAlgorithmName: alg.name,
-    SegmentationAlgorithmIdentificationSequence: [
-      { AlgorithmFamilyCodeSequence: [codeItem(alg.family)], AlgorithmName: alg.name, AlgorithmVersion: alg.version },
-    ],
-    SegmentedPropertyCategoryCodeSequence: [codeItem(SEGMENT.category)],
-    SegmentedPropertyTypeCodeSequence: [codeItem(SEGMENT.type)],
-    ...(s.artery ? { AnatomicRegionSequence: [codeItem(ARTERY_CODES[s.artery])] } : {}),
-    RecommendedDisplayCIELabValue: labelDicomLab(s.artery ?? 'OTHER'),
-    TrackingID: s.trackingId,
-    TrackingUID: s.trackingUid,
-  }));
+  const segmentSequence = segments.map((s) => {
+    const alg = algorithmIdentification(input.result, s.origin);
+    return {
+      SegmentNumber: s.segmentNumber,
+      SegmentLabel: s.label,
+      SegmentDescription:
+        (s.artery
+          ? `Calcified plaque assigned to the ${ARTERY_CODES[s.artery].meaning.toLowerCase()}`
+          : 'Calcification judged non-coronary (aortic wall, valves, bone, noise): excluded from the score') +
+        (s.origin === 'auto' ? '; proposed by the automatic labeller, not yet confirmed by a reader' : ''),
+      SegmentAlgorithmType: alg.type,
+      SegmentAlgorithmName: alg.name,
+      SegmentationAlgorithmIdentificationSequence: [
+        { AlgorithmFamilyCodeSequence: [codeItem(alg.family)], AlgorithmName: alg.name, AlgorithmVersion: alg.version },
+      ],
+      SegmentedPropertyCategoryCodeSequence: [codeItem(SEGMENT.category)],
+      SegmentedPropertyTypeCodeSequence: [codeItem(SEGMENT.type)],
+      ...(s.artery ? { AnatomicRegionSequence: [codeItem(ARTERY_CODES[s.artery])] } : {}),
+      RecommendedDisplayCIELabValue: labelDicomLab(s.artery ?? 'OTHER'),
+      TrackingID: s.trackingId,
+      TrackingUID: s.trackingUid,
+    };
+  });
 
   const sliceSize = g.rows * g.columns;
   type Frame = { k: number; segmentNumber: number | null; pixels: (frame: Uint8Array | Uint16Array) => void };

@@ -249,13 +249,14 @@ export function encodeSr(
   for (const artery of ARTERIES) {
     const t = result.arteries[artery];
     if (t.lesionCount === 0) continue;
-    const segment = seg?.segments.find((s) => s.artery === artery);
-    if (!seg || !segment) throw new Error(`encodeSr: ${artery} has calcium but the SEG has no ${artery} segment`);
-    const common = { trackingIdentifier: segment.trackingId, trackingUid: segment.trackingUid, finding: SEGMENT.type, findingSite: ARTERY_CODES[artery] };
+    // The reader's segment of the artery, then the model's unconfirmed one (core/encode/seg.ts).
+    const segments = seg?.segments.filter((s) => s.artery === artery) ?? [];
+    if (!seg || segments.length === 0) throw new Error(`encodeSr: ${artery} has calcium but the SEG has no ${artery} segment`);
+    const common = { trackingIdentifier: `${artery} coronary calcium`, trackingUid: segments[0].trackingUid, finding: SEGMENT.type, findingSite: ARTERY_CODES[artery] };
     groups.push(
       new VolumetricRoiMeasurements({
         ...common,
-        segment: { sopClassUid: seg.sopClassUid, sopInstanceUid: seg.sopInstanceUid, segmentNumbers: [segment.segmentNumber] },
+        segment: { sopClassUid: seg.sopClassUid, sopInstanceUid: seg.sopInstanceUid, segmentNumbers: segments.map((s) => s.segmentNumber) },
         sourceSeriesUid: g.source.seriesInstanceUid,
         measurements: measurements(t, artery),
       }),

@@ -112,6 +112,13 @@ export class Assignment {
     return this.sources[n] === 'auto' && this.review[n] === 1 && !this.autoConfirmed;
   }
 
+  /** A model's label on this component that no person has confirmed (what the SEG stores as automatic). */
+  isUnconfirmedProposal(componentId: number): boolean {
+    this.checkComponent(componentId);
+    const n = componentId - 1;
+    return !this.autoConfirmed && this.sources[n] === 'auto' && this.labels[n] !== 'UNASSIGNED';
+  }
+
   /** Automatic labels present and not yet confirmed by a person: the result is a proposal. */
   hasUnconfirmedProposals(): boolean {
     return !this.autoConfirmed && this.sources.some((s, n) => s === 'auto' && this.labels[n] !== 'UNASSIGNED');

@@ -179,17 +179,21 @@ export function scoreResult(set: LesionSet, assignment: Assignment, opts: ScoreO
   // Automatic labels nobody has confirmed are a proposal: the totals show at once, but the
   // result is provisional and guideline text and risk wait for the reader's confirmation.
   const risk = riskSummary(total, arteries, opts.clinical ?? null, pending, set.inputProblems);
+  // One rule for "unconfirmed" (Assignment.hasUnconfirmedProposals), with or without a model
+  // record: automatic labels restored from a stored result are a proposal even in a session
+  // whose labeller did not load (core/encode/readback.ts names their model when the SEG does).
   let labelling: ScoringResult['labelling'];
   const model = opts.model ?? assignment.model ?? null;
-  if (model) {
+  const unconfirmed = assignment.hasUnconfirmedProposals();
+  if (model || unconfirmed) {
     const proposals = lesions.filter((m) => m.labelSource === 'auto');
     labelling = {
-      status: assignment.hasUnconfirmedProposals() ? 'unreviewed' : 'confirmed',
+      status: unconfirmed ? 'unreviewed' : 'confirmed',
       proposals: proposals.length,
       needsReview: proposals.filter((m) => m.needsReview).length,
     };
     if (labelling.status === 'unreviewed') {
-      warnings.push(autoProposalMessage(model, labelling.needsReview));
+      warnings.push(autoProposalMessage(model ?? { name: 'an automatic labeller', version: '(not recorded)' }, labelling.needsReview));
       risk.provisional = true;
       if (!risk.inputProblems?.length && !(risk.pending && risk.pending.lesionCount > 0)) risk.guidance = AUTO_GUIDANCE_WITHHELD;
       if (opts.clinical) {

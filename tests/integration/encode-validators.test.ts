@@ -27,11 +27,14 @@ import { encodeResult, type EncodedResult } from '../../core/encode/index';
 import { readCalciumSr } from '../../core/encode/readback';
 import { makeFixture } from '../helpers/encode-fixtures';
 import { riskSummary } from '../../core/risk';
+import { Assignment } from '../../core/scoring/assign';
+import { scoreResult } from '../../core/scoring/score';
 
 const run = promisify(execFile);
 let dir: string;
 const files: Record<string, string> = {};
 let withCalcium: EncodedResult;
+let mixedOrigins: string[] = [];
 
 const PIXELMED = [
   '-Djdk.xml.xpathExprOpLimit=0',
@@ -90,6 +93,20 @@ beforeAll(async () => {
   write('sr-v2-verified.dcm', v2.sr.bytes);
   const withLesions = await encodeResult({ ...f, result: { ...f.result, model: { name: 'cacs-artery-net', version: '1.2.0' } } }, { lesionGroups: true, pdf: false });
   write('sr-lesion-groups.dcm', withLesions.sr.bytes);
+  // A model's result in review: the reader set one lesion, the rest are unconfirmed proposals, so
+  // each artery has a reader's and an automatic segment and its SR group references both.
+  const model = { name: 'cac-labeller', version: '1.0.0' };
+  const mixed = new Assignment(f.lesionSet);
+  mixed.applyProposals(
+    f.lesionSet.components.map((c) => ({ componentId: c.id, label: f.assignment.labelOfComponent(c.id), confidence: 0.9, fineClass: 'x', needsReview: false })),
+    model,
+  );
+  const touched = f.lesionSet.lesions.find((l) => mixed.labelsOfLesion(l.id)[0] !== 'UNASSIGNED')!.id;
+  mixed.assignLesion(touched, mixed.labelsOfLesion(touched)[0], 'reader');
+  const inReview = await encodeResult({ ...f, assignment: mixed, result: scoreResult(f.lesionSet, mixed, { model }) }, { pdf: false });
+  mixedOrigins = [...new Set(inReview.seg!.segments.map((s) => s.origin))].sort();
+  write('seg-in-review.dcm', inReview.seg!.bytes);
+  write('sr-in-review.dcm', inReview.sr.bytes);
   const none = makeFixture({ blobs: [], massFactor: null });
   const zero = await encodeResult({ ...none }, {});
   write('sr-no-calcium.dcm', zero.sr.bytes);
@@ -98,7 +115,8 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('dciodvfy (dicom3tools) finds no errors', () => {
-  for (const name of ['seg-binary.dcm', 'sr.dcm', 'sr-v2-verified.dcm', 'sr-lesion-groups.dcm', 'sr-no-calcium.dcm', 'pdf.dcm', 'pdf-no-calcium.dcm']) {
+  it('the in-review SEG holds both a reader and an automatic segment', () => expect(mixedOrigins).toEqual(['auto', 'reader']));
+  for (const name of ['seg-binary.dcm', 'seg-in-review.dcm', 'sr-in-review.dcm', 'sr.dcm', 'sr-v2-verified.dcm', 'sr-lesion-groups.dcm', 'sr-no-calcium.dcm', 'pdf.dcm', 'pdf-no-calcium.dcm']) {
     it(`${name}: no errors, only explained warnings`, async () => {
       const { errors, warnings } = await dciodvfy(files[name]);
       expect(errors).toEqual([]);
@@ -124,7 +142,7 @@ describe('dciodvfy (dicom3tools) finds no errors', () => {
 });
 
 describe('PixelMed SR validator accepts the TID 1500 report', () => {
-  for (const name of ['sr-v2-verified.dcm', 'sr-lesion-groups.dcm', 'sr-no-calcium.dcm']) {
+  for (const name of ['sr-v2-verified.dcm', 'sr-lesion-groups.dcm', 'sr-no-calcium.dcm', 'sr-in-review.dcm']) {
     it(`${name}: root template TID 1500 found, no errors or warnings (content item order and template ids checked)`, async () => {
       const { stdout, stderr } = await run('java', [...PIXELMED, files[name]], { maxBuffer: 16 << 20 });
       const out = `${stdout}\n${stderr}`;

@@ -58,11 +58,17 @@ describe('summary page (Encapsulated PDF)', () => {
 });
 
 describe('report sentence', () => {
-  it('states total, per-artery scores, vessels and CAC-DRS, and flags an unreviewed result', () => {
-    const f = makeFixture({ reviewed: false });
-    const s = reportText(f.result);
+  it('states total, per-artery scores, vessels and CAC-DRS; an automatic, unconfirmed result is not final', () => {
+    const reviewed = makeFixture();
+    const s = reportText(reviewed.result);
     expect(s).toMatch(/^Coronary artery calcium score \(Agatston\) 172 \(LM 2, LAD 72, LCX 8, RCA 90\), 4 vessels/);
-    expect(s).toContain(f.result.risk.cacDrs);
-    expect(s).toContain('not reviewed');
+    expect(s).toContain(reviewed.result.risk.cacDrs);
+    // Automatic labels nobody confirmed (a model's, or restored as such): a proposal, whether or
+    // not a model record came with them (core/scoring/score.ts).
+    const auto = makeFixture({ reviewed: false });
+    expect(auto.result.labelling?.status).toBe('unreviewed');
+    expect(reportText(auto.result)).toMatch(
+      /^Coronary artery calcium scoring not final: 5 candidate lesions carry an automatic artery label not yet confirmed by a reader \(automatic total so far: Agatston 172, CAC-DRS /,
+    );
   });
 });

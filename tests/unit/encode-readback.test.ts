@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeResult } from '../../core/encode/index';
-import { readCalciumSeg, readCalciumSr, restoredMessage, restoreAssignment } from '../../core/encode/readback';
+import { readCalciumSeg, readCalciumSr, restoredMessage, restoreAssignment, type CalciumSegReadback } from '../../core/encode/readback';
 import { reviewStatus } from '../../core/encode/report-text';
 import { Assignment } from '../../core/scoring/assign';
 import { detectLesions } from '../../core/scoring/detect';
@@ -84,7 +84,7 @@ describe('a second reader continues from the stored SR + SEG', () => {
     expect(restoredMessage(sr, summary)).toBe('Restored the stored report version 1 (in review): 3 lesions on arteries, 1 excluded, 1 to review.');
   });
 
-  it("a model's labels saved in review reopen as proposals to confirm (never as the reader's); once confirmed, as the reader's", async () => {
+  it("a model's result saved in review reopens exactly: the reader's labels as the reader's, the unconfirmed proposals as proposals; once confirmed, all as the reader's", async () => {
     const f = makeFixture();
     const model = { name: 'cac-labeller', version: '1.0.0' };
     // The model proposed every label; the reader then set one lesion (to the same artery).
@@ -95,21 +95,34 @@ describe('a second reader continues from the stored SR + SEG', () => {
     );
     const touched = f.lesionSet.lesions[0].id;
     a.assignLesion(touched, a.labelsOfLesion(touched)[0], 'reader');
-    const reopen = async (assignment: Assignment) => {
+    const reopen = async (assignment: Assignment, asStored: (seg: CalciumSegReadback) => CalciumSegReadback = (seg) => seg) => {
       const result = scoreResult(f.lesionSet, assignment, { model });
       const enc = await encodeResult({ ...f, assignment, result }, { pdf: false });
       const sr = readCalciumSr(enc.sr.bytes);
       expect(sr.algorithm?.name).toBe(model.name);
       const set2 = detectLesions(f.volume, f.lesionSet.settings);
       const a2 = new Assignment(set2);
-      restoreAssignment(set2, a2, readCalciumSeg(enc.seg!.bytes), sr);
-      return { before: reviewStatus(result), after: reviewStatus(scoreResult(set2, a2, { model })), a2, set2 };
+      restoreAssignment(set2, a2, asStored(readCalciumSeg(enc.seg!.bytes)), sr);
+      // No labeller in the reopening session: the model comes from the SEG.
+      return { before: reviewStatus(result), after: reviewStatus(scoreResult(set2, a2)), a2, set2, enc, result };
     };
     const inReview = await reopen(a);
     expect(inReview.before.state).toBe('in review');
-    expect(inReview.after.state).toBe('in review');
-    expect(inReview.after.toReview).toBeGreaterThanOrEqual(inReview.before.toReview);
-    expect(inReview.a2.set.components.every((c) => inReview.a2.sourceOfComponent(c.id) === 'auto')).toBe(true);
+    // The SEG keeps the reader's labels and the model's proposals in segments of their own.
+    expect(inReview.enc.seg!.segments.some((s) => s.origin === 'reader')).toBe(true);
+    expect(inReview.enc.seg!.segments.some((s) => s.origin === 'auto' && s.label.endsWith('(automatic)'))).toBe(true);
+    expect(inReview.after).toMatchObject({ state: 'in review', toReview: inReview.before.toReview, unconfirmed: inReview.before.unconfirmed });
+    const sources = (x: Assignment) => x.set.components.map((c) => [c.slice, c.pixelCount, x.labelOfComponent(c.id), x.sourceOfComponent(c.id)].join(':')).sort();
+    expect(sources(inReview.a2)).toEqual(sources(a));
+    expect(inReview.a2.model).toEqual(model);
+    expect(scoreResult(inReview.set2, inReview.a2).total).toEqual(inReview.result.total);
+
+    // A SEG written before the origin was recorded (every segment SEMIAUTOMATIC, named by the
+    // model): nothing says which labels the reader set, so all reopen as proposals.
+    const legacy = await reopen(a, (seg) => ({ ...seg, segments: seg.segments.map((s) => ({ ...s, origin: null, model: null })) }));
+    expect(legacy.a2.set.components.filter((c) => legacy.a2.labelOfComponent(c.id) !== 'UNASSIGNED').every((c) => legacy.a2.sourceOfComponent(c.id) === 'auto')).toBe(true);
+    expect(legacy.after.state).toBe('in review');
+    expect(legacy.after.toReview).toBeGreaterThanOrEqual(legacy.before.toReview);
 
     const confirmed = a.clone();
     confirmed.confirmAll();
