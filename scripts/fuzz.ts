@@ -13,7 +13,8 @@
  * tag edits (rescale, bits, rows/columns, pixel representation, photometric interpretation,
  * spacing, thickness, position, orientation, modality, UIDs; in one file or in all), elements
  * removed, the transfer syntax UID swapped for another, files dropped, duplicated, emptied,
- * replaced by noise, or taken from the other sample. Some cases add --force or --allow-gaps.
+ * replaced by noise, or taken from the other sample. Some cases add --force or --allow-gaps;
+ * one in ten runs the automatic labeller (the shipped model), the rest --no-auto.
  *
  * Speed: the CLI's own main() runs in-process in worker processes (one per core, restarted
  * now and then and whenever a case runs past the time limit), with stdout, stderr and the exit
@@ -482,6 +483,8 @@ function makeCase(k: number, seed: number, samples: Sample[], work: string): Cas
   const args = ['score', dir, '--format', rng.chance(0.8) ? 'json' : 'table', '--no-auto'];
   if (rng.chance(0.2)) args.push('--force');
   if (rng.chance(0.1)) args.push('--allow-gaps');
+  // Drawn last, so the cases of a seed stay what they were before the labeller was fuzzed too.
+  if (rng.chance(0.1)) args.splice(args.indexOf('--no-auto'), 1);
   return { k, sample: sample.name, mutations, args, dir };
 }
 
@@ -735,6 +738,7 @@ async function parent(argv: string[]): Promise<void> {
   const byCode: Record<string, number> = {};
   for (const o of outcomes) byCode[o.code === null ? 'hang' : `exit ${o.code}`] = (byCode[o.code === null ? 'hang' : `exit ${o.code}`] ?? 0) + 1;
   const subprocessRuns = outcomes.filter((o) => o.subprocess).length;
+  const labellerRuns = outcomes.filter((o) => !o.args.includes('--no-auto')).length;
   const seconds = (performance.now() - t0) / 1000;
   const slowest = [...outcomes].sort((a, b) => b.ms - a.ms)[0];
   const summary = {
@@ -743,6 +747,7 @@ async function parent(argv: string[]): Promise<void> {
     seconds: Math.round(seconds),
     outcomes: byCode,
     subprocessRuns,
+    labellerRuns,
     failures: failures.length,
     slowestCaseMs: slowest?.ms ?? 0,
     messages: Object.entries(
@@ -763,7 +768,7 @@ async function parent(argv: string[]): Promise<void> {
     console.log(
       `fuzz: ${outcomes.length} cases (seed ${opts.seed}) in ${seconds.toFixed(0)} s: ${Object.entries(byCode)
         .map(([k, v]) => `${k}: ${v}`)
-        .join(', ')}; ${subprocessRuns} also run as a subprocess; slowest case ${slowest?.ms ?? 0} ms; ${failures.length} failed`,
+        .join(', ')}; ${labellerRuns} with the labeller; ${subprocessRuns} also run as a subprocess; slowest case ${slowest?.ms ?? 0} ms; ${failures.length} failed`,
     );
     for (const f of failures.slice(0, 30)) console.log(`  case ${f.k} (${f.sample}: ${f.mutations.join('; ')}): ${f.failure}: ${f.firstLine.slice(0, 200)}\n    rerun: npm run fuzz -- --seed ${opts.seed} --case ${f.k}`);
     if (failures.length > 0) console.log(`  failing cases kept in ${opts.keep}`);
