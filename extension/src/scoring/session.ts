@@ -355,7 +355,8 @@ export class CalciumSession {
     const result = this.state.result;
     this.setSave({ status: 'saving' });
     try {
-      const { outboxFiles } = await import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/index');
+      const { outboxFiles, DEFAULT_TIMEOUT_S } = await import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/index');
+      const limitS = storeTimeLimitS(DEFAULT_TIMEOUT_S);
       const version = this.lastSr ? this.lastSr.version + 1 : 1;
       // Encoded in a worker (the volume's voxels go there and come back): no frozen page.
       const volume = this.volume;
@@ -379,9 +380,13 @@ export class CalciumSession {
           continue;
         }
         try {
-          await store(obj.bytes);
+          await withinTimeLimit(store(obj.bytes), limitS);
         } catch (e) {
-          failure = `The archive did not store the ${obj.kind}: ${storeErrorText(e)}`;
+          // A late answer may still store the object: the reader is told to check before sending again.
+          failure =
+            e instanceof StoreTimeout
+              ? `The archive did not answer within ${limitS} s while storing the ${obj.kind} (it may still store it: check the study before sending the files below again).`
+              : `The archive did not store the ${obj.kind}: ${storeErrorText(e)}`;
           pending.push(obj);
         }
       }
@@ -505,6 +510,35 @@ export class CalciumSession {
 }
 
 /** dicomweb-client rejects with the XHR's status; say it in one line. */
+class StoreTimeout extends Error {}
+
+/**
+ * The time limit of one STOW request in seconds: the deployment's app-config
+ * `calciumScoring.storeTimeLimitS` when set, else the CLI's --timeout default. The data
+ * source's own request cannot be cancelled, so an archive that accepts and never answers is
+ * cut off here: the objects not yet stored stay downloadable.
+ */
+function storeTimeLimitS(fallback: number): number {
+  const v = (globalThis as { config?: { calciumScoring?: { storeTimeLimitS?: unknown } } }).config?.calciumScoring?.storeTimeLimitS;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+function withinTimeLimit<T>(work: Promise<T>, seconds: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreTimeout(`no answer within ${seconds} s`)), seconds * 1000);
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
 function storeErrorText(e: unknown): string {
   const err = e as { message?: string; status?: number; request?: { status?: number; statusText?: string } };
   const status = err?.request?.status ?? err?.status;
