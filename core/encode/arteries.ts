@@ -20,10 +20,15 @@ export interface ComponentLabels {
    * with "Confirm automatic labels"). Absent: every label counts as the reader's.
    */
   isUnconfirmedProposal?(componentId: number): boolean;
+  /** True for an unconfirmed proposal of low confidence, marked for the reader to check first. */
+  componentNeedsReview?(componentId: number): boolean;
 }
 
-/** Who set a stored label: a person (a reader, their seeds, or their confirmation) or a model, unconfirmed. */
-export type LabelOrigin = 'reader' | 'auto';
+/**
+ * Who set a stored label: a person (a reader, their seeds, or their confirmation), or a model
+ * whose proposal nobody confirmed yet ('auto-check': one of low confidence, to check first).
+ */
+export type LabelOrigin = 'reader' | 'auto' | 'auto-check';
 
 /** One SEG segment's worth of voxels: one label (an artery, or OTHER for excluded) from one origin. */
 export interface LabelGroup {
@@ -36,15 +41,17 @@ export interface LabelGroup {
 
 /**
  * The voxels per label and origin, in SEG order: LM, LAD, LCX, RCA, then excluded; for each,
- * the reader's labels first, then a model's unconfirmed proposals (docs/dicom-objects.md §2.3).
+ * the reader's labels first, then a model's unconfirmed proposals, then those of its proposals
+ * marked for review (docs/dicom-objects.md §2.3).
  * Groups without voxels are left out.
  */
 export function labelGroups(set: LesionSetLike, labels: ComponentLabels): LabelGroup[] {
-  const proposal = (id: number) => labels.isUnconfirmedProposal?.(id) === true;
+  const originOf = (id: number): LabelOrigin =>
+    labels.isUnconfirmedProposal?.(id) !== true ? 'reader' : labels.componentNeedsReview?.(id) === true ? 'auto-check' : 'auto';
   const out: LabelGroup[] = [];
   for (const label of [...ARTERIES, 'OTHER'] as const) {
-    for (const origin of ['reader', 'auto'] as const) {
-      const [v] = labelVoxels(set, labels, [label], (id) => proposal(id) === (origin === 'auto'));
+    for (const origin of ['reader', 'auto', 'auto-check'] as const) {
+      const [v] = labelVoxels(set, labels, [label], (id) => originOf(id) === origin);
       if (v) out.push({ label, origin, voxelCount: v.voxelCount, slices: v.slices });
     }
   }

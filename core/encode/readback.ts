@@ -14,7 +14,7 @@
  */
 import { ARTERIES, type Artery, type ClinicalInputs, type LesionLabel, type Totals } from '../types';
 import { ALGORITHM_FAMILY, MEASUREMENT, LOCAL, SOP_CLASS, SR as SRC, YES, arteryOfCode, codeFromItem, sameCode, type Code } from '../dicom/codes';
-import { AUTOMATIC_SUFFIX, EXCLUDED_SEGMENT_LABEL } from './seg';
+import { AUTOMATIC_CHECK_SUFFIX, EXCLUDED_SEGMENT_LABEL, ORIGIN_SUFFIX } from './seg';
 import { PRODUCT } from './common';
 import type { ReviewState } from './report-text';
 import type { ComponentLabels, LabelOrigin, LesionSetLike } from './arteries';
@@ -300,7 +300,8 @@ export interface SegSegmentReadback {
   algorithmType: string;
   /**
    * Who set the segment's labels, as the SEG records it (core/encode/seg.ts): 'auto' for a
-   * model's unconfirmed proposals (AUTOMATIC, artificial-intelligence family), 'reader' for
+   * model's unconfirmed proposals (AUTOMATIC, artificial-intelligence family; 'auto-check' for
+   * those marked for review, label ending "(automatic, check)"), 'reader' for
    * labels a person set or confirmed, null where the SEG does not say (written before the
    * origin was recorded: SEMIAUTOMATIC with a model's identification).
    */
@@ -344,16 +345,16 @@ export function readCalciumSeg(input: Uint8Array | Dataset): CalciumSegReadback 
     const algorithmType = String(s.SegmentAlgorithmType ?? '');
     const alg = first<Dataset>(s.SegmentationAlgorithmIdentificationSequence);
     const byModel = sameCode(codeFromItem(first(alg?.AlgorithmFamilyCodeSequence)), ALGORITHM_FAMILY.artificialIntelligence);
-    const origin: LabelOrigin | null = byModel ? (algorithmType === 'AUTOMATIC' ? 'auto' : null) : 'reader';
+    const origin: LabelOrigin | null = !byModel ? 'reader' : algorithmType !== 'AUTOMATIC' ? null : label.endsWith(AUTOMATIC_CHECK_SUFFIX) ? 'auto-check' : 'auto';
     segments.set(num, {
       segmentNumber: num,
       label,
       artery,
-      excluded: !artery && (label === EXCLUDED_SEGMENT_LABEL || label === EXCLUDED_SEGMENT_LABEL + AUTOMATIC_SUFFIX),
+      excluded: !artery && Object.values(ORIGIN_SUFFIX).some((suffix) => label === EXCLUDED_SEGMENT_LABEL + suffix),
       trackingUid: s.TrackingUID ? String(s.TrackingUID) : null,
       algorithmType,
       origin,
-      model: origin === 'auto' && alg ? { name: String(alg.AlgorithmName ?? ''), version: String(alg.AlgorithmVersion ?? '') } : null,
+      model: origin !== null && origin !== 'reader' && alg ? { name: String(alg.AlgorithmName ?? ''), version: String(alg.AlgorithmVersion ?? '') } : null,
       pixelsBySourceInstance: new Map(),
     });
   }
@@ -406,6 +407,8 @@ export interface AssignmentTarget extends ComponentLabels {
   reviewed: boolean;
   /** The model whose proposals the Assignment holds: set from the SEG when proposals are restored. */
   model?: { name: string; version: string } | null;
+  /** Sets whether a restored proposal is one to check first, as its segment says. */
+  setNeedsReview?(componentId: number, needsReview: boolean): void;
 }
 
 export interface RestoreSummary {
@@ -458,9 +461,10 @@ export function restoreAssignment(
   for (const s of seg.segments) {
     const label: LesionLabel | null = s.artery ?? (s.excluded ? 'OTHER' : null);
     if (!label) continue;
-    const origin = opts.confirmed === true ? 'reader' : (s.origin ?? legacyOrigin);
-    if (origin === 'auto') model ??= s.model ?? opts.algorithm ?? null;
-    const key = origin === 'auto' ? `${label}|auto` : label;
+    const origin: LabelOrigin = opts.confirmed === true ? 'reader' : (s.origin ?? legacyOrigin);
+    if (origin !== 'reader') model ??= s.model ?? opts.algorithm ?? null;
+    // Older SEGs (origin not recorded) say nothing of which proposals to check first: '|legacy'.
+    const key = origin === 'reader' ? label : `${label}|${s.origin === null ? 'legacy' : origin}`;
     for (const [uid, pixels] of s.pixelsBySourceInstance) {
       const k = sliceOf.get(uid);
       if (k === undefined) {
@@ -475,7 +479,7 @@ export function restoreAssignment(
   let pending = 0;
   const lesionsBy = { onArteries: new Set<number>(), excluded: new Set<number>(), pending: new Set<number>() };
   // Ties go to the arteries in order, then excluded; the reader's label before a proposal.
-  const order = ([...ARTERIES, 'OTHER'] as LesionLabel[]).flatMap((l) => [l, `${l}|auto`]);
+  const order = ([...ARTERIES, 'OTHER'] as LesionLabel[]).flatMap((l) => [l, `${l}|auto`, `${l}|auto-check`, `${l}|legacy`]);
   const matched = new Set<number>();
   set.components.forEach((comp, idx) => {
     const counts = new Map<string, number>();
@@ -494,8 +498,9 @@ export function restoreAssignment(
       lesionsBy.pending.add(comp.lesionId);
       return;
     }
-    const [label, auto] = best.split('|') as [LesionLabel, string | undefined];
+    const [label, auto] = best.split('|') as [LesionLabel, LabelOrigin | 'legacy' | undefined];
     assignment.assignComponent(comp.id, label, auto ? 'auto' : 'reader');
+    if (auto && auto !== 'legacy') assignment.setNeedsReview?.(comp.id, auto === 'auto-check');
     if (label === 'OTHER') {
       excluded++;
       lesionsBy.excluded.add(comp.lesionId);

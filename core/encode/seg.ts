@@ -46,6 +46,10 @@ export { rgbToDicomLab };
 export const EXCLUDED_SEGMENT_LABEL = 'Excluded (non-coronary)';
 /** Appended to the label of a segment that holds a model's unconfirmed proposals. */
 export const AUTOMATIC_SUFFIX = ' (automatic)';
+/** ... and of one that holds its unconfirmed proposals of low confidence (to check first). */
+export const AUTOMATIC_CHECK_SUFFIX = ' (automatic, check)';
+/** The label suffix of each origin. */
+export const ORIGIN_SUFFIX: Readonly<Record<LabelOrigin, string>> = Object.freeze({ reader: '', auto: AUTOMATIC_SUFFIX, 'auto-check': AUTOMATIC_CHECK_SUFFIX });
 
 export interface EncodedSegment {
   /** The artery, or null for an excluded (non-coronary) segment. */
@@ -98,7 +102,7 @@ export function segmentLabel(artery: Artery): string {
  * attributes (core/encode/readback.ts restoreAssignment).
  */
 function algorithmIdentification(result: ScoringResult, origin: LabelOrigin): { type: 'AUTOMATIC' | 'SEMIAUTOMATIC'; family: Code; name: string; version: string } {
-  if (origin === 'auto') {
+  if (origin !== 'reader') {
     const model = result.model ?? { name: 'automatic labeller', version: 'unknown' };
     return { type: 'AUTOMATIC', family: ALGORITHM_FAMILY.artificialIntelligence, name: model.name, version: model.version };
   }
@@ -122,7 +126,7 @@ export function encodeSeg(input: SegInput, opts: SegOptions): EncodedSeg | null 
     throw new Error(`encodeSeg: geometry lists ${g.instances.length} instances and ${g.imagePositionsMm.length} positions for ${g.slices} slices`);
   }
   const segments: EncodedSegment[] = perArtery.map((a, i) => {
-    const suffix = a.origin === 'auto' ? AUTOMATIC_SUFFIX : '';
+    const suffix = ORIGIN_SUFFIX[a.origin];
     return {
       artery: a.artery,
       origin: a.origin,
@@ -144,7 +148,8 @@ export function encodeSeg(input: SegInput, opts: SegOptions): EncodedSeg | null 
         (s.artery
           ? `Calcified plaque assigned to the ${ARTERY_CODES[s.artery].meaning.toLowerCase()}`
           : 'Calcification judged non-coronary (aortic wall, valves, bone, noise): excluded from the score') +
-        (s.origin === 'auto' ? '; proposed by the automatic labeller, not yet confirmed by a reader' : ''),
+        (s.origin === 'reader' ? '' : '; proposed by the automatic labeller, not yet confirmed by a reader') +
+        (s.origin === 'auto-check' ? ' (low confidence: check first)' : ''),
       SegmentAlgorithmType: alg.type,
       SegmentAlgorithmName: alg.name,
       SegmentationAlgorithmIdentificationSequence: [

@@ -112,6 +112,20 @@ export class Assignment {
     return this.sources[n] === 'auto' && this.review[n] === 1 && !this.autoConfirmed;
   }
 
+  /**
+   * Sets whether an automatic label is one to check first, as a stored result records it (a
+   * restored proposal): the flag is the stored one and the confidence, which is not stored, is
+   * dropped, so nothing of this session's own proposal for the component remains.
+   */
+  setNeedsReview(componentId: number, needsReview: boolean): void {
+    this.checkComponent(componentId);
+    const n = componentId - 1;
+    if (this.sources[n] !== 'auto') return;
+    this.review[n] = needsReview ? 1 : 0;
+    this.confidences[n] = NaN;
+    this.fineClasses[n] = null;
+  }
+
   /** A model's label on this component that no person has confirmed (what the SEG stores as automatic). */
   isUnconfirmedProposal(componentId: number): boolean {
     this.checkComponent(componentId);

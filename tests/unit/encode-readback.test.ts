@@ -90,18 +90,25 @@ describe('a second reader continues from the stored SR + SEG', () => {
     // The model proposed every label; the reader then set one lesion (to the same artery).
     const a = new Assignment(f.lesionSet);
     a.applyProposals(
-      f.lesionSet.components.map((c) => ({ componentId: c.id, label: f.assignment.labelOfComponent(c.id), confidence: 0.9, fineClass: 'x', needsReview: false })),
+      // Every other lesion's proposal is of low confidence: marked for the reader to check first.
+      f.lesionSet.components.map((c) => ({ componentId: c.id, label: f.assignment.labelOfComponent(c.id), confidence: 0.9, fineClass: 'x', needsReview: c.lesionId % 2 === 0 })),
       model,
     );
     const touched = f.lesionSet.lesions[0].id;
     a.assignLesion(touched, a.labelsOfLesion(touched)[0], 'reader');
-    const reopen = async (assignment: Assignment, asStored: (seg: CalciumSegReadback) => CalciumSegReadback = (seg) => seg) => {
+    expect(f.lesionSet.components.some((c) => a.componentNeedsReview(c.id))).toBe(true);
+    const reopen = async (
+      assignment: Assignment,
+      asStored: (seg: CalciumSegReadback) => CalciumSegReadback = (seg) => seg,
+      labelledNow?: (a2: Assignment) => void,
+    ) => {
       const result = scoreResult(f.lesionSet, assignment, { model });
       const enc = await encodeResult({ ...f, assignment, result }, { pdf: false });
       const sr = readCalciumSr(enc.sr.bytes);
       expect(sr.algorithm?.name).toBe(model.name);
       const set2 = detectLesions(f.volume, f.lesionSet.settings);
       const a2 = new Assignment(set2);
+      labelledNow?.(a2);
       restoreAssignment(set2, a2, asStored(readCalciumSeg(enc.seg!.bytes)), sr);
       // No labeller in the reopening session: the model comes from the SEG.
       return { before: reviewStatus(result), after: reviewStatus(scoreResult(set2, a2)), a2, set2, enc, result };
@@ -111,11 +118,21 @@ describe('a second reader continues from the stored SR + SEG', () => {
     // The SEG keeps the reader's labels and the model's proposals in segments of their own.
     expect(inReview.enc.seg!.segments.some((s) => s.origin === 'reader')).toBe(true);
     expect(inReview.enc.seg!.segments.some((s) => s.origin === 'auto' && s.label.endsWith('(automatic)'))).toBe(true);
+    expect(inReview.enc.seg!.segments.some((s) => s.origin === 'auto-check' && s.label.endsWith('(automatic, check)'))).toBe(true);
     expect(inReview.after).toMatchObject({ state: 'in review', toReview: inReview.before.toReview, unconfirmed: inReview.before.unconfirmed });
-    const sources = (x: Assignment) => x.set.components.map((c) => [c.slice, c.pixelCount, x.labelOfComponent(c.id), x.sourceOfComponent(c.id)].join(':')).sort();
+    // Per component: label, who set it, and whether it is marked to check first.
+    const sources = (x: Assignment) =>
+      x.set.components.map((c) => [c.slice, c.pixelCount, x.labelOfComponent(c.id), x.sourceOfComponent(c.id), x.componentNeedsReview(c.id)].join(':')).sort();
     expect(sources(inReview.a2)).toEqual(sources(a));
     expect(inReview.a2.model).toEqual(model);
     expect(scoreResult(inReview.set2, inReview.a2).total).toEqual(inReview.result.total);
+
+    // In a session whose labeller proposed other labels (and flags) first: the stored ones win.
+    const relabelled = await reopen(a, undefined, (a2) =>
+      a2.applyProposals(a2.set.components.map((c) => ({ componentId: c.id, label: 'RCA', confidence: 0.3, fineClass: 'x', needsReview: true })), { name: 'other-model', version: '9' }),
+    );
+    expect(sources(relabelled.a2)).toEqual(sources(a));
+    expect(relabelled.after).toMatchObject({ state: 'in review', toReview: inReview.before.toReview });
 
     // A SEG written before the origin was recorded (every segment SEMIAUTOMATIC, named by the
     // model): nothing says which labels the reader set, so all reopen as proposals.
