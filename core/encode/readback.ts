@@ -25,7 +25,7 @@ import { concatBytes } from '../bytes';
 export interface ArteryReadback extends Totals {
   trackingId: string;
   trackingUid: string;
-  /** The SEG segments the artery's group references: the reader's, then a model's unconfirmed one. */
+  /** The SEG segments the artery's group references: the reader's, then the model's unconfirmed ones. */
   segmentNumbers: number[];
 }
 
@@ -454,7 +454,7 @@ export function restoreAssignment(
   const modelLabelled = !!opts.algorithm && opts.algorithm.name !== PRODUCT.algorithmName;
   const legacyOrigin: LabelOrigin =
     opts.confirmed === true || !modelLabelled || (opts.reviewState ? opts.reviewState === 'reviewed' : opts.reviewed) ? 'reader' : 'auto';
-  /** Restored label keys: label, then '|auto' for a model's unconfirmed proposal. */
+  /** Per voxel: its label, plus '|auto' / '|auto-check' for a model's unconfirmed proposal ('|legacy' where the SEG does not say which). */
   const keyOfVoxel = new Map<number, string>();
   let model: { name: string; version: string } | null = null;
   let foreignVoxels = 0;
