@@ -2,7 +2,8 @@
 // `npm test`: everything the test suite needs, then the whole suite (unit, integration, end-to-end).
 // 1. system packages (Orthanc + DICOMweb, Chromium, dicom3tools, dcmtk, PixelMed, poppler) via apt-get when missing;
 // 2. the plugin bundles (webpack) and the prebuilt OHIF viewer (fetched from the npm registry, cached in .viewer/);
-// 3. vitest over tests/ (each integration/e2e file starts and stops its own Orthanc, server and browser on free ports).
+// 3. vitest over tests/ (each integration/e2e file starts and stops its own Orthanc, server and browser on free ports):
+//    unit + integration in parallel, then the e2e files one at a time.
 // Extra arguments go to vitest, e.g. `npm test -- tests/unit`.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -40,13 +41,33 @@ if (fs.existsSync('scripts/build-cli.mjs')) {
 
 step('vitest');
 fs.mkdirSync('test-output', { recursive: true });
-const report = path.join('test-output', 'vitest-report.json');
-const code = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]);
-try {
-  const r = JSON.parse(fs.readFileSync(report, 'utf8'));
-  // The plain closing line CI reads ('N passed, N failed').
-  console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
-} catch {
-  console.log('\ntests: no report written (see the output above)');
+// Without arguments: unit and integration files in parallel, then the end-to-end files one at a
+// time, alone. A browser test sharing 2 cores with CPU-bound files (the fuzzer, the validators)
+// has timed out in OHIF's own rendering; alone it takes seconds.
+const extra = process.argv.slice(2);
+const phases = extra.length > 0 ? [{ name: 'vitest', args: extra }] : [
+  { name: 'unit-integration', args: ['tests/unit', 'tests/integration'] },
+  { name: 'e2e', args: ['tests/e2e', '--no-file-parallelism'] },
+];
+let code = 0;
+const totals = { passed: 0, failed: 0, skipped: 0, reports: 0 };
+for (const phase of phases) {
+  if (phases.length > 1) step(`vitest: ${phase.name}`);
+  const report = path.join('test-output', phases.length > 1 ? `vitest-report-${phase.name}.json` : 'vitest-report.json');
+  fs.rmSync(report, { force: true });
+  const c = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...phase.args]);
+  if (c !== 0) code = c;
+  try {
+    const r = JSON.parse(fs.readFileSync(report, 'utf8'));
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests;
+    totals.skipped += r.numPendingTests + r.numTodoTests;
+    totals.reports++;
+  } catch {
+    if (code === 0) code = 1;
+  }
 }
+// The plain closing line CI reads ('N passed, N failed').
+if (totals.reports === phases.length) console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+else console.log('\ntests: no report written for every phase (see the output above)');
 process.exit(code);

@@ -39,7 +39,6 @@ interface SegmentationService {
   createLabelmapForDisplaySet: (ds: DisplaySet, opts: Record<string, unknown>) => Promise<string>;
   addSegmentationRepresentation: (viewportId: string, opts: { segmentationId: string; config?: { colorLUTOrIndex?: number[][] | number } }) => Promise<void>;
   getSegmentationRepresentations: (viewportId: string, opts: { segmentationId: string }) => unknown[];
-  getSegmentColor: (viewportId: string, segmentationId: string, segmentIndex: number) => number[] | undefined;
   remove: (segmentationId: string) => void;
 }
 
@@ -142,19 +141,21 @@ export class LesionOverlay {
   }
 
   /**
-   * Show the labelmap in the viewport(s) that display this CT, once its voxels are written:
-   * true when a viewport got it now (its first render draws the data, so no data-modified event
-   * is needed: under software rendering each extra frame is a 150-500 ms task).
+   * Show the labelmap in the viewport(s) that display this CT, once its voxels are written.
+   * Returns whether some viewport showed it already: only those need a data-modified event (a
+   * viewport that gets it now draws the data in its first render; under software rendering
+   * each extra frame is a 150-500 ms task).
    */
   private async showInViewports(displaySet: DisplaySet): Promise<boolean> {
     const svc = this.segmentationService();
     if (!svc) return false;
     const { viewportGridService } = this.servicesManager.services;
     const { viewports } = viewportGridService.getState();
-    let added = false;
+    let shownBefore = false;
     for (const [viewportId, vp] of viewports) {
       if (!(vp.displaySetInstanceUIDs ?? []).includes(displaySet.displaySetInstanceUID)) continue;
-      if (svc.getSegmentationRepresentations(viewportId, { segmentationId: OVERLAY_SEGMENTATION_ID }).length === 0) {
+      if (svc.getSegmentationRepresentations(viewportId, { segmentationId: OVERLAY_SEGMENTATION_ID }).length > 0) shownBefore = true;
+      else {
         // Candidates still to review: faint fill, so a chest CT's ribs and spine do not hide the
         // heart. Set before the representation exists, and the palette goes in with it as one
         // colour table: each change made afterwards cost cornerstone one more viewport render
@@ -165,10 +166,9 @@ export class LesionOverlay {
           { fillAlpha: 0.15, fillAlphaInactive: 0.15, outlineOpacity: 0.4, outlineOpacityInactive: 0.4 } as never,
         );
         await svc.addSegmentationRepresentation(viewportId, { segmentationId: OVERLAY_SEGMENTATION_ID, config: { colorLUTOrIndex: COLOR_LUT } });
-        added = true;
       }
     }
-    return added;
+    return shownBefore;
   }
 
   /** One pass; false when the viewport or its labelmap is not ready (nothing drawn). */
@@ -224,8 +224,8 @@ export class LesionOverlay {
     }
     if (session.assignmentVersion !== version || session.selectedLesionId !== selected) this.again = true;
     // A viewport that shows the labelmap only now draws it with the data already written.
-    const shownNow = await this.showInViewports(displaySet);
-    if (modified.size === 0 || shownNow) return true;
+    const shownBefore = await this.showInViewports(displaySet);
+    if (modified.size === 0 || !shownBefore) return true;
     // One event for the whole pass, naming the slices that changed.
     cornerstoneTools.segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(OVERLAY_SEGMENTATION_ID, [...modified].sort((a, b) => a - b));
     return true;
