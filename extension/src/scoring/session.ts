@@ -509,7 +509,7 @@ export class CalciumSession {
   }
 }
 
-/** dicomweb-client rejects with the XHR's status; say it in one line. */
+/** A STOW request the archive did not answer within the time limit. */
 class StoreTimeout extends Error {}
 
 /**
@@ -539,6 +539,7 @@ function withinTimeLimit<T>(work: Promise<T>, seconds: number): Promise<T> {
   });
 }
 
+/** dicomweb-client rejects with the XHR's status; say it in one line. */
 function storeErrorText(e: unknown): string {
   const err = e as { message?: string; status?: number; request?: { status?: number; statusText?: string } };
   const status = err?.request?.status ?? err?.status;
