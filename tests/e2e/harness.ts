@@ -96,6 +96,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    // OHIF's first-visit tour (shepherd) can open at any moment on a loaded machine (seen 20 s
+    // and more after the study list) and its overlay takes every click: whenever it covers the
+    // page before an action, skip it (Playwright runs this before each action it would block).
+    await page.addLocatorHandler(page.locator('.shepherd-modal-is-visible'), async () => {
+      const skip = page.getByText('Skip all');
+      if (await skip.first().isVisible().catch(() => false)) await skip.first().click();
+      else await page.keyboard.press('Escape');
+    });
     return { orthanc, server, url: server.url, dicomWebUrl, context, page, consoleErrors, stop };
   } catch (e) {
     await stop();
