@@ -18,18 +18,6 @@ import { ARTERIES, type CtVolume, type ScoringResult } from '../../core/types';
 import { ARTERY_CODES } from '../../core/dicom/codes';
 import { screenshot, startStack, type Stack } from './harness';
 
-/**
- * OHIF's first-visit tour (shepherd) covers the page and swallows clicks; on a loaded machine it
- * appears seconds after the study list, so wait for it a while and dismiss it when it comes.
- */
-async function skipTour(page: Stack['page']): Promise<void> {
-  const overlay = page.locator('.shepherd-modal-is-visible');
-  const skip = page.getByText('Skip all');
-  await Promise.race([overlay.waitFor({ timeout: 20_000 }), skip.waitFor({ timeout: 20_000 })]).catch(() => undefined);
-  if (await skip.isVisible().catch(() => false)) await skip.click();
-  await overlay.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
-}
-
 describe('the calcium SR in stock OHIF', () => {
   let stack: Stack;
   let volume: CtVolume;
@@ -62,7 +50,6 @@ describe('the calcium SR in stock OHIF', () => {
     await page.goto(`${stack.url}/viewer?StudyInstanceUIDs=${volume.source.studyInstanceUid}`, { waitUntil: 'load' });
     const srThumb = page.locator('[data-cy^="study-browser-thumbnail"]', { hasText: 'Calcium score v1' });
     await srThumb.first().waitFor({ timeout: 90_000 });
-    await skipTour(page);
     await srThumb.first().dblclick();
     const labels = page.locator('svg text', { hasText: 'Agatston score' });
     // OHIF asks whether to track the SR's measurements; answer "No" (read only) as soon as it
@@ -122,7 +109,6 @@ describe('the calcium SR in stock OHIF', () => {
     await page.goto(`${stack.url}/viewer?StudyInstanceUIDs=${volume.source.studyInstanceUid}`, { waitUntil: 'load' });
     const segThumb = page.locator('[data-cy^="study-browser-thumbnail"]', { hasText: 'Calcium segmentation v1' });
     await segThumb.first().waitFor({ timeout: 90_000 });
-    await skipTour(page);
     await segThumb.first().dblclick();
     // Stock OHIF asks before loading a SEG into the viewport.
     await page
