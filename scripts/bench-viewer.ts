@@ -148,11 +148,10 @@ interface Fetches {
   count: number;
   bytes: number;
   medianMs: number;
-  firstStartMs: number;
   lastEndMs: number;
 }
 
-/** DICOMweb requests of a visit (Network domain): how many, how big, how long each, first start and last end (ms from the first request). */
+/** DICOMweb requests of a visit (Network domain): how many, how big, how long each, and the last end (ms from the first request's start). */
 function watchFetches(cdp: CDPSession): () => Fetches {
   const started = new Map<string, number>();
   const done: { start: number; end: number; bytes: number }[] = [];
@@ -173,7 +172,6 @@ function watchFetches(cdp: CDPSession): () => Fetches {
       count: done.length,
       bytes: done.reduce((a, d) => a + d.bytes, 0),
       medianMs: median(done.map((d) => (d.end - d.start) * 1000)),
-      firstStartMs: 0,
       lastEndMs: (Math.max(...done.map((d) => d.end)) - t0) * 1000,
     };
   };

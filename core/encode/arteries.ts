@@ -48,14 +48,15 @@ export interface LabelGroup {
 export function labelGroups(set: LesionSetLike, labels: ComponentLabels): LabelGroup[] {
   const originOf = (id: number): LabelOrigin =>
     labels.isUnconfirmedProposal?.(id) !== true ? 'reader' : labels.componentNeedsReview?.(id) === true ? 'auto-check' : 'auto';
-  const out: LabelGroup[] = [];
-  for (const label of [...ARTERIES, 'OTHER'] as const) {
-    for (const origin of ['reader', 'auto', 'auto-check'] as const) {
-      const [v] = labelVoxels(set, labels, [label], (id) => originOf(id) === origin);
-      if (v) out.push({ label, origin, voxelCount: v.voxelCount, slices: v.slices });
-    }
-  }
-  return out;
+  const order = ([...ARTERIES, 'OTHER'] as const).flatMap((label) => (['reader', 'auto', 'auto-check'] as const).map((origin) => ({ label, origin })));
+  // One pass over the components, keyed by the group's place in SEG order.
+  const groups = groupVoxels(set, (id) => {
+    const label = labels.labelOfComponent(id);
+    if (label === 'UNASSIGNED') return null;
+    const origin = originOf(id);
+    return order.findIndex((o) => o.label === label && o.origin === origin);
+  });
+  return [...groups.keys()].sort((a, b) => a - b).map((n) => ({ ...order[n], ...groups.get(n)! }));
 }
 
 /** One artery's voxels, grouped by slice: in-slice pixel offsets j*columns+i. */
@@ -70,28 +71,32 @@ export function arteryVoxels(set: LesionSetLike, labels: ComponentLabels): Arter
   return labelVoxels(set, labels, ARTERIES).map((v) => ({ ...v, artery: v.label as Artery }));
 }
 
-/** The voxels of the excluded (non-coronary, OTHER) components, or null when none is excluded. */
-export function excludedVoxels(set: LesionSetLike, labels: ComponentLabels): Omit<ArteryVoxels, 'artery'> | null {
-  const [v] = labelVoxels(set, labels, ['OTHER']);
-  return v ? { voxelCount: v.voxelCount, slices: v.slices } : null;
-}
-
 /** Voxels per wanted label, grouped by slice, in the order of `wanted` (labels without voxels left out). */
 export function labelVoxels(
   set: LesionSetLike,
   labels: ComponentLabels,
   wanted: readonly LesionLabel[],
-  include: (componentId: number) => boolean = () => true,
 ): { label: LesionLabel; voxelCount: number; slices: Map<number, Uint32Array> }[] {
+  const groups = groupVoxels(set, (id) => {
+    const n = wanted.indexOf(labels.labelOfComponent(id));
+    return n < 0 ? null : n;
+  });
+  return [...groups.keys()].sort((a, b) => a - b).map((n) => ({ label: wanted[n], ...groups.get(n)! }));
+}
+
+/**
+ * The components' voxels grouped by a key (null: left out), in one pass: per key the voxel
+ * count and, per ascending slice k, the sorted distinct in-slice offsets j*columns+i.
+ */
+function groupVoxels<K>(set: LesionSetLike, keyOf: (componentId: number) => K | null): Map<K, { voxelCount: number; slices: Map<number, Uint32Array> }> {
   const g = set.geometry;
   const sliceSize = g.rows * g.columns;
-  const perArtery = new Map<LesionLabel, Map<number, number[]>>();
+  const collected = new Map<K, Map<number, number[]>>();
   set.components.forEach((comp, idx) => {
-    const label = labels.labelOfComponent(comp.id);
-    if (!wanted.includes(label) || !include(comp.id)) return;
-    const artery = label;
-    let bySlice = perArtery.get(artery);
-    if (!bySlice) perArtery.set(artery, (bySlice = new Map()));
+    const key = keyOf(comp.id);
+    if (key === null) return;
+    let bySlice = collected.get(key);
+    if (!bySlice) collected.set(key, (bySlice = new Map()));
     const voxels = set.componentVoxels[idx];
     for (let n = 0; n < voxels.length; n++) {
       const v = voxels[n];
@@ -101,10 +106,9 @@ export function labelVoxels(
       list.push(v - k * sliceSize);
     }
   });
-  const out: { label: LesionLabel; voxelCount: number; slices: Map<number, Uint32Array> }[] = [];
-  for (const artery of wanted) {
-    const bySlice = perArtery.get(artery);
-    if (!bySlice || bySlice.size === 0) continue;
+  const out = new Map<K, { voxelCount: number; slices: Map<number, Uint32Array> }>();
+  for (const [key, bySlice] of collected) {
+    if (bySlice.size === 0) continue;
     const slices = new Map<number, Uint32Array>();
     let voxelCount = 0;
     for (const k of [...bySlice.keys()].sort((a, b) => a - b)) {
@@ -112,7 +116,7 @@ export function labelVoxels(
       voxelCount += arr.length;
       slices.set(k, arr);
     }
-    out.push({ label: artery, voxelCount, slices });
+    out.set(key, { voxelCount, slices });
   }
   return out;
 }

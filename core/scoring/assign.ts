@@ -129,13 +129,16 @@ export class Assignment {
   /** A model's label on this component that no person has confirmed (what the SEG stores as automatic). */
   isUnconfirmedProposal(componentId: number): boolean {
     this.checkComponent(componentId);
-    const n = componentId - 1;
-    return !this.autoConfirmed && this.sources[n] === 'auto' && this.labels[n] !== 'UNASSIGNED';
+    return this.unconfirmedAt(componentId - 1);
   }
 
   /** Automatic labels present and not yet confirmed by a person: the result is a proposal. */
   hasUnconfirmedProposals(): boolean {
-    return !this.autoConfirmed && this.sources.some((s, n) => s === 'auto' && this.labels[n] !== 'UNASSIGNED');
+    return this.sources.some((_, n) => this.unconfirmedAt(n));
+  }
+
+  private unconfirmedAt(n: number): boolean {
+    return !this.autoConfirmed && this.sources[n] === 'auto' && this.labels[n] !== 'UNASSIGNED';
   }
 
   /**
