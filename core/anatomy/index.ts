@@ -62,6 +62,25 @@ export const BONE_SPINE = 1;
 export const BONE_STERNUM = 2;
 export const BONE_OTHER = 3;
 
+/**
+ * Exclusion zones (Anatomy.zones, a bit mask per grid voxel): calcium there is not coronary,
+ * whatever its position in the heart frame says. Each keeps its reason as a non-coronary
+ * subclass for the reader.
+ */
+export const ZONE_CAGE = 1; // less than ~8 mm inside the bony cage (ribs, costal cartilage, sternum, spine)
+export const ZONE_AORTA = 2; // the aortic wall, annulus to arch to descending aorta
+export const ZONE_VALVE = 4; // the aortic valve zone inside the root
+export const ZONE_MITRAL = 8; // the mitral annulus (left atrioventricular junction, inside the heart)
+export const ZONE_HILUM = 16; // the hila and the posterior mediastinum (nodes, bronchi, oesophagus)
+/** The non-coronary subclass named by each zone bit. */
+export const ZONE_SUBCLASS: Readonly<Record<number, string>> = Object.freeze({
+  [ZONE_CAGE]: 'bone',
+  [ZONE_AORTA]: 'aortic-wall',
+  [ZONE_VALVE]: 'aortic-valve',
+  [ZONE_MITRAL]: 'mitral-annulus',
+  [ZONE_HILUM]: 'hilum',
+});
+
 /** The structures whose surfaces distance queries can ask for. */
 export type Structure = 'body' | 'lung' | 'heart' | 'aorta' | 'spine' | 'sternum' | 'ribs';
 
@@ -120,6 +139,10 @@ export interface Anatomy {
   midlineXMm: number;
   /** Surface point sets for distance queries (see distanceToMm). */
   surfaces: Record<Structure, PointIndex>;
+  /** Exclusion zones per grid voxel (ZONE_* bits; 0 = none). */
+  zones: Uint8Array;
+  /** The carina (tracheal bifurcation, patient mm), or null where the trachea was not followed to it. */
+  carinaMm: Vec3 | null;
 }
 
 export interface AnatomyOptions {
@@ -183,6 +206,8 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
     spineXY: new Float32Array(2 * nz).fill(NaN),
     midlineXMm: NaN,
     surfaces: emptySurfaces(),
+    zones: new Uint8Array(fullLabels.length),
+    carinaMm: null,
   });
   if (!axial) {
     warnings.push(
@@ -377,6 +402,8 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
     spineXY,
     midlineXMm: midlineX,
     surfaces,
+    zones: new Uint8Array(n3),
+    carinaMm: null,
   };
 }
 
