@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labelVolume, loadLabelModel, ModelMismatchError, type LabelModel, type LabelRun } from '../core/labelling/model';
+import type { Anatomy } from '../core/anatomy/index';
 import type { Assignment } from '../core/scoring/assign';
 import type { LesionSet } from '../core/scoring/detect';
 import { scoreResult } from '../core/scoring/score';
@@ -54,12 +55,13 @@ export interface AutoLabelOutcome {
 /**
  * Auto mode of `cacs score`: labels the scored volume with the shipped model (seeds and reader
  * labels stay), then re-scores. A model that cannot be loaded is a warning, not a failure: the
- * lesions then stay for the reader, as with --no-auto.
+ * lesions then stay for the reader, as with --no-auto. `anatomy`: one already found on this
+ * volume (saves finding it again).
  */
 export async function autoLabelScored(
   volume: CtVolume,
   scored: { result: ScoringResult; lesionSet: LesionSet; assignment: Assignment; inputWarnings: string[] },
-  opts: { clinical?: ClinicalInputs | null; manifestPath?: string } = {},
+  opts: { clinical?: ClinicalInputs | null; manifestPath?: string; anatomy?: Anatomy } = {},
 ): Promise<AutoLabelOutcome> {
   let model: LabelModel;
   try {
@@ -70,7 +72,7 @@ export async function autoLabelScored(
     return { result, note: `automatic artery labelling unavailable (${message})`, run: null };
   }
   try {
-    const run = await labelVolume(volume, scored.lesionSet, scored.assignment, model);
+    const run = await labelVolume(volume, scored.lesionSet, scored.assignment, model, opts.anatomy ? { anatomy: opts.anatomy } : {});
     const result = scoreResult(scored.lesionSet, scored.assignment, {
       clinical: opts.clinical ?? null,
       warnings: [...scored.inputWarnings, ...run.warnings],

@@ -12,6 +12,7 @@ export const MAIN_HELP = `cacs ${VERSION}: coronary artery calcium scoring from 
 Usage:
   cacs score <folder> [options]                       score a CT series from DICOM files
   cacs score --dicomweb URL --study UID [options]     score a CT series from a DICOMweb archive
+  cacs anatomy <folder> --png DIR [--labels]          check images of the anatomy finder on a series
   cacs phantom [options]                              write a synthetic CT phantom with known calcium
   cacs send [DIR] [options]                           store what --store kept in the outbox (./cacs-outbox)
   cacs --help | cacs <command> --help | cacs --version
@@ -29,6 +30,7 @@ qualified reader.`;
  */
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   score: async (argv) => (await import('./score')).scoreCommand(argv),
+  anatomy: async (argv) => (await import('./anatomy')).anatomyCommand(argv),
   phantom: async (argv) => exitCode(await (await import('./phantom')).phantomCommand(argv)),
   send: async (argv) => (await import('./send')).sendCommand(argv),
 };
