@@ -805,7 +805,7 @@ function trackDescending(g: AnatomyGrid, discs: Disc[][], spineXY: Float32Array)
  * The ascending aorta, tracked from its start slice down to where it merges into the heart.
  * Start: just below the arch (15 mm below the top of the descending track, when the track ends
  * below the top of the scan) or the topmost slice. Candidates: radius >= 11 mm, at least 25 mm
- * in front of the descending aorta (or the spine), within 60 mm right / 35 mm left of the midline,
+ * in front of the descending aorta (or the spine), within 60 mm right / 20 mm left of the midline (the pulmonary trunk lies further left),
  * fat or lung on at least 40% of the rim; the best r * rim wins, tracked within 10 mm per slice.
  */
 /** Share of fat or lung the ascending aorta's rim keeps while tracked; below it the aorta has merged into the heart. */
@@ -830,7 +830,8 @@ function trackAscending(
     let topZ = -Infinity;
     for (const s of descending) if (s.centreMm[2] > topZ) topZ = s.centreMm[2];
     const scanTop = Math.max(g.z[0], g.z[g.nz - 1]);
-    if (topZ < scanTop - 10) startZ = topZ - 15;
+    // Just above the top of the descending track (the arch joins there): the ascending aorta runs through that level.
+    if (topZ < scanTop - 10) startZ = Math.min(scanTop, topZ + 10);
     descY = median(descending.map((s) => s.centreMm[1]));
   }
   const limitY = Number.isFinite(descY) ? descY - 25 : Number.isFinite(lungCentreY) ? lungCentreY + 10 : Infinity;
@@ -839,7 +840,7 @@ function trackAscending(
     d.r <= 24 &&
     d.rim >= 0.4 &&
     d.y < limitY &&
-    (!Number.isFinite(midlineX) || (d.x - midlineX > -60 && d.x - midlineX < 35));
+    (!Number.isFinite(midlineX) || (d.x - midlineX > -60 && d.x - midlineX < 20));
   // Start candidates: the best-scoring discs (larger, rounder, more rightward: the pulmonary
   // trunk lies to the left) on the slices within 40 mm below startZ; each is tracked down, and
   // a track that runs to the bottom of the scan (a muscle pocket, not an aorta) or longer than
@@ -849,59 +850,91 @@ function trackAscending(
   for (const c of order) {
     const z = g.z[c];
     if (z > startZ + 1e-6) continue;
-    if (startZ - z > 40) break;
+    if (startZ - z > 50) break;
     for (const d of discs[c]) if (ok(d)) starts.push(d);
   }
   starts.sort((x, y) => score(y) - score(x));
+  // The best starts (distinct places) are tracked down in order of their score; the first valid
+  // track wins. A track that runs to the bottom of the scan (a muscle pocket) or longer than
+  // 200 mm is rejected, and so is a short one below an arch (the superior vena cava, a hilar
+  // vessel or a merged blob give short round tracks): at least 35 mm. A gated field of view
+  // starts a little above the root, so there the aorta may be seen over only a few slices,
+  // but never over more than 100 mm (a long tube there is a chamber or the chest wall).
   const bottomZ = Math.min(g.z[0], g.z[g.nz - 1]);
-  for (const start of starts.slice(0, 5)) {
+  const scanTop = Math.max(g.z[0], g.z[g.nz - 1]);
+  const gatedView = startZ >= scanTop - 1e-6;
+  const minLength = gatedView ? 5 : 35;
+  const maxLength = gatedView ? 100 : 200;
+  const tried: Disc[] = [];
+  let best: AortaSection[] = [];
+  for (const start of starts) {
+    if (tried.length >= 8) break;
+    if (tried.some((t) => Math.hypot(t.x - start.x, t.y - start.y) < 8)) continue;
+    tried.push(start);
     const track = followAorta(g, labels, edt, discs, order, start, scratch);
     if (track.length < 2) continue;
     const endZ = track[track.length - 1].centreMm[2];
-    if (endZ - bottomZ < 30 || track[0].centreMm[2] - endZ > 200) continue;
-    return track;
+    const length = track[0].centreMm[2] - endZ;
+    if (endZ - bottomZ < 30 || length > maxLength || length < minLength) continue;
+    best = track;
+    break;
   }
-  return [];
+  return best;
 }
 
-/** Follows the ascending aorta down from a start disc until it merges into the heart. */
+/**
+ * Follows the ascending aorta down from a start disc until it merges into the heart. A slice
+ * where the aorta touches a neighbour (the pulmonary trunk, the right atrial appendage) and
+ * gives no separate disc is bridged when the aorta reappears within 16 mm below.
+ */
 function followAorta(g: AnatomyGrid, labels: Uint8Array, edt: Edt2d, discs: Disc[][], order: number[], start: Disc, scratch: Uint8Array): AortaSection[] {
   const track: AortaSection[] = [{ centreMm: [start.x, start.y, g.z[start.c]], radiusMm: start.r }];
   let prev: Disc = start;
-  let started = false;
-  for (const c of order) {
-    const z = g.z[c];
-    if (!started) {
-      if (c === start.c) started = true;
-      continue;
-    }
+  const from = order.indexOf(start.c);
+  const match = (c: number, maxMove: number): Disc | null => {
+    // The radius of the track's first 25 mm: below the root a smaller round chamber or the
+    // right ventricular outflow can pass for the aorta, so the radius may not drift down.
+    const rRef = median(track.filter((q) => track[0].centreMm[2] - q.centreMm[2] <= 25).map((q) => q.radiusMm));
     let next: Disc | null = null;
     let nextD = Infinity;
     for (const d of discs[c]) {
       // About the radius tracked so far (the sinus bulges a little; the heart's top does not stay round).
-      const rRef = median(track.map((q) => q.radiusMm));
-      if (d.r < 0.7 * rRef || d.r > 1.3 * rRef || d.rim < TRACK_RIM) continue;
+      if (d.r < 0.78 * rRef || d.r > 1.3 * rRef || d.rim < TRACK_RIM) continue;
       const dd = Math.hypot(d.x - prev.x, d.y - prev.y);
-      if (dd < 10 && dd < nextD) {
+      if (dd < maxMove && dd < nextD) {
         nextD = dd;
         next = d;
       }
     }
+    return next;
+  };
+  for (let q = from + 1; q < order.length; q++) {
+    const c = order[q];
+    let next = match(c, 10);
     if (!next) {
-      // No separate disc: the aorta may touch a neighbour (pulmonary artery, atrium). Keep
-      // going while the dense tissue at the same centre is still about as wide as the aorta
-      // (0.7-1.25 x its radius) and some of the rim is still fat; it has merged into the heart when not.
-      const a = Math.round((prev.x - g.x0) / g.dx);
-      const b = Math.round((prev.y - g.y0) / g.dy);
-      if (a < 0 || b < 0 || a >= g.nx || b >= g.ny) break;
-      const d2 = denseDistance(g, labels, edt, c, scratch);
-      const fits = d2[b * g.nx + a] >= (0.7 * prev.r) ** 2 && d2[b * g.nx + a] <= (1.25 * prev.r) ** 2;
-      const rim = rimFraction(g, c, a, b, prev.r);
-      if (!fits || rim < TRACK_RIM) break;
-      next = { c, x: prev.x, y: prev.y, r: prev.r, rim };
+      // Bridge: the first slice within 16 mm below where the aorta is a separate disc again.
+      let bridged = -1;
+      for (let q2 = q + 1; q2 < order.length && Math.abs(g.z[order[q2]] - g.z[c]) <= 16; q2++) {
+        const d = match(order[q2], 12);
+        if (d) {
+          next = d;
+          bridged = q2;
+          break;
+        }
+      }
+      if (next && bridged > 0) {
+        const z0 = track[track.length - 1].centreMm[2];
+        const z1 = g.z[next.c];
+        for (let q3 = q; q3 < bridged; q3++) {
+          const t = (g.z[order[q3]] - z0) / (z1 - z0);
+          track.push({ centreMm: [prev.x + t * (next.x - prev.x), prev.y + t * (next.y - prev.y), g.z[order[q3]]], radiusMm: prev.r });
+        }
+        q = bridged;
+      }
     }
+    if (!next) break;
     prev = next;
-    track.push({ centreMm: [next.x, next.y, z], radiusMm: next.r });
+    track.push({ centreMm: [next.x, next.y, g.z[next.c]], radiusMm: next.r });
   }
   return track;
 }
@@ -1068,6 +1101,9 @@ function findHeart(g: AnatomyGrid, labels: Uint8Array, boneKind: Uint8Array, spi
     }
     for (let p = 0; p < n3; p++) if (keep[p] === 2) keep[p] = 0;
   }
+  // Diaphragm: below its widest slice the heart tapers to the apex. Walking down from there,
+  // a slice whose area grows well past the smallest one above it is the liver dome or the
+  // stomach wall under the diaphragm (joined to the heart through a thin fat line): cut there.
   const { labels: cl2, sizes: sizes2 } = components3d(keep, nx, ny, nz);
   let big = 0;
   for (let l = 1; l < sizes2.length; l++) if (sizes2[l] > (sizes2[big] ?? 0)) big = l;
@@ -1079,6 +1115,38 @@ function findHeart(g: AnatomyGrid, labels: Uint8Array, boneKind: Uint8Array, spi
       count++;
     }
   return count;
+}
+
+/** See findHeart: clears `mask` on and below the first slice, under the widest one from zTop to 50 mm above it, whose area exceeds 1.3 x (and 8 cm^2 more than) the smallest area above it. */
+function cutBelowTaper(g: AnatomyGrid, mask: Uint8Array, zTop: number): void {
+  const n2 = g.nx * g.ny;
+  const up = g.nz > 1 && g.z[g.nz - 1] > g.z[0];
+  const order: number[] = [];
+  for (let q = 0; q < g.nz; q++) order.push(up ? g.nz - 1 - q : q);
+  const areaCm2 = (c: number) => {
+    let n = 0;
+    for (let p = c * n2; p < (c + 1) * n2; p++) if (mask[p]) n++;
+    return (n * Math.abs(g.dx * g.dy)) / 100;
+  };
+  const raw = order.map(areaCm2);
+  // Median of three neighbouring slices: one slice's dip (a fat plane) is not a taper.
+  const areas = raw.map((a, q) => (q === 0 || q === raw.length - 1 ? a : [raw[q - 1], a, raw[q + 1]].sort((x, y) => x - y)[1]));
+  // The widest slice within 50 mm above the centre (the liver below it may be wider still).
+  let widest = -1;
+  order.forEach((c, q) => {
+    if (g.z[c] <= zTop + 50 && g.z[c] >= zTop && (widest < 0 || areas[q] > areas[widest])) widest = q;
+  });
+  if (widest < 0) return;
+  let min = areas[widest];
+  for (let q = widest + 1; q < order.length; q++) {
+    const a = areas[q];
+    if (a === 0) return;
+    if (a > 1.3 * min && a > min + 8) {
+      for (let q2 = q; q2 < order.length; q2++) mask.fill(0, order[q2] * n2, (order[q2] + 1) * n2);
+      return;
+    }
+    if (a < min) min = a;
+  }
 }
 
 function maskCentroid(g: AnatomyGrid, labels: Uint8Array, label: number): Vec3 | null {

@@ -167,14 +167,14 @@ describe('anatomy on the labeller training recipes (randomScanOptions: 0.6-5 mm 
     return { seed, options, volume, truth, anatomy: findAnatomy(volume) };
   });
 
-  it('finds the heart on every one, the root within 10 mm in-plane and 0-32 mm below the root centre', () => {
+  it('finds the heart on every one, the root within 10 mm in-plane and 0-42 mm below the sinus centre (the tracked aorta ends where it merges into the heart, at or below the sinus level)', () => {
     for (const { seed, truth, anatomy } of results) {
       expect(anatomy.found, `seed ${seed}: ${anatomy.warnings.join(' ')}`).toBe(true);
       const L = truth.landmarks.aorticRootMm;
       const root = anatomy.aorticRootMm!;
       expect(Math.hypot(root[0] - L[0], root[1] - L[1]), `seed ${seed}`).toBeLessThan(10);
-      expect(root[2] - (L[2] - 10), `seed ${seed}`).toBeGreaterThan(-32);
-      expect(root[2] - (L[2] - 10), `seed ${seed}`).toBeLessThan(5);
+      expect(root[2] - L[2], `seed ${seed}`).toBeGreaterThan(-42);
+      expect(root[2] - L[2], `seed ${seed}`).toBeLessThan(0);
     }
   });
 
