@@ -307,6 +307,9 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
     }
   lap('bone');
 
+  const carina = findCarina(grid, labels, spineXY, midlineX);
+  lap('carina');
+
   // ---- 4. Aorta.
   const edt = new Edt2d(nx, ny, grid.dx, grid.dy);
   const discs = findDiscs(grid, labels, edt);
@@ -403,7 +406,7 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
     midlineXMm: midlineX,
     surfaces,
     zones: new Uint8Array(n3),
-    carinaMm: null,
+    carinaMm: carina,
   };
 }
 
@@ -1147,6 +1150,82 @@ function cutBelowTaper(g: AnatomyGrid, mask: Uint8Array, zTop: number): void {
     }
     if (a < min) min = a;
   }
+}
+
+/**
+ * The carina: the trachea is an air tube (block mean < -930 HU, inside the body) of 1-8 cm^2
+ * within 30 mm of the midline and in front of the spine on the top slices (the largest such: an air-filled oesophagus is smaller); it is followed
+ * down (the component whose centroid lies within 12 mm of the last) until it splits into a
+ * left and a right main bronchus (two components of 0.3-6 cm^2 on either side of it, not
+ * behind it: an air-filled oesophagus lies behind the trachea).
+ * The carina is the last single section's centroid. Null when the trachea is not in the field
+ * of view (gated scans) or is lost before it splits.
+ */
+function findCarina(g: AnatomyGrid, labels: Uint8Array, spineXY: Float32Array, midlineX: number): Vec3 | null {
+  const { nx, ny, nz, mean } = g;
+  const n2 = nx * ny;
+  const spineX = median(Array.from({ length: nz }, (_, c) => spineXY[2 * c]).filter(Number.isFinite));
+  const spineYMedian = median(Array.from({ length: nz }, (_, c) => spineXY[2 * c + 1]).filter(Number.isFinite));
+  const mid = Number.isFinite(spineX) ? spineX : midlineX;
+  if (!Number.isFinite(mid)) return null;
+  const up = nz > 1 && g.z[nz - 1] > g.z[0];
+  const air = new Uint8Array(n2);
+  const lab = new Int32Array(n2);
+  const queue = new Int32Array(n2);
+  const pixelCm2 = Math.abs(g.dx * g.dy) / 100;
+  let prev: { x: number; y: number } | null = null;
+  let last: Vec3 | null = null;
+  for (let q = 0; q < nz; q++) {
+    const c = up ? nz - 1 - q : q;
+    const off = c * n2;
+    for (let p = 0; p < n2; p++) air[p] = labels[off + p] !== LABEL_OUTSIDE && mean[off + p] < -930 ? 1 : 0;
+    const sizes = components2d(air, 0, nx, ny, lab, queue);
+    const sx = new Float64Array(sizes.length);
+    const sy = new Float64Array(sizes.length);
+    for (let p = 0; p < n2; p++) {
+      const l = lab[p];
+      if (!l) continue;
+      const b = (p / nx) | 0;
+      sx[l] += g.x0 + (p - b * nx) * g.dx;
+      sy[l] += g.y0 + b * g.dy;
+    }
+    const parts: { x: number; y: number; area: number }[] = [];
+    for (let l = 1; l < sizes.length; l++) parts.push({ x: sx[l] / sizes[l], y: sy[l] / sizes[l], area: sizes[l] * pixelCm2 });
+    const spineY = Number.isFinite(spineXY[2 * c + 1]) ? spineXY[2 * c + 1] : spineYMedian;
+    if (!prev) {
+      // Not yet found: the topmost slice with a tracheal section.
+      // The largest such section: an air-filled oesophagus lies behind the trachea and is smaller.
+      const t = parts
+        .filter((d) => d.area >= 1 && d.area <= 8 && Math.abs(d.x - mid) < 30 && (!Number.isFinite(spineY) || d.y < spineY - 10))
+        .sort((x, y) => y.area - x.area)[0];
+      if (t) {
+        prev = t;
+        last = [t.x, t.y, g.z[c]];
+      }
+      if (q > nz / 2 && !prev) return null;
+      continue;
+    }
+    const p0: { x: number; y: number } = prev;
+    // Sections near the last one, not behind it (the oesophagus).
+    const near = parts.filter((d) => d.area >= 0.3 && d.area <= 6 && Math.hypot(d.x - p0.x, d.y - p0.y) < 30 && d.y < p0.y + 10);
+    const single = parts.filter((d) => d.area >= 0.3 && d.area <= 10 && Math.hypot(d.x - p0.x, d.y - p0.y) < 12);
+    const left = near.filter((d) => d.x > p0.x + 4);
+    const right = near.filter((d) => d.x < p0.x - 4);
+    const split = left.some((l) => right.some((r) => Math.abs(l.y - r.y) < 20));
+    if (split) return last;
+    if (single.length === 1 && left.length + right.length === 0) {
+      prev = single[0];
+      last = [single[0].x, single[0].y, g.z[c]];
+      continue;
+    }
+    if (single.length === 1) {
+      prev = single[0];
+      last = [single[0].x, single[0].y, g.z[c]];
+      continue;
+    }
+    return null;
+  }
+  return null;
 }
 
 function maskCentroid(g: AnatomyGrid, labels: Uint8Array, label: number): Vec3 | null {
