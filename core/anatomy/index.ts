@@ -903,6 +903,11 @@ function followAorta(g: AnatomyGrid, labels: Uint8Array, edt: Edt2d, discs: Disc
     for (const d of discs[c]) {
       // About the radius tracked so far (the sinus bulges a little; the heart's top does not stay round).
       if (d.r < 0.78 * rRef || d.r > 1.3 * rRef || d.rim < TRACK_RIM) continue;
+      // Below the arch's curve (30 mm), the ascending aorta runs down towards the left
+      // ventricle: a step to the patient's right (-x) of more than 3 mm plus 0.3 mm per mm of
+      // descent is the right atrial appendage or the superior vena cava taking over.
+      const descent = Math.abs(g.z[c] - g.z[prev.c]);
+      if (track[0].centreMm[2] - g.z[c] > 30 && d.x - prev.x < -(3 + 0.3 * descent)) continue;
       const dd = Math.hypot(d.x - prev.x, d.y - prev.y);
       if (dd < maxMove && dd < nextD) {
         nextD = dd;

@@ -1,0 +1,303 @@
+/**
+ * Where a 3D calcified lesion lies relative to the anatomy of core/anatomy: the measures the
+ * rule labeller (./rules.ts) decides on, computed once per lesion from a sample of its voxels.
+ * Pure: typed arrays in, numbers out.
+ *
+ * Frame: origin at the aortic root (sinus level), long axis towards the apex (the found one,
+ * pulled to the textbook axis when they differ by more than 30 degrees: the apex is the least
+ * sure landmark), anterior axis orthogonal to it towards the patient's front. The azimuth about
+ * the long axis is 0 deg anterior, +90 deg to the patient's right, -90 deg to the left, +-180 deg
+ * posterior.
+ */
+import {
+  BONE_NONE,
+  gridVoxelAt,
+  labelAt,
+  LABEL_BONE,
+  LABEL_HEART,
+  LABEL_LUNG,
+  LABEL_OUTSIDE,
+  PRIOR_LONG_AXIS,
+  signedHeartDistanceMm,
+  type Anatomy,
+  type AortaSection,
+} from '../anatomy/index';
+import { cross, dot, normalize, scale, sub } from '../math';
+import type { LesionSet } from '../scoring/detect';
+import type { Vec3 } from '../types';
+import { voxelToPatient } from '../types';
+
+export interface HeartAxes {
+  origin: Vec3;
+  long: Vec3;
+  anterior: Vec3;
+  right: Vec3;
+}
+
+/** The labeller's frame: see the file comment. */
+export function heartAxes(anatomy: Anatomy): HeartAxes | null {
+  const root = anatomy.aorticRootMm;
+  if (!root) return null;
+  let long: Vec3 = anatomy.frame ? anatomy.frame.long : PRIOR_LONG_AXIS;
+  const angle = (Math.acos(Math.max(-1, Math.min(1, dot(long, PRIOR_LONG_AXIS)))) * 180) / Math.PI;
+  if (angle > 30) {
+    // Pull the axis to 30 degrees from the textbook one.
+    const t = 1 - 30 / angle;
+    long = normalize([
+      long[0] + t * (PRIOR_LONG_AXIS[0] - long[0]),
+      long[1] + t * (PRIOR_LONG_AXIS[1] - long[1]),
+      long[2] + t * (PRIOR_LONG_AXIS[2] - long[2]),
+    ]);
+  }
+  const front: Vec3 = [0, -1, 0];
+  const anterior = normalize(sub(front, scale(long, dot(front, long))));
+  // long x anterior points to the patient's right for a left-anterior-inferior long axis.
+  const right = cross(long, anterior);
+  return { origin: root, long, anterior, right };
+}
+
+export interface LesionGeometry {
+  lesionId: number;
+  componentIds: number[];
+  agatston: number;
+  areaMm2: number;
+  peakHu: number;
+  slices: number;
+  /** Area-weighted centroid (patient mm). */
+  centroid: Vec3;
+  /** The lesion voxel (of the sample) nearest the root centre, and its distance (mm). */
+  proximal: Vec3;
+  proximalRootMm: number;
+  /** Largest distance between two sampled voxels (mm): the lesion's length. */
+  lengthMm: number;
+  /** Centroid relative to the root in patient axes (mm; x to the left, y to the back, z up). */
+  rel: Vec3;
+  /** Centroid along the long axis from the root (mm; positive towards the apex). */
+  along: number;
+  /** Azimuth of the centroid about the long axis (deg; 0 anterior, +90 right, -90 left). */
+  azimuth: number;
+  /** Distance of the centroid from the long axis (mm). */
+  radial: number;
+  /** Signed distance of the centroid to the heart contour (mm; negative inside). */
+  heartMm: number;
+  /** Smallest signed heart distance over the sample (the deepest point inside). */
+  heartMinMm: number;
+  /** Distance from the aortic centreline minus the local radius (mm; negative inside the lumen): least and largest over the sample. */
+  aortaWallMinMm: number;
+  aortaWallMaxMm: number;
+  /** Distance of the centroid from the root's axis in the axial plane (mm) and its height above the root (mm). */
+  rootAxialMm: number;
+  /** Share of sampled voxels in bone (anatomy label), outside the body, in lung. */
+  boneFrac: number;
+  outsideFrac: number;
+  lungFrac: number;
+  /** How far inside the bony cage the centroid lies (mm; negative outside it; NaN when no cage on that slice). */
+  cageInsideMm: number;
+}
+
+const MAX_SAMPLE = 400;
+
+/** Distance from p to the nearest tracked aorta section's centre minus its radius (mm). */
+export function aortaWallDistance(sections: AortaSection[], p: Vec3): number {
+  let best = Infinity;
+  for (const s of sections) {
+    const c = s.centreMm;
+    // Sections are axial discs: in-plane distance, plus the height difference beyond half a slice.
+    const dz = Math.max(0, Math.abs(p[2] - c[2]) - 2);
+    const d = Math.hypot(Math.hypot(p[0] - c[0], p[1] - c[1]) - s.radiusMm, dz);
+    const signed = Math.hypot(p[0] - c[0], p[1] - c[1]) < s.radiusMm && dz === 0 ? -d : d;
+    if (signed < best) best = signed;
+  }
+  return best;
+}
+
+/** Per grid slice: the convex hull of the bony cage (ribs, costal cartilage, sternum, spine) in patient x, y. */
+export class CageHulls {
+  private hulls = new Map<number, [number, number][] | null>();
+  constructor(private anatomy: Anatomy) {}
+
+  /** Signed distance (mm) of p inside the hull of its slice (negative outside); NaN without a hull. */
+  insideMm(p: Vec3): number {
+    const g = this.anatomy.grid;
+    const q = gridVoxelAt(g, p);
+    if (q < 0) return NaN;
+    const c = Math.floor(q / (g.nx * g.ny));
+    let hull = this.hulls.get(c);
+    if (hull === undefined) {
+      hull = this.build(c);
+      this.hulls.set(c, hull);
+    }
+    if (!hull) return NaN;
+    return signedInside(hull, p[0], p[1]);
+  }
+
+  private build(c: number): [number, number][] | null {
+    const g = this.anatomy.grid;
+    const n2 = g.nx * g.ny;
+    const pts: [number, number][] = [];
+    for (let p = c * n2; p < (c + 1) * n2; p++) {
+      if (this.anatomy.boneKind[p] === BONE_NONE) continue;
+      const r = p - c * n2;
+      const b = Math.floor(r / g.nx);
+      pts.push([g.x0 + (r - b * g.nx) * g.dx, g.y0 + b * g.dy]);
+    }
+    if (pts.length < 6) return null;
+    const hull = convexHull(pts);
+    // A hull that does not surround the heart region (a slice with only the spine) is no cage.
+    let area = 0;
+    for (let i = 0; i < hull.length; i++) {
+      const [x1, y1] = hull[i];
+      const [x2, y2] = hull[(i + 1) % hull.length];
+      area += x1 * y2 - x2 * y1;
+    }
+    return Math.abs(area) / 2 >= 10000 ? hull : null;
+  }
+}
+
+/** Andrew's monotone chain (counter-clockwise, no collinear points). */
+function convexHull(points: [number, number][]): [number, number][] {
+  const pts = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const crossZ = (o: [number, number], a: [number, number], b: [number, number]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const lower: [number, number][] = [];
+  for (const p of pts) {
+    while (lower.length >= 2 && crossZ(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
+    lower.push(p);
+  }
+  const upper: [number, number][] = [];
+  for (let i = pts.length - 1; i >= 0; i--) {
+    const p = pts[i];
+    while (upper.length >= 2 && crossZ(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) upper.pop();
+    upper.push(p);
+  }
+  return lower.slice(0, -1).concat(upper.slice(0, -1));
+}
+
+/** Distance from (x, y) to the polygon's boundary, positive inside a convex polygon. */
+function signedInside(poly: [number, number][], x: number, y: number): number {
+  let min = Infinity;
+  let inside = true;
+  // Orientation of the polygon (the hull is counter-clockwise in its own axes, which may be flipped).
+  let area = 0;
+  for (let i = 0; i < poly.length; i++) {
+    const [x1, y1] = poly[i];
+    const [x2, y2] = poly[(i + 1) % poly.length];
+    area += x1 * y2 - x2 * y1;
+  }
+  const sign = area >= 0 ? 1 : -1;
+  for (let i = 0; i < poly.length; i++) {
+    const [x1, y1] = poly[i];
+    const [x2, y2] = poly[(i + 1) % poly.length];
+    const ex = x2 - x1;
+    const ey = y2 - y1;
+    const len2 = ex * ex + ey * ey || 1;
+    const t = Math.max(0, Math.min(1, ((x - x1) * ex + (y - y1) * ey) / len2));
+    const d = Math.hypot(x - (x1 + t * ex), y - (y1 + t * ey));
+    if (d < min) min = d;
+    if (sign * (ex * (y - y1) - ey * (x - x1)) < 0) inside = false;
+  }
+  return inside ? min : -min;
+}
+
+/** The geometry of every 3D lesion of the set (anatomy found). */
+export function lesionGeometries(set: LesionSet, anatomy: Anatomy, axes: HeartAxes): LesionGeometry[] {
+  const g = set.geometry;
+  const hulls = new CageHulls(anatomy);
+  const sections = [...anatomy.ascendingAorta, ...anatomy.descendingAorta];
+  const root = axes.origin;
+  const out: LesionGeometry[] = [];
+  for (const lesion of set.lesions) {
+    let area = 0;
+    let agatston = 0;
+    let peak = -Infinity;
+    const cen: Vec3 = [0, 0, 0];
+    const slices = new Set<number>();
+    let voxels = 0;
+    for (const id of lesion.componentIds) {
+      const c = set.components[id - 1];
+      area += c.areaMm2;
+      agatston += c.agatston;
+      if (c.peakHu > peak) peak = c.peakHu;
+      for (let k = 0; k < 3; k++) cen[k] += c.centroidMm[k] * c.areaMm2;
+      slices.add(c.slice);
+      voxels += set.componentVoxels[id - 1].length;
+    }
+    for (let k = 0; k < 3; k++) cen[k] /= area || 1;
+    // A sample of the lesion's voxels (every stride-th of each component, at least one each).
+    const stride = Math.max(1, Math.ceil(voxels / MAX_SAMPLE));
+    const sample: Vec3[] = [];
+    for (const id of lesion.componentIds) {
+      const vox = set.componentVoxels[id - 1];
+      for (let q = 0; q < vox.length; q += stride) {
+        const v = vox[q];
+        const i = v % g.columns;
+        const j = Math.floor(v / g.columns) % g.rows;
+        const k = Math.floor(v / (g.columns * g.rows));
+        sample.push(voxelToPatient(g, i, j, k));
+      }
+      if (vox.length > 0 && vox.length < stride) {
+        const v = vox[0];
+        sample.push(voxelToPatient(g, v % g.columns, Math.floor(v / g.columns) % g.rows, Math.floor(v / (g.columns * g.rows))));
+      }
+    }
+    let proximal = sample[0];
+    let proxD = Infinity;
+    let bone = 0;
+    let outside = 0;
+    let lung = 0;
+    let heartMin = Infinity;
+    let wallMin = Infinity;
+    let wallMax = -Infinity;
+    for (const p of sample) {
+      const d = Math.hypot(p[0] - root[0], p[1] - root[1], p[2] - root[2]);
+      if (d < proxD) {
+        proxD = d;
+        proximal = p;
+      }
+      const l = labelAt(anatomy, p);
+      if (l === LABEL_BONE) bone++;
+      else if (l === LABEL_OUTSIDE) outside++;
+      else if (l === LABEL_LUNG) lung++;
+      const h = l === LABEL_HEART ? signedHeartDistanceMm(anatomy, p, 60) : Infinity;
+      if (h < heartMin) heartMin = h;
+      if (sections.length > 0) {
+        const w = aortaWallDistance(sections, p);
+        if (w < wallMin) wallMin = w;
+        if (w > wallMax) wallMax = w;
+      }
+    }
+    // Length: the largest distance from the proximal voxel (cheap, and what "along its course" needs).
+    let length = 0;
+    for (const p of sample) length = Math.max(length, Math.hypot(p[0] - proximal[0], p[1] - proximal[1], p[2] - proximal[2]));
+    const v = sub(cen, root);
+    const along = dot(v, axes.long);
+    const a = dot(v, axes.anterior);
+    const t = dot(v, axes.right);
+    const n = sample.length || 1;
+    out.push({
+      lesionId: lesion.id,
+      componentIds: lesion.componentIds,
+      agatston,
+      areaMm2: area,
+      peakHu: peak,
+      slices: slices.size,
+      centroid: cen,
+      proximal,
+      proximalRootMm: proxD,
+      lengthMm: length,
+      rel: v,
+      along,
+      azimuth: (Math.atan2(t, a) * 180) / Math.PI,
+      radial: Math.hypot(a, t),
+      heartMm: signedHeartDistanceMm(anatomy, cen, 60),
+      heartMinMm: Number.isFinite(heartMin) ? heartMin : signedHeartDistanceMm(anatomy, cen, 60),
+      aortaWallMinMm: Number.isFinite(wallMin) ? wallMin : Infinity,
+      aortaWallMaxMm: Number.isFinite(wallMax) ? wallMax : Infinity,
+      rootAxialMm: Math.hypot(v[0], v[1]),
+      boneFrac: bone / n,
+      outsideFrac: outside / n,
+      lungFrac: lung / n,
+      cageInsideMm: hulls.insideMm(cen),
+    });
+  }
+  return out;
+}
