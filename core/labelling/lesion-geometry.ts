@@ -85,8 +85,9 @@ export interface LesionGeometry {
   /** Distance from the aortic centreline minus the local radius (mm; negative inside the lumen): least and largest over the sample. */
   aortaWallMinMm: number;
   aortaWallMaxMm: number;
-  /** Distance of the centroid from the root's axis in the axial plane (mm) and its height above the root (mm). */
+  /** In-plane distance of the centroid from the root centre (mm), and the largest such distance over the sample. */
   rootAxialMm: number;
+  rootAxialMaxMm: number;
   /** Share of sampled voxels in bone (anatomy label), outside the body, in lung. */
   boneFrac: number;
   outsideFrac: number;
@@ -247,7 +248,9 @@ export function lesionGeometries(set: LesionSet, anatomy: Anatomy, axes: HeartAx
     let heartMin = Infinity;
     let wallMin = Infinity;
     let wallMax = -Infinity;
+    let axialMax = 0;
     for (const p of sample) {
+      axialMax = Math.max(axialMax, Math.hypot(p[0] - root[0], p[1] - root[1]));
       const d = Math.hypot(p[0] - root[0], p[1] - root[1], p[2] - root[2]);
       if (d < proxD) {
         proxD = d;
@@ -293,6 +296,7 @@ export function lesionGeometries(set: LesionSet, anatomy: Anatomy, axes: HeartAx
       aortaWallMinMm: Number.isFinite(wallMin) ? wallMin : Infinity,
       aortaWallMaxMm: Number.isFinite(wallMax) ? wallMax : Infinity,
       rootAxialMm: Math.hypot(v[0], v[1]),
+      rootAxialMaxMm: axialMax,
       boneFrac: bone / n,
       outsideFrac: outside / n,
       lungFrac: lung / n,

@@ -1,0 +1,234 @@
+/**
+ * The rule labeller: whole 3D lesions labelled by anatomy, without training. It replaced the
+ * phantom-trained model as the default because it measured better on real reader-labelled
+ * scans (models/README.md, `npm run eval:real`); the model path (./model.ts) stays available.
+ *
+ * For every 3D lesion (./lesion-geometry.ts measures it once), in this order:
+ *  1. exclusion by anatomy, each with the reason the reader sees as the non-coronary subclass:
+ *     outside the body or in lung; the bony cage (within CAGE_MM of the hull of ribs, costal
+ *     cartilage, sternum and spine: costal-cartilage islands are outside the bone mask but on
+ *     that hull); dense metal; above the root (the arch, great vessels, hila above the heart);
+ *     the aortic wall and valve (a lesion that never leaves the aortic wall or lumen, from the
+ *     annulus to the descending aorta, or lies inside the root at the valve level); far outside
+ *     the heart contour; the posterior mediastinum behind the left atrium and the hila; the
+ *     mitral annulus (posterior-left of the root, at the atrioventricular junction); behind
+ *     the heart below the crux (liver, stomach); specks of one or two pixels on one slice away
+ *     from the grooves where coronary calcium starts (noise; near a groove they stay, flagged);
+ *  2. the artery, by the heart's grooves in the frame of lesion-geometry.ts: a lesion that
+ *     starts at the root's wall on the left is the left main (split only where it visibly
+ *     crosses the bifurcation, running on into both LAD and LCX), on the right the RCA; the rest by
+ *     the azimuth about the long axis: LAD in the anterior interventricular groove, LCX in the
+ *     left atrioventricular groove (the left side at the root's depth is the proximal LAD),
+ *     RCA in the right atrioventricular groove and at the crux (the posterior descending
+ *     artery, right dominance being the common case).
+ * A lesion near a boundary of these rules (a sector edge, the left main zone, the mitral zone,
+ * a speck, the heart contour's edge) is flagged "check first". When the anatomy was not found
+ * nothing is labelled: every candidate stays for the reader, and the run says why.
+ *
+ * Pure: no DOM, no I/O; the same in the viewer's worker, the CLI and the tests.
+ */
+import { findAnatomy, type Anatomy } from '../anatomy/index';
+import type { Assignment } from '../scoring/assign';
+import type { LesionSet } from '../scoring/detect';
+import type { CtVolume, LesionLabel, Vec3 } from '../types';
+import { heartAxes, lesionGeometries, type HeartAxes, type LesionGeometry } from './lesion-geometry';
+import type { ComponentProposal, LabelRun } from './model';
+
+export const RULES_LABELLER = Object.freeze({ name: 'cac-rules', version: '2.0.0' });
+
+/** The rules' distances (mm) and angles (deg). Anatomy sources in models/README.md. */
+export const RULES = Object.freeze({
+  /** Not coronary within this depth inside the bony cage's outer hull (ribs ~10 mm, sternum 10-15 mm thick, plus ~8 mm; issue 13). */
+  cageMm: 12,
+  /** A lesion whose centroid lies this far above the root, and whose lowest end lies CAGE above it, is not coronary (ostia sit ~14-17 mm above the annulus [TOPS08], the root is at the sinus level). */
+  aboveRootMm: 15,
+  aboveRootProximalMm: 10,
+  /** A lesion that never leaves the aortic wall: its farthest point at most this far outside the tracked lumen. */
+  aortaWallMm: 5,
+  /** Far outside the heart contour: hilar nodes, pericardium, chest wall. Between checkHeartMm and this: check first. */
+  outsideHeartMm: 12,
+  checkHeartMm: 7,
+  /** Posterior mediastinum: this far behind the root centre and not far below it (left atrium, carina, oesophagus). */
+  posteriorMm: 38,
+  posteriorBelowMm: 30,
+  /** Behind the root by more than this and lower than belowCruxMm: below the crux, behind the heart (liver, stomach, oesophagus). */
+  belowCruxBehindMm: 30,
+  belowCruxMm: 60,
+  /** The atrioventricular ring at the base: within this distance down the long axis from the root. */
+  baseRingMm: 35,
+  /** A lesion whose nearest point lies within root radius + this of the root centre starts at the root (an ostium). */
+  ostialMm: 8,
+  /** Left main length, ostium to bifurcation, at most: 10.5 + 2 x 5.3 mm [MG16]; parts farther along are LAD or LCX. */
+  lmLengthMm: 21,
+  /** Azimuth sectors about the long axis (0 anterior, +90 right, -90 left). */
+  ladFromDeg: -75,
+  rcaFromDeg: 25,
+  cruxDeg: 160,
+  /** Sector edges closer than this are flagged. */
+  edgeDeg: 12,
+  /** Left lesions within this distance along the axis (at the root's depth) and this close to the root are proximal LAD, not LCX. */
+  proximalLadAlongMm: 20,
+  proximalLadRootMm: 38,
+});
+
+export interface RuleDecision {
+  label: LesionLabel;
+  fineClass: string;
+  reason: string;
+  needsReview: boolean;
+}
+
+const other = (fineClass: string, reason: string, needsReview = false): RuleDecision => ({ label: 'OTHER', fineClass, reason, needsReview });
+const artery = (label: LesionLabel, reason: string, needsReview = false): RuleDecision => ({ label, fineClass: label, reason, needsReview });
+
+/** Exclusion by anatomy: the reason a lesion is not coronary, or null. */
+export function excludeByAnatomy(x: LesionGeometry, aortaRadiusMm: number): RuleDecision | null {
+  const [rx, ry, rz] = x.rel;
+  if (x.outsideFrac > 0.5) return other('outside', 'outside the body (table, clothing)');
+  if (x.lungFrac > 0.5) return other('other', 'in the lung');
+  if (x.cageInsideMm < RULES.cageMm) return other('bone', `on the bony cage (${Math.max(0, Math.round(x.cageInsideMm))} mm inside ribs, costal cartilage, sternum)`);
+  if (x.boneFrac >= 0.5 && !(x.cageInsideMm > 30)) return other('bone', 'in bone');
+  if (x.peakHu >= 3000) return other('metal', 'metal (peak above 3000 HU)');
+  const proximalAbove = x.proximal[2] - (x.centroid[2] - rz);
+  if (rz > RULES.aboveRootMm && proximalAbove > RULES.aboveRootProximalMm) {
+    return x.aortaWallMinMm < 6 ? other('aortic-wall', 'on the ascending aorta or arch, above the root') : other('hilum', 'above the aortic root (hilum, great vessels)');
+  }
+  if (x.aortaWallMaxMm <= RULES.aortaWallMm) {
+    const inside = x.aortaWallMinMm < -3 && Math.abs(rz) < 25;
+    return inside ? other('aortic-valve', 'inside the aortic root at the valve') : other('aortic-wall', 'on the aortic wall');
+  }
+  // Inside the root below the tracked aorta (the valve sits at or just below the root centre).
+  if (x.rootAxialMaxMm < aortaRadiusMm + 3 && rz > -20 && rz < 12) return other('aortic-valve', 'inside the aortic root at the valve level');
+  if (x.heartMm > RULES.outsideHeartMm) {
+    return ry > 10 || Math.abs(rx) > 40 ? other('hilum', `${Math.round(x.heartMm)} mm outside the heart (hilum, mediastinum)`) : other('other', `${Math.round(x.heartMm)} mm outside the heart`);
+  }
+  if (ry > RULES.posteriorMm && rz > -RULES.posteriorBelowMm) return other('hilum', 'behind the left atrium (posterior mediastinum: nodes, bronchi, oesophagus)');
+  if (rx < -35 && ry > 15) return other('hilum', 'right hilum');
+  if (rx > 45 && ry > 30 && rz > -20) return other('hilum', 'left hilum');
+  if (rx > 0 && rx < 42 && ry > 15 && ry < 50 && rz > -50 && rz < 5) return other('mitral-annulus', 'at the mitral annulus (posterior left atrioventricular junction)', true);
+  if (ry > RULES.belowCruxBehindMm && rz < -RULES.belowCruxMm) return other('other', 'behind the heart below the crux (liver, stomach, oesophagus)');
+  // Specks on one slice: kept (for review) only in a groove where coronary calcium starts, the
+  // atrioventricular ring at the base or the anterior interventricular groove; elsewhere noise.
+  const inGroove = x.along <= RULES.baseRingMm || (x.azimuth > RULES.ladFromDeg && x.azimuth < 0);
+  if (x.slices === 1 && x.areaMm2 < 2.5 && x.peakHu < 200 && !inGroove) return other('noise', 'a speck of 1-2 pixels on one slice, away from the coronary grooves');
+  if (x.slices === 1 && x.peakHu < 150 && x.areaMm2 < 5 && (x.heartMm < -1 || x.along > 45)) return other('noise', 'a speck barely above 130 HU on one slice, in the heart wall or away from the base');
+  return null;
+}
+
+/** The artery of a lesion that passed the exclusions, by the grooves. */
+export function arteryByGrooves(x: LesionGeometry, aortaRadiusMm: number): RuleDecision {
+  const az = x.azimuth;
+  const nearEdge = (edge: number) => Math.abs(az - edge) < RULES.edgeDeg;
+  const speck = x.slices === 1 && x.peakHu < 200;
+  const heartEdge = x.heartMm > RULES.checkHeartMm;
+  const flag = speck || heartEdge;
+  if (x.proximalRootMm < aortaRadiusMm + RULES.ostialMm) {
+    const proxRight = x.proximal[0] - (x.centroid[0] - x.rel[0]) < 0;
+    return proxRight ? artery('RCA', 'starts at the right side of the aortic root (right ostium)', true) : artery('LM', 'starts at the left side of the aortic root (left ostium)', true);
+  }
+  if (az > RULES.rcaFromDeg || az < -RULES.cruxDeg) {
+    const check = flag || nearEdge(RULES.rcaFromDeg) || nearEdge(-RULES.cruxDeg) || Math.abs(az) > 180 - RULES.edgeDeg;
+    return artery('RCA', az > RULES.rcaFromDeg ? 'right atrioventricular groove' : 'crux (posterior descending artery, right dominance)', check);
+  }
+  if (az > RULES.ladFromDeg) return artery('LAD', 'anterior interventricular groove', flag || nearEdge(RULES.ladFromDeg) || nearEdge(RULES.rcaFromDeg));
+  if (x.along < RULES.proximalLadAlongMm && x.proximalRootMm < RULES.proximalLadRootMm) {
+    return artery('LAD', 'left of the root at its depth (proximal LAD, behind the pulmonary trunk)', true);
+  }
+  return artery('LCX', 'left atrioventricular groove', flag || nearEdge(RULES.ladFromDeg) || nearEdge(-RULES.cruxDeg));
+}
+
+/** One decision per lesion (the anatomy must have been found). */
+export function decideLesion(x: LesionGeometry, aortaRadiusMm: number): RuleDecision {
+  return excludeByAnatomy(x, aortaRadiusMm) ?? arteryByGrooves(x, aortaRadiusMm);
+}
+
+/**
+ * The components' labels for one lesion's decision: the same label for the whole lesion, except
+ * a left-main lesion that visibly crosses the bifurcation: past the left main's length from its
+ * proximal end it runs on both forward (LAD) and back (LCX), each branch with at least a sixth
+ * of the lesion's score; then each part takes its own artery. A left-main lesion that runs on
+ * into one branch only gives no sign of where the bifurcation lies: it keeps the label of its
+ * origin, flagged for the reader.
+ */
+function componentLabels(set: LesionSet, x: LesionGeometry, d: RuleDecision, axes: HeartAxes): Map<number, RuleDecision> {
+  const out = new Map<number, RuleDecision>();
+  for (const id of x.componentIds) out.set(id, d);
+  if (d.label !== 'LM') return out;
+  const branch = new Map<number, 'LAD' | 'LCX'>();
+  let lad = 0;
+  let lcx = 0;
+  for (const id of x.componentIds) {
+    const comp = set.components[id - 1];
+    const c = comp.centroidMm;
+    if (Math.hypot(c[0] - x.proximal[0], c[1] - x.proximal[1], c[2] - x.proximal[2]) <= RULES.lmLengthMm) continue;
+    const v: Vec3 = [c[0] - axes.origin[0], c[1] - axes.origin[1], c[2] - axes.origin[2]];
+    const az = (Math.atan2(dot3(v, axes.right), dot3(v, axes.anterior)) * 180) / Math.PI;
+    const b = az > -110 ? 'LAD' : 'LCX';
+    branch.set(id, b);
+    if (b === 'LAD') lad += comp.agatston;
+    else lcx += comp.agatston;
+  }
+  if (lad < x.agatston / 6 || lcx < x.agatston / 6) return out;
+  for (const [id, b] of branch) out.set(id, artery(b, `past the left main bifurcation, running ${b === 'LAD' ? 'forward' : 'back'}`, true));
+  return out;
+}
+
+const dot3 = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** The rule labeller's proposals (no assignment change). */
+export function proposeByRules(volume: CtVolume, set: LesionSet, opts: { anatomy?: Anatomy } = {}): LabelRun & { decisions: Map<number, RuleDecision> } {
+  const t0 = now();
+  const anatomy = opts.anatomy ?? findAnatomy(volume);
+  const t1 = now();
+  const base = { model: { ...RULES_LABELLER }, backend: 'rules', anatomy };
+  const axes = anatomy.found ? heartAxes(anatomy) : null;
+  const radius = anatomy.aortaRadiusMm;
+  if (!anatomy.found || !axes || radius === null) {
+    return {
+      ...base,
+      labelled: false,
+      proposals: [],
+      counts: { coronary: 0, other: 0, needsReview: 0 },
+      warnings: [
+        ...anatomy.warnings,
+        'Automatic artery labelling did not run: the heart and aortic root were not found, so every candidate is left for the reader to assign.',
+      ],
+      timingsMs: { anatomy: t1 - t0, features: 0, inference: 0, total: now() - t0 },
+      decisions: new Map(),
+    };
+  }
+  const geometry = lesionGeometries(set, anatomy, axes);
+  const t2 = now();
+  const proposals: ComponentProposal[] = [];
+  const counts = { coronary: 0, other: 0, needsReview: 0 };
+  const decisions = new Map<number, RuleDecision>();
+  for (const x of geometry) {
+    const d = decideLesion(x, radius);
+    decisions.set(x.lesionId, d);
+    for (const [componentId, c] of componentLabels(set, x, d, axes)) {
+      proposals.push({ componentId, label: c.label, fineClass: c.fineClass, confidence: c.needsReview ? 0.6 : 0.9, needsReview: c.needsReview });
+      if (c.label === 'OTHER') counts.other++;
+      else counts.coronary++;
+      if (c.needsReview) counts.needsReview++;
+    }
+  }
+  const t3 = now();
+  return {
+    ...base,
+    labelled: true,
+    proposals,
+    counts,
+    warnings: [...anatomy.warnings],
+    timingsMs: { anatomy: t1 - t0, features: t2 - t1, inference: t3 - t2, total: now() - t0 },
+    decisions,
+  };
+}
+
+/** Runs the rule labeller and applies its proposals (source 'auto'; what a person or a seed set stays). */
+export function labelByRules(volume: CtVolume, set: LesionSet, assignment: Assignment, opts: { anatomy?: Anatomy } = {}): LabelRun {
+  const run = proposeByRules(volume, set, opts);
+  if (run.labelled) assignment.applyProposals(run.proposals, run.model);
+  return run;
+}
