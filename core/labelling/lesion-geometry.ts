@@ -11,6 +11,7 @@
  */
 import {
   BONE_NONE,
+  distanceToMm,
   gridVoxelAt,
   labelAt,
   LABEL_BONE,
@@ -92,8 +93,10 @@ export interface LesionGeometry {
   boneFrac: number;
   outsideFrac: number;
   lungFrac: number;
-  /** How far inside the bony cage the centroid lies (mm; negative outside it; NaN when no cage on that slice). */
+  /** How far inside the bony cage the centroid lies (mm; negative outside it; NaN when the slice has no cage around the heart). */
   cageInsideMm: number;
+  /** Distance from the centroid to the nearest rib, costal cartilage or sternum surface (mm, capped at 60). */
+  ribsMm: number;
 }
 
 const MAX_SAMPLE = 400;
@@ -144,14 +147,15 @@ export class CageHulls {
     }
     if (pts.length < 6) return null;
     const hull = convexHull(pts);
-    // A hull that does not surround the heart region (a slice with only the spine) is no cage.
-    let area = 0;
-    for (let i = 0; i < hull.length; i++) {
-      const [x1, y1] = hull[i];
-      const [x2, y2] = hull[(i + 1) % hull.length];
-      area += x1 * y2 - x2 * y1;
-    }
-    return Math.abs(area) / 2 >= 10000 ? hull : null;
+    // A hull that does not surround the heart (a slice with only the spine, or a gated field of
+    // view that cuts the chest wall) is no cage.
+    const centre = this.anatomy.heartCentreMm;
+    if (!centre || signedInside(hull, centre[0], centre[1]) < 20) return null;
+    // Bone all round the heart: no gap of more than 100 degrees between the bone points' directions.
+    const angles = pts.map(([x, y]) => Math.atan2(y - centre[1], x - centre[0])).sort((a, b) => a - b);
+    let gap = angles[0] + 2 * Math.PI - angles[angles.length - 1];
+    for (let i = 1; i < angles.length; i++) gap = Math.max(gap, angles[i] - angles[i - 1]);
+    return gap <= (100 * Math.PI) / 180 ? hull : null;
   }
 }
 
@@ -301,6 +305,7 @@ export function lesionGeometries(set: LesionSet, anatomy: Anatomy, axes: HeartAx
       outsideFrac: outside / n,
       lungFrac: lung / n,
       cageInsideMm: hulls.insideMm(cen),
+      ribsMm: Math.min(distanceToMm(anatomy, 'ribs', cen, 60), distanceToMm(anatomy, 'sternum', cen, 60)),
     });
   }
   return out;

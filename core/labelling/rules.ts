@@ -40,6 +40,8 @@ export const RULES_LABELLER = Object.freeze({ name: 'cac-rules', version: '2.0.0
 export const RULES = Object.freeze({
   /** Not coronary within this depth inside the bony cage's outer hull (ribs ~10 mm, sternum 10-15 mm thick, plus ~8 mm; issue 13). */
   cageMm: 12,
+  /** Where no cage surrounds the heart on a slice: not coronary this close to a rib or the sternum. */
+  nearBoneMm: 8,
   /** A lesion whose centroid lies this far above the root, and whose lowest end lies CAGE above it, is not coronary (ostia sit ~14-17 mm above the annulus [TOPS08], the root is at the sinus level). */
   aboveRootMm: 15,
   aboveRootProximalMm: 10,
@@ -87,6 +89,8 @@ export function excludeByAnatomy(x: LesionGeometry, aortaRadiusMm: number): Rule
   if (x.outsideFrac > 0.5) return other('outside', 'outside the body (table, clothing)');
   if (x.lungFrac > 0.5) return other('other', 'in the lung');
   if (x.cageInsideMm < RULES.cageMm) return other('bone', `on the bony cage (${Math.max(0, Math.round(x.cageInsideMm))} mm inside ribs, costal cartilage, sternum)`);
+  // Where the field of view cuts the cage (gated scans), what lies on a rib or the sternum.
+  if (Number.isNaN(x.cageInsideMm) && x.ribsMm < RULES.nearBoneMm) return other('bone', `${Math.round(x.ribsMm)} mm from a rib or the sternum`);
   if (x.boneFrac >= 0.5 && !(x.cageInsideMm > 30)) return other('bone', 'in bone');
   if (x.peakHu >= 3000) return other('metal', 'metal (peak above 3000 HU)');
   const proximalAbove = x.proximal[2] - (x.centroid[2] - rz);
