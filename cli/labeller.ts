@@ -12,6 +12,7 @@ import type { LesionSet } from '../core/scoring/detect';
 import { scoreResult } from '../core/scoring/score';
 import type { ClinicalInputs, CtVolume, ScoringResult } from '../core/types';
 import { createOnnxClassifier } from '../core/labelling/runtime-node';
+import { labelByRules } from '../core/labelling/rules';
 
 /** The model the CLI uses by default. */
 export const DEFAULT_MODEL_NAME = 'cac-labeller';
@@ -52,17 +53,25 @@ export interface AutoLabelOutcome {
   run: LabelRun | null;
 }
 
+/** The automatic labellers: the anatomy rules (default, core/labelling/rules.ts) and the shipped ONNX model. */
+export const LABELLERS = ['rules', 'model'] as const;
+export type LabellerKind = (typeof LABELLERS)[number];
+
 /**
- * Auto mode of `cacs score`: labels the scored volume with the shipped model (seeds and reader
- * labels stay), then re-scores. A model that cannot be loaded is a warning, not a failure: the
- * lesions then stay for the reader, as with --no-auto. `anatomy`: one already found on this
- * volume (saves finding it again).
+ * Auto mode of `cacs score`: labels the scored volume (seeds and reader labels stay), then
+ * re-scores. By default with the anatomy rules; with `labeller: 'model'` the shipped model, and
+ * a model that cannot be loaded is a warning, not a failure: the lesions then stay for the
+ * reader, as with --no-auto. `anatomy`: one already found on this volume (saves finding it again).
  */
 export async function autoLabelScored(
   volume: CtVolume,
   scored: { result: ScoringResult; lesionSet: LesionSet; assignment: Assignment; inputWarnings: string[] },
-  opts: { clinical?: ClinicalInputs | null; manifestPath?: string; anatomy?: Anatomy } = {},
+  opts: { clinical?: ClinicalInputs | null; manifestPath?: string; anatomy?: Anatomy; labeller?: LabellerKind } = {},
 ): Promise<AutoLabelOutcome> {
+  if ((opts.labeller ?? 'rules') === 'rules') {
+    const run = labelByRules(volume, scored.lesionSet, scored.assignment, opts.anatomy ? { anatomy: opts.anatomy } : {});
+    return { result: rescore(scored, run, opts.clinical), note: runNote(run), run };
+  }
   let model: LabelModel;
   try {
     model = await loadModelFile(opts.manifestPath);
@@ -73,18 +82,27 @@ export async function autoLabelScored(
   }
   try {
     const run = await labelVolume(volume, scored.lesionSet, scored.assignment, model, opts.anatomy ? { anatomy: opts.anatomy } : {});
-    const result = scoreResult(scored.lesionSet, scored.assignment, {
-      clinical: opts.clinical ?? null,
-      warnings: [...scored.inputWarnings, ...run.warnings],
-      model: run.labelled ? run.model : null,
-    });
-    const t = run.timingsMs;
-    const ms = (x: number) => `${Math.round(x)} ms`;
-    const note = run.labelled
-      ? `automatic labels by ${run.model.name} ${run.model.version} on ${run.backend}: ${run.counts.coronary} coronary and ${run.counts.other} non-coronary component proposals, ${run.counts.needsReview} to review; anatomy ${ms(t.anatomy)}, features ${ms(t.features)}, inference ${ms(t.inference)}`
-      : 'automatic artery labelling did not run: the heart was not found (see warnings); assign lesions by hand or with --seeds';
-    return { result, note, run };
+    return { result: rescore(scored, run, opts.clinical), note: runNote(run), run };
   } finally {
     await model.classifier.release?.();
   }
+}
+
+function rescore(scored: { lesionSet: LesionSet; assignment: Assignment; inputWarnings: string[] }, run: LabelRun, clinical: ClinicalInputs | null | undefined): ScoringResult {
+  return scoreResult(scored.lesionSet, scored.assignment, {
+    clinical: clinical ?? null,
+    warnings: [...scored.inputWarnings, ...run.warnings],
+    model: run.labelled ? run.model : null,
+  });
+}
+
+/** One line for the table and the JSON: what ran and how long each step took. */
+function runNote(run: LabelRun): string {
+  const t = run.timingsMs;
+  const ms = (x: number) => `${Math.round(x)} ms`;
+  if (!run.labelled) return 'automatic artery labelling did not run: the heart was not found (see warnings); assign lesions by hand or with --seeds';
+  const counts = `${run.counts.coronary} coronary and ${run.counts.other} non-coronary component proposals, ${run.counts.needsReview} to review`;
+  return run.backend === 'rules'
+    ? `automatic labels by the anatomy rules (${run.model.name} ${run.model.version}): ${counts}; anatomy ${ms(t.anatomy)}, lesion measures ${ms(t.features)}, rules ${ms(t.inference)}`
+    : `automatic labels by ${run.model.name} ${run.model.version} on ${run.backend}: ${counts}; anatomy ${ms(t.anatomy)}, features ${ms(t.features)}, inference ${ms(t.inference)}`;
 }

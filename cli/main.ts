@@ -19,7 +19,7 @@ Usage:
 
 Scores follow the Agatston method (HU >= 130, 1 mm^2, slice sums normalised to 3 mm),
 with volume and, given a calibration factor, mass, per artery (LM, LAD, LCX, RCA).
-By default the shipped labelling model proposes an artery (or non-coronary) for every lesion;
+By default the anatomy rules propose an artery (or non-coronary) for every lesion;
 its proposals are marked "automatic, not reviewed" and decision support waits for a reader's
 review (--no-auto turns it off; seeds always win). Not for clinical use without review by a
 qualified reader.`;

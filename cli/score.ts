@@ -30,10 +30,12 @@ Scoring (defaults follow the Agatston method, docs/scoring.md §1.1):
   --seeds FILE          JSON [{"pointMm":[x,y,z],"artery":"LAD"}, ...] in patient mm (LPS); every
                         lesion a seed touches (within 2 mm) takes that artery (LM, LAD, LCX, RCA, or
                         OTHER = not coronary). Seeds always win over automatic labels.
-  --no-auto             do not run automatic artery labelling (default: the shipped model proposes an
+  --no-auto             do not run automatic artery labelling (default: the anatomy rules propose an
                         artery or OTHER for every lesion; proposals are marked "automatic, not
                         reviewed" and decision support waits for a reader's review). Without it,
                         lesions without a seed stay UNASSIGNED and are left out of the totals.
+  --labeller NAME       rules (default: anatomy rules, whole lesions by the heart's grooves) or
+                        model (the shipped ONNX model, models/cac-labeller.*; CACS_MODEL=manifest)
   --force               score even when the input checks find errors (they become warnings, the
                         result is provisional and carries no guideline text)
   --clinical FILE       JSON with the MESA inputs (ageYears, sex, race, diabetes, currentSmoker,
@@ -64,6 +66,7 @@ const SPEC: OptionTable = {
   series: { type: 'string' },
   ...STORE_OPTIONS,
   'no-auto': { type: 'boolean' },
+  labeller: { type: 'string' },
   progress: { type: 'boolean' },
   'allow-gaps': { type: 'boolean' },
   force: { type: 'boolean' },
@@ -78,6 +81,10 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   }
   const format = args.values.get('format') ?? 'table';
   if (format !== 'json' && format !== 'table') throw new UsageError(`--format must be json or table (got '${format}')`);
+  const labellerName = args.values.get('labeller') ?? 'rules';
+  if (labellerName !== 'rules' && labellerName !== 'model') throw new UsageError(`--labeller must be rules or model (got '${labellerName}')`);
+  const labeller: 'rules' | 'model' = labellerName;
+  if (args.flags.has('no-auto') && args.values.has('labeller')) throw new UsageError('--labeller chooses the automatic labeller, which --no-auto switches off; give one of them');
   const settings: Partial<ScoringSettings> = {};
   const threshold = numberOption(args, 'threshold', 'a calcium threshold in HU, e.g. 130', 1, 3000);
   if (threshold !== undefined) settings.thresholdHu = threshold;
@@ -184,9 +191,9 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     phase('score');
     let autoLabelling = 'automatic artery labelling switched off (--no-auto)';
     if (!args.flags.has('no-auto')) {
-      // Auto mode: the shipped model proposes labels; seeds already set stay (they outrank it).
+      // Auto mode: the labeller proposes labels; seeds already set stay (they outrank it).
       const { autoLabelScored } = await import('./labeller');
-      const labelled = await autoLabelScored(volume, scored, { clinical });
+      const labelled = await autoLabelScored(volume, scored, { clinical, labeller });
       scored.result = labelled.result;
       autoLabelling = labelled.note;
       phase('auto-label');

@@ -25,7 +25,7 @@ import {
 } from '../anatomy/index';
 import { cross, dot, normalize, scale, sub } from '../math';
 import type { LesionSet } from '../scoring/detect';
-import type { Vec3 } from '../types';
+import type { CtVolume, Vec3 } from '../types';
 import { voxelToPatient } from '../types';
 
 export interface HeartAxes {
@@ -309,4 +309,37 @@ export function lesionGeometries(set: LesionSet, anatomy: Anatomy, axes: HeartAx
     });
   }
   return out;
+}
+
+/**
+ * The image noise (HU standard deviation) of the blood pool and myocardium: the robust spread
+ * (1.4826 x median absolute deviation) of the voxels in grid blocks deep inside the heart mask
+ * (all six neighbours heart), in 10-250 HU so that calcium and fat do not widen it. NaN when
+ * fewer than 500 voxels qualify. A single-slice speck whose peak lies within two of these of
+ * the threshold is what noise alone makes.
+ */
+export function bloodNoiseSd(volume: CtVolume, anatomy: Anatomy): number {
+  const g = anatomy.grid;
+  const { nx, ny, nz } = g;
+  const n2 = nx * ny;
+  const values: number[] = [];
+  const isHeart = (p: number) => anatomy.labels[p] === LABEL_HEART;
+  for (let c = 1; c < nz - 1 && values.length < 40000; c++)
+    for (let b = 1; b < ny - 1; b++)
+      for (let a = 1; a < nx - 1; a++) {
+        const p = c * n2 + b * nx + a;
+        if (!isHeart(p) || !isHeart(p - 1) || !isHeart(p + 1) || !isHeart(p - nx) || !isHeart(p + nx) || !isHeart(p - n2) || !isHeart(p + n2)) continue;
+        // One source voxel per block (its first), in source index space.
+        const i = (a + g.a0) * g.fx;
+        const j = (b + g.b0) * g.fy;
+        const k = c * g.fz;
+        if (i >= volume.columns || j >= volume.rows || k >= volume.slices) continue;
+        const hu = volume.hu[(k * volume.rows + j) * volume.columns + i];
+        if (hu >= 10 && hu <= 250) values.push(hu);
+      }
+  if (values.length < 500) return NaN;
+  values.sort((x, y) => x - y);
+  const med = values[values.length >> 1];
+  const dev = values.map((v) => Math.abs(v - med)).sort((x, y) => x - y);
+  return 1.4826 * dev[dev.length >> 1];
 }

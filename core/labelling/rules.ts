@@ -12,8 +12,10 @@
  *     annulus to the descending aorta, or lies inside the root at the valve level); far outside
  *     the heart contour; the posterior mediastinum behind the left atrium and the hila; the
  *     mitral annulus (posterior-left of the root, at the atrioventricular junction); behind
- *     the heart below the crux (liver, stomach); specks of one or two pixels on one slice away
- *     from the grooves where coronary calcium starts (noise; near a groove they stay, flagged);
+ *     the heart below the crux (liver, stomach); specks on one slice that the image noise could
+ *     make (peak within two blood-pool noise SDs of the threshold) away from the grooves where
+ *     coronary calcium starts or inside the heart wall (noise; in the epicardial fat of a
+ *     groove they stay, flagged);
  *  2. the artery, by the heart's grooves in the frame of lesion-geometry.ts: a lesion that
  *     starts at the root's wall on the left is the left main (split only where it visibly
  *     crosses the bifurcation, running on into both LAD and LCX), on the right the RCA; the rest by
@@ -31,7 +33,7 @@ import { findAnatomy, type Anatomy } from '../anatomy/index';
 import type { Assignment } from '../scoring/assign';
 import type { LesionSet } from '../scoring/detect';
 import type { CtVolume, LesionLabel, Vec3 } from '../types';
-import { heartAxes, lesionGeometries, type HeartAxes, type LesionGeometry } from './lesion-geometry';
+import { bloodNoiseSd, heartAxes, lesionGeometries, type HeartAxes, type LesionGeometry } from './lesion-geometry';
 import type { ComponentProposal, LabelRun } from './model';
 
 export const RULES_LABELLER = Object.freeze({ name: 'cac-rules', version: '2.0.0' });
@@ -58,6 +60,8 @@ export const RULES = Object.freeze({
   belowCruxMm: 60,
   /** The atrioventricular ring at the base: within this distance down the long axis from the root. */
   baseRingMm: 35,
+  /** The proximal anterior interventricular groove (proximal segments calcify first [MESA-new]): down to this distance along the axis. */
+  proximalGrooveMm: 60,
   /** A lesion whose nearest point lies within root radius + this of the root centre starts at the root (an ostium). */
   ostialMm: 8,
   /** Left main length, ostium to bifurcation, at most: 10.5 + 2 x 5.3 mm [MG16]; parts farther along are LAD or LCX. */
@@ -73,6 +77,18 @@ export const RULES = Object.freeze({
   proximalLadRootMm: 38,
 });
 
+/** What the rules need beyond the lesion's own measures. */
+export interface RuleContext {
+  aortaRadiusMm: number;
+  /** A single-slice speck whose peak is below this (HU) is what the image noise alone makes: the threshold + 2 x the blood pool's noise SD. */
+  noiseSpeckHu: number;
+}
+
+/** A speck noise could make: one slice, and a peak within reach of the noise, or only a pixel or two at a low peak. */
+function isSpeck(x: LesionGeometry, ctx: RuleContext): boolean {
+  return x.slices === 1 && (x.peakHu < ctx.noiseSpeckHu || (x.areaMm2 < 2.5 && x.peakHu < 200));
+}
+
 export interface RuleDecision {
   label: LesionLabel;
   fineClass: string;
@@ -84,8 +100,9 @@ const other = (fineClass: string, reason: string, needsReview = false): RuleDeci
 const artery = (label: LesionLabel, reason: string, needsReview = false): RuleDecision => ({ label, fineClass: label, reason, needsReview });
 
 /** Exclusion by anatomy: the reason a lesion is not coronary, or null. */
-export function excludeByAnatomy(x: LesionGeometry, aortaRadiusMm: number): RuleDecision | null {
+export function excludeByAnatomy(x: LesionGeometry, ctx: RuleContext): RuleDecision | null {
   const [rx, ry, rz] = x.rel;
+  const aortaRadiusMm = ctx.aortaRadiusMm;
   if (x.outsideFrac > 0.5) return other('outside', 'outside the body (table, clothing)');
   if (x.lungFrac > 0.5) return other('other', 'in the lung');
   if (x.cageInsideMm < RULES.cageMm) return other('bone', `on the bony cage (${Math.max(0, Math.round(x.cageInsideMm))} mm inside ribs, costal cartilage, sternum)`);
@@ -111,19 +128,20 @@ export function excludeByAnatomy(x: LesionGeometry, aortaRadiusMm: number): Rule
   if (rx > 45 && ry > 30 && rz > -20) return other('hilum', 'left hilum');
   if (rx > 0 && rx < 42 && ry > 15 && ry < 50 && rz > -50 && rz < 5) return other('mitral-annulus', 'at the mitral annulus (posterior left atrioventricular junction)', true);
   if (ry > RULES.belowCruxBehindMm && rz < -RULES.belowCruxMm) return other('other', 'behind the heart below the crux (liver, stomach, oesophagus)');
-  // Specks on one slice: kept (for review) only in a groove where coronary calcium starts, the
-  // atrioventricular ring at the base or the anterior interventricular groove; elsewhere noise.
-  const inGroove = x.along <= RULES.baseRingMm || (x.azimuth > RULES.ladFromDeg && x.azimuth < 0);
-  if (x.slices === 1 && x.areaMm2 < 2.5 && x.peakHu < 200 && !inGroove) return other('noise', 'a speck of 1-2 pixels on one slice, away from the coronary grooves');
-  if (x.slices === 1 && x.peakHu < 150 && x.areaMm2 < 5 && (x.heartMm < -1 || x.along > 45)) return other('noise', 'a speck barely above 130 HU on one slice, in the heart wall or away from the base');
+  // Specks noise could make: kept (for review) only in a groove where coronary calcium starts,
+  // the atrioventricular ring at the base or the proximal anterior interventricular groove;
+  // elsewhere, or inside the heart wall, noise.
+  const inGroove = x.along <= RULES.baseRingMm || (x.azimuth > RULES.ladFromDeg && x.azimuth < 0 && x.along <= RULES.proximalGrooveMm);
+  if (isSpeck(x, ctx) && (!inGroove || x.heartMm < -1)) return other('noise', 'a speck on one slice that image noise could make, in the heart wall or away from the coronary grooves');
   return null;
 }
 
 /** The artery of a lesion that passed the exclusions, by the grooves. */
-export function arteryByGrooves(x: LesionGeometry, aortaRadiusMm: number): RuleDecision {
+export function arteryByGrooves(x: LesionGeometry, ctx: RuleContext): RuleDecision {
+  const aortaRadiusMm = ctx.aortaRadiusMm;
   const az = x.azimuth;
   const nearEdge = (edge: number) => Math.abs(az - edge) < RULES.edgeDeg;
-  const speck = x.slices === 1 && x.peakHu < 200;
+  const speck = isSpeck(x, ctx);
   const heartEdge = x.heartMm > RULES.checkHeartMm;
   const flag = speck || heartEdge;
   if (x.proximalRootMm < aortaRadiusMm + RULES.ostialMm) {
@@ -142,8 +160,8 @@ export function arteryByGrooves(x: LesionGeometry, aortaRadiusMm: number): RuleD
 }
 
 /** One decision per lesion (the anatomy must have been found). */
-export function decideLesion(x: LesionGeometry, aortaRadiusMm: number): RuleDecision {
-  return excludeByAnatomy(x, aortaRadiusMm) ?? arteryByGrooves(x, aortaRadiusMm);
+export function decideLesion(x: LesionGeometry, ctx: RuleContext): RuleDecision {
+  return excludeByAnatomy(x, ctx) ?? arteryByGrooves(x, ctx);
 }
 
 /**
@@ -204,12 +222,14 @@ export function proposeByRules(volume: CtVolume, set: LesionSet, opts: { anatomy
     };
   }
   const geometry = lesionGeometries(set, anatomy, axes);
+  const sd = bloodNoiseSd(volume, anatomy);
+  const ctx: RuleContext = { aortaRadiusMm: radius, noiseSpeckHu: set.settings.thresholdHu + 2 * (Number.isFinite(sd) ? sd : 20) };
   const t2 = now();
   const proposals: ComponentProposal[] = [];
   const counts = { coronary: 0, other: 0, needsReview: 0 };
   const decisions = new Map<number, RuleDecision>();
   for (const x of geometry) {
-    const d = decideLesion(x, radius);
+    const d = decideLesion(x, ctx);
     decisions.set(x.lesionId, d);
     for (const [componentId, c] of componentLabels(set, x, d, axes)) {
       proposals.push({ componentId, label: c.label, fineClass: c.fineClass, confidence: c.needsReview ? 0.6 : 0.9, needsReview: c.needsReview });

@@ -8,6 +8,7 @@ import { Assignment } from '../../core/scoring/assign';
 import { detectLesions } from '../../core/scoring/detect';
 import { scoreResult } from '../../core/scoring/score';
 import { FINE_CLASSES, labelVolume, type LabelModel } from '../../core/labelling/model';
+import { labelByRules } from '../../core/labelling/rules';
 import type { PhantomOptions } from '../../core/phantom/types';
 import { ARTERIES, type Artery, type LesionLabel } from '../../core/types';
 import { componentTruth, generate } from './common';
@@ -56,7 +57,8 @@ export function linearKappa(a: number[], b: number[], k: number): number {
   return pe === 1 ? 1 : (po - pe) / (1 - pe);
 }
 
-export async function evaluateScans(scans: PhantomOptions[], model: LabelModel, onScan?: (n: number) => void): Promise<Figures> {
+/** `model` is an ONNX model, or 'rules' for the rule labeller (core/labelling/rules.ts). */
+export async function evaluateScans(scans: PhantomOptions[], model: LabelModel | 'rules', onScan?: (n: number) => void): Promise<Figures> {
   const f: Figures = {
     scans: scans.length,
     anatomyFound: 0,
@@ -76,7 +78,7 @@ export async function evaluateScans(scans: PhantomOptions[], model: LabelModel, 
     const set = detectLesions(volume);
     const truthFine = componentTruth(set, classes);
     const assignment = new Assignment(set);
-    const run = await labelVolume(volume, set, assignment, model);
+    const run = model === 'rules' ? labelByRules(volume, set, assignment) : await labelVolume(volume, set, assignment, model);
     if (run.labelled) f.anatomyFound++;
     f.timingsMs.anatomy.push(run.timingsMs.anatomy);
     f.timingsMs.features.push(run.timingsMs.features);

@@ -86,9 +86,11 @@ export function LabellerLine() {
   const ms = (x: number) => `${Math.round(x)} ms`;
   return (
     <p style={{ ...s.sub, margin: '0 0 6px' }} data-testid="calcium-labeller" data-backend={info.backend ?? ''}>
-      {info.backend
-        ? `Automatic labels: ${info.modelName ?? 'model'} ${info.modelVersion ?? ''} on ${info.backend} · anatomy ${ms(info.anatomyMs)}, features ${ms(info.featuresMs)}, inference ${ms(info.inferenceMs)} · ${info.autoLabelled} lesion${info.autoLabelled === 1 ? '' : 's'} labelled`
-        : 'Automatic labels: none.'}
+      {info.backend === 'rules'
+        ? `Automatic labels: anatomy rules (${info.modelName ?? 'rules'} ${info.modelVersion ?? ''}) · anatomy ${ms(info.anatomyMs)}, lesion measures ${ms(info.featuresMs)}, rules ${ms(info.inferenceMs)} · ${info.autoLabelled} lesion${info.autoLabelled === 1 ? '' : 's'} labelled`
+        : info.backend
+          ? `Automatic labels: ${info.modelName ?? 'model'} ${info.modelVersion ?? ''} on ${info.backend} · anatomy ${ms(info.anatomyMs)}, features ${ms(info.featuresMs)}, inference ${ms(info.inferenceMs)} · ${info.autoLabelled} lesion${info.autoLabelled === 1 ? '' : 's'} labelled`
+          : 'Automatic labels: none.'}
       {info.warning ? ` ${info.warning}` : ''}
     </p>
   );

@@ -1,13 +1,16 @@
-// The automatic labeller in the scoring Web Worker: the shipped model (models/*.json manifest +
-// .onnx, emitted by webpack beside the bundle) on onnxruntime-web, WebGPU when the browser has
-// it and WASM otherwise, WASM threads when the page is cross-origin isolated (an explicit
-// numThreads: onnxruntime-web's own default is 1 on small machines, docs/platform.md). The core
-// (core/labelling) computes anatomy, features and proposals; this file only finds the files
-// and picks the backend.
+// The automatic labeller in the scoring Web Worker. By default the anatomy rules
+// (core/labelling/rules.ts: no model, no runtime to load; they measured better on real
+// reader-labelled scans). With app-config calciumScoring.labeller = 'model', the shipped model
+// (models/*.json manifest + .onnx, emitted by webpack beside the bundle) on onnxruntime-web,
+// WebGPU when the browser has it and WASM otherwise, WASM threads when the page is cross-origin
+// isolated (an explicit numThreads: onnxruntime-web's own default is 1 on small machines,
+// docs/platform.md). The core (core/labelling) computes anatomy, features and proposals; this
+// file only finds the files and picks the backend.
 import type { Assignment, LesionSet } from '../../../core/index';
-import { labelVolume, loadLabelModel, type LabelModel } from '../../../core/labelling/model';
+import { labelVolume, loadLabelModel, type LabelModel, type LabelRun } from '../../../core/labelling/model';
+import { labelByRules } from '../../../core/labelling/rules';
 import type { CtVolume } from '../../../core/types';
-import type { LabellingInfo } from './workerProtocol';
+import type { LabellerKind, LabellingInfo } from './workerProtocol';
 
 /** models/ as webpack saw it at build time: file name -> URL of the emitted asset. */
 function modelFiles(): Map<string, string> {
@@ -58,17 +61,24 @@ async function loadModel(): Promise<LabelModel | null> {
   );
 }
 
-/** Start loading the model and its runtime (no wait); a failure is reported by runLabeller. */
-export function prepareLabeller(): void {
+/** Start loading the model and its runtime (no wait) when the model labeller is chosen; a failure is reported by runLabeller. */
+export function prepareLabeller(kind: LabellerKind = 'rules'): void {
+  if (kind !== 'model') return;
   cached ??= loadModel();
   cached.catch(() => undefined);
 }
 
 /**
  * Label the lesion set in place (source 'auto'; the reader's labels are kept). Returns what
- * ran, for the panel, or null when no model is shipped.
+ * ran, for the panel, or null when the model labeller is chosen and no model ships.
  */
-export async function runLabeller(volume: CtVolume, set: LesionSet, assignment: Assignment): Promise<{ info: LabellingInfo; warnings: string[]; model: { name: string; version: string } | null } | null> {
+export async function runLabeller(
+  volume: CtVolume,
+  set: LesionSet,
+  assignment: Assignment,
+  kind: LabellerKind = 'rules',
+): Promise<{ info: LabellingInfo; warnings: string[]; model: { name: string; version: string } | null } | null> {
+  if (kind !== 'model') return describeRun(labelByRules(volume, set, assignment), set, assignment);
   cached ??= loadModel();
   let model: LabelModel | null;
   try {
@@ -79,7 +89,10 @@ export async function runLabeller(volume: CtVolume, set: LesionSet, assignment: 
     return { info: { backend: null, modelName: null, modelVersion: null, anatomyMs: 0, featuresMs: 0, inferenceMs: 0, autoLabelled: 0, warning }, warnings: [warning], model: null };
   }
   if (!model) return null;
-  const run = await labelVolume(volume, set, assignment, model);
+  return describeRun(await labelVolume(volume, set, assignment, model), set, assignment);
+}
+
+function describeRun(run: LabelRun, set: LesionSet, assignment: Assignment): { info: LabellingInfo; warnings: string[]; model: { name: string; version: string } | null } {
   const autoLabelled = set.lesions.filter((l) => l.componentIds.some((id) => assignment.sourceOfComponent(id) === 'auto' && assignment.labelOfComponent(id) !== 'OTHER' && assignment.labelOfComponent(id) !== 'UNASSIGNED')).length;
   return {
     info: {

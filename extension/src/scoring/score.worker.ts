@@ -1,4 +1,4 @@
-// Web Worker: detection, first scoring and automatic labelling (when a model ships) of a
+// Web Worker: detection, first scoring and automatic labelling (anatomy rules, or the model) of a
 // volume, off the viewer's main thread. The voxels arrive transferred and go back transferred
 // with the result, the lesion set and the assignment; later reassignments are cheap and run
 // on the main thread.
@@ -10,10 +10,10 @@ const ctx = self as unknown as { postMessage: (msg: WorkerMessage, transfer?: Tr
 
 ctx.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   if (e.data.type === 'prepare') {
-    prepareLabeller();
+    prepareLabeller(e.data.labeller);
     return;
   }
-  const { volume, settings, autoLabel } = e.data;
+  const { volume, settings, autoLabel, labeller } = e.data;
   try {
     const scored = scoreVolume(volume, {
       settings,
@@ -24,7 +24,7 @@ ctx.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     let labelling: LabellingInfo | null = null;
     if (autoLabel !== false && lesionSet.lesions.length > 0) {
       ctx.postMessage({ type: 'progress', phase: 'labelling', done: 0, total: 1 });
-      const run = await runLabeller(volume, lesionSet, assignment);
+      const run = await runLabeller(volume, lesionSet, assignment, labeller);
       if (run) {
         labelling = run.info;
         result = scoreResult(lesionSet, assignment, { warnings: [...inputWarnings, ...run.warnings], model: run.model });

@@ -4,7 +4,7 @@
 // main thread, so scoring never depends on it.
 import { InputError, scoreVolume, type AssignmentJson, type LesionSet } from '../../../core/index';
 import type { CtVolume, ScoringResult, ScoringSettings } from '../../../core/types';
-import type { WorkerRequest, WorkerMessage, LabellingInfo } from './workerProtocol';
+import type { LabellerKind, WorkerRequest, WorkerMessage, LabellingInfo } from './workerProtocol';
 
 export interface ScoringDone {
   result: ScoringResult;
@@ -49,7 +49,7 @@ export class CancelledError extends Error {
 export function startScoringJob(
   settings: Partial<ScoringSettings> | undefined,
   onProgress: ScoringProgress,
-  options: { autoLabel?: boolean } = {},
+  options: { autoLabel?: boolean; labeller?: LabellerKind } = {},
 ): ScoringJob {
   let worker: Worker | null = null;
   try {
@@ -104,11 +104,11 @@ export function startScoringJob(
     // The voxels went to the worker: the caller reloads them (from the viewer's cache) to retry.
     settle(() => reject(new Error(`The scoring worker failed: ${e.message || 'it could not start'}.`)));
   };
-  if (options.autoLabel !== false) w.postMessage({ type: 'prepare' } satisfies WorkerRequest);
+  if (options.autoLabel !== false) w.postMessage({ type: 'prepare', labeller: options.labeller } satisfies WorkerRequest);
   return {
     promise,
     start: (volume) => {
-      const request: WorkerRequest = { type: 'score', volume, settings, autoLabel: options.autoLabel };
+      const request: WorkerRequest = { type: 'score', volume, settings, autoLabel: options.autoLabel, labeller: options.labeller };
       // Transferred, not copied: a 135 x 512 x 512 chest CT is 70 MB of Int16.
       w.postMessage(request, [volume.hu.buffer as ArrayBuffer]);
     },

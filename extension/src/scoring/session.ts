@@ -10,7 +10,7 @@ import { encodeOffThread, type EncodedForStore } from './encodeJob';
 import type { EncodeOptions } from '../../../core/encode/index';
 import { CancelledError, scoreOnMain, startScoringJob, type ScoringDone, type ScoringJob } from './scoringJob';
 import { volumeFromDisplaySet } from './volumeFromViewer';
-import type { LabellingInfo } from './workerProtocol';
+import type { LabellerKind, LabellingInfo } from './workerProtocol';
 
 export type SaveState =
   | { status: 'idle' }
@@ -157,7 +157,7 @@ export class CalciumSession {
         if (live()) this.set(phase === 'scoring' ? { status: 'detecting', done: d, total: t } : { status: 'labelling', done: d, total: t });
       };
       // The worker starts now and loads the labeller while the slices load.
-      const job = startScoringJob(settings, onProgress, { autoLabel: this.autoLabel });
+      const job = startScoringJob(settings, onProgress, { autoLabel: this.autoLabel, labeller: labellerKind() });
       this.job = job;
       let loaded: Awaited<ReturnType<typeof load>>;
       try {
@@ -507,6 +507,15 @@ export class CalciumSession {
     // A change after saving makes the stored report out of date: rescore offers a correction.
     return this.rescore();
   }
+}
+
+/**
+ * The automatic labeller the deployment chose: app-config `calciumScoring.labeller`, 'rules'
+ * (the default: anatomy rules, measured better on real scans) or 'model' (the shipped ONNX model).
+ */
+function labellerKind(): LabellerKind {
+  const v = (globalThis as { config?: { calciumScoring?: { labeller?: unknown } } }).config?.calciumScoring?.labeller;
+  return v === 'model' ? 'model' : 'rules';
 }
 
 /** A STOW request the archive did not answer within the time limit. */

@@ -17,15 +17,19 @@ export interface LabellingInfo {
   warning: string | null;
 }
 
+/** Which automatic labeller runs: the anatomy rules (default) or the shipped ONNX model. */
+export type LabellerKind = 'rules' | 'model';
+
 export type WorkerRequest =
-  /** Load the labeller now (while the viewer still loads slices), when a model ships. */
-  | { type: 'prepare' }
+  /** Load the labeller now (while the viewer still loads slices): the model's runtime, when the model labeller is chosen. */
+  | { type: 'prepare'; labeller?: LabellerKind }
   | {
       type: 'score';
       volume: CtVolume;
       settings?: Partial<ScoringSettings>;
-      /** Run the automatic labeller when a model ships (default true). */
+      /** Run the automatic labeller (default true). */
       autoLabel?: boolean;
+      labeller?: LabellerKind;
     };
 
 export type WorkerMessage =
