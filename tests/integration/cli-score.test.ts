@@ -149,8 +149,8 @@ describe('cacs score on the ACRIN chest CT (JPEG-LS)', () => {
     expect(main.stderr).toMatch(/slices-decoded main 135 workers -/);
     expect(pooled.stderr).toMatch(/slices-decoded main \d+ workers \d+/);
     // Same output, but for the labeller's timings (same HU, so the same automatic labels).
-    const untimed = (s: string) => s.replace(/anatomy \d+ ms, features \d+ ms, inference \d+ ms/g, 'anatomy - ms, features - ms, inference - ms');
-    expect(untimed(main.stdout)).toMatch(/anatomy - ms, features - ms, inference - ms/);
+    const untimed = (s: string) => s.replace(/anatomy \d+ ms, lesion measures \d+ ms, rules \d+ ms/g, 'anatomy - ms, lesion measures - ms, rules - ms');
+    expect(untimed(main.stdout)).toMatch(/automatic labels by the anatomy rules \(cac-rules [\d.]+\): .*anatomy - ms, lesion measures - ms, rules - ms/);
     expect(untimed(pooled.stdout)).toBe(untimed(main.stdout));
     const j = JSON.parse(main.stdout);
     expect(j.input).toMatchObject({ kvp: 140, sliceThicknessMm: 3.75, sliceCount: 135, gated: false });
@@ -258,7 +258,8 @@ describe('cacs help', () => {
     const s = cacs('score', '--help');
     expect(s.code).toBe(0);
     expect(s.stdout).toMatch(/--seeds FILE/);
-    expect(s.stdout).toMatch(/--no-auto\s+do not run automatic artery labelling \(default: the shipped model proposes/);
+    expect(s.stdout).toMatch(/--no-auto\s+do not run automatic artery labelling \(default: the anatomy rules propose/);
+    expect(s.stdout).toMatch(/--labeller NAME\s+rules \(default/);
   });
 
   it('rejects an unknown command with exit code 2', () => {

@@ -1,7 +1,7 @@
 /**
- * The shipped labelling model on the two real scans in ../shared/data, as `cacs score` runs it
- * (auto mode, WASM under Node). No expert labels exist for either, so the checks are what must
- * hold whatever the truth is:
+ * The default labeller (the anatomy rules) on two real scans in ../shared/data, as `cacs score`
+ * runs it (auto mode). The checks are what must hold whatever the truth is (the reader-labelled
+ * figures are in labelling-real-eval.test.ts):
  * - acrin-chest-ct (non-gated chest CT): no candidate in bone, outside the body (the CT table)
  *   or in the aortic arch above the root is proposed as coronary; every coronary proposal lies
  *   in the heart region (near the heart, not above the root level of the great vessels), and
@@ -62,8 +62,9 @@ describe('auto mode on acrin-chest-ct', () => {
       // Coronary calcium is small: a lesion over 20 slices (65 mm) is the spine, the table or the aorta.
       expect(l.sliceRange[1] - l.sliceRange[0], `${where}: spans many slices`).toBeLessThan(20);
     }
-    // The biggest candidates (spine, table, sternum) are all OTHER.
-    const largest = [...outcome.result.lesions].sort((a, b) => b.agatston - a.agatston).slice(0, 10);
+    // The biggest candidates (spine, table, sternum, ribs: every one over 5,000 AU) are all OTHER.
+    const largest = outcome.result.lesions.filter((l) => l.agatston > 5000);
+    expect(largest.length).toBeGreaterThan(3);
     expect(largest.every((l) => l.artery === 'OTHER')).toBe(true);
     expect(outcome.result.lesions.filter((l) => l.artery === 'OTHER').length).toBeGreaterThan(100);
     // The automatic total is a plausible coronary burden, not the millions of AU of bone and table.
