@@ -208,6 +208,11 @@ export async function anatomyCommand(argv: string[], io: AnatomyCommandIo = {}):
     lap('detect');
   }
 
+  // The exclusion zones as the rule labeller applies them (a point-sized lesion at each place).
+  const { exclusionZones } = await import('../core/labelling/rules');
+  exclusionZones(anatomy);
+  lap('zones');
+
   const { renderAnatomyChecks } = await import('../core/encode/check-images');
   const images = renderAnatomyChecks(volume, anatomy, { lesionSet, labelOf, reader: reader ?? undefined });
   lap('render');

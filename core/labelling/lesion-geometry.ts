@@ -203,12 +203,96 @@ function signedInside(poly: [number, number][], x: number, y: number): number {
   return inside ? min : -min;
 }
 
+/** What measuring needs once per scan: the anatomy, the frame, the cage hulls and the tracked aorta. */
+export interface MeasureContext {
+  anatomy: Anatomy;
+  axes: HeartAxes;
+  hulls: CageHulls;
+  sections: AortaSection[];
+}
+
+export function measureContext(anatomy: Anatomy, axes: HeartAxes): MeasureContext {
+  return { anatomy, axes, hulls: new CageHulls(anatomy), sections: [...anatomy.ascendingAorta, ...anatomy.descendingAorta] };
+}
+
+type LesionBase = Pick<LesionGeometry, 'lesionId' | 'componentIds' | 'agatston' | 'areaMm2' | 'peakHu' | 'slices'>;
+
+/** The measures of a lesion from a sample of its voxels and its centroid. */
+function measure(ctx: MeasureContext, base: LesionBase, sample: Vec3[], cen: Vec3): LesionGeometry {
+  const { anatomy, axes, hulls, sections } = ctx;
+  const root = axes.origin;
+  let proximal = sample[0];
+  let proxD = Infinity;
+  let bone = 0;
+  let outside = 0;
+  let lung = 0;
+  let heartMin = Infinity;
+  let wallMin = Infinity;
+  let wallMax = -Infinity;
+  let axialMax = 0;
+  for (const p of sample) {
+    axialMax = Math.max(axialMax, Math.hypot(p[0] - root[0], p[1] - root[1]));
+    const d = Math.hypot(p[0] - root[0], p[1] - root[1], p[2] - root[2]);
+    if (d < proxD) {
+      proxD = d;
+      proximal = p;
+    }
+    const l = labelAt(anatomy, p);
+    if (l === LABEL_BONE) bone++;
+    else if (l === LABEL_OUTSIDE) outside++;
+    else if (l === LABEL_LUNG) lung++;
+    const h = l === LABEL_HEART ? signedHeartDistanceMm(anatomy, p, 60) : Infinity;
+    if (h < heartMin) heartMin = h;
+    if (sections.length > 0) {
+      const w = aortaWallDistance(sections, p);
+      if (w < wallMin) wallMin = w;
+      if (w > wallMax) wallMax = w;
+    }
+  }
+  // Length: the largest distance from the proximal voxel (cheap, and what "along its course" needs).
+  let length = 0;
+  for (const p of sample) length = Math.max(length, Math.hypot(p[0] - proximal[0], p[1] - proximal[1], p[2] - proximal[2]));
+  const v = sub(cen, root);
+  const a = dot(v, axes.anterior);
+  const t = dot(v, axes.right);
+  const n = sample.length || 1;
+  const heartMm = signedHeartDistanceMm(anatomy, cen, 60);
+  return {
+    ...base,
+    centroid: cen,
+    proximal,
+    proximalRootMm: proxD,
+    lengthMm: length,
+    rel: v,
+    along: dot(v, axes.long),
+    azimuth: (Math.atan2(t, a) * 180) / Math.PI,
+    radial: Math.hypot(a, t),
+    heartMm,
+    heartMinMm: Number.isFinite(heartMin) ? heartMin : heartMm,
+    aortaWallMinMm: Number.isFinite(wallMin) ? wallMin : Infinity,
+    aortaWallMaxMm: Number.isFinite(wallMax) ? wallMax : Infinity,
+    rootAxialMm: Math.hypot(v[0], v[1]),
+    rootAxialMaxMm: axialMax,
+    boneFrac: bone / n,
+    outsideFrac: outside / n,
+    lungFrac: lung / n,
+    cageInsideMm: hulls.insideMm(cen),
+    ribsMm: Math.min(distanceToMm(anatomy, 'ribs', cen, 60), distanceToMm(anatomy, 'sternum', cen, 60)),
+  };
+}
+
+/**
+ * The measures of a lesion the size of a point at p (a few slices, well above threshold, so no
+ * speck rule applies): what the check images draw as exclusion zones.
+ */
+export function pointGeometry(ctx: MeasureContext, p: Vec3): LesionGeometry {
+  return measure(ctx, { lesionId: 0, componentIds: [], agatston: 0, areaMm2: 10, peakHu: 400, slices: 3 }, [p], p);
+}
+
 /** The geometry of every 3D lesion of the set (anatomy found). */
 export function lesionGeometries(set: LesionSet, anatomy: Anatomy, axes: HeartAxes): LesionGeometry[] {
   const g = set.geometry;
-  const hulls = new CageHulls(anatomy);
-  const sections = [...anatomy.ascendingAorta, ...anatomy.descendingAorta];
-  const root = axes.origin;
+  const ctx = measureContext(anatomy, axes);
   const out: LesionGeometry[] = [];
   for (const lesion of set.lesions) {
     let area = 0;
@@ -230,83 +314,12 @@ export function lesionGeometries(set: LesionSet, anatomy: Anatomy, axes: HeartAx
     // A sample of the lesion's voxels (every stride-th of each component, at least one each).
     const stride = Math.max(1, Math.ceil(voxels / MAX_SAMPLE));
     const sample: Vec3[] = [];
+    const at = (v: number): Vec3 => voxelToPatient(g, v % g.columns, Math.floor(v / g.columns) % g.rows, Math.floor(v / (g.columns * g.rows)));
     for (const id of lesion.componentIds) {
       const vox = set.componentVoxels[id - 1];
-      for (let q = 0; q < vox.length; q += stride) {
-        const v = vox[q];
-        const i = v % g.columns;
-        const j = Math.floor(v / g.columns) % g.rows;
-        const k = Math.floor(v / (g.columns * g.rows));
-        sample.push(voxelToPatient(g, i, j, k));
-      }
-      if (vox.length > 0 && vox.length < stride) {
-        const v = vox[0];
-        sample.push(voxelToPatient(g, v % g.columns, Math.floor(v / g.columns) % g.rows, Math.floor(v / (g.columns * g.rows))));
-      }
+      for (let q = 0; q < vox.length; q += stride) sample.push(at(vox[q]));
     }
-    let proximal = sample[0];
-    let proxD = Infinity;
-    let bone = 0;
-    let outside = 0;
-    let lung = 0;
-    let heartMin = Infinity;
-    let wallMin = Infinity;
-    let wallMax = -Infinity;
-    let axialMax = 0;
-    for (const p of sample) {
-      axialMax = Math.max(axialMax, Math.hypot(p[0] - root[0], p[1] - root[1]));
-      const d = Math.hypot(p[0] - root[0], p[1] - root[1], p[2] - root[2]);
-      if (d < proxD) {
-        proxD = d;
-        proximal = p;
-      }
-      const l = labelAt(anatomy, p);
-      if (l === LABEL_BONE) bone++;
-      else if (l === LABEL_OUTSIDE) outside++;
-      else if (l === LABEL_LUNG) lung++;
-      const h = l === LABEL_HEART ? signedHeartDistanceMm(anatomy, p, 60) : Infinity;
-      if (h < heartMin) heartMin = h;
-      if (sections.length > 0) {
-        const w = aortaWallDistance(sections, p);
-        if (w < wallMin) wallMin = w;
-        if (w > wallMax) wallMax = w;
-      }
-    }
-    // Length: the largest distance from the proximal voxel (cheap, and what "along its course" needs).
-    let length = 0;
-    for (const p of sample) length = Math.max(length, Math.hypot(p[0] - proximal[0], p[1] - proximal[1], p[2] - proximal[2]));
-    const v = sub(cen, root);
-    const along = dot(v, axes.long);
-    const a = dot(v, axes.anterior);
-    const t = dot(v, axes.right);
-    const n = sample.length || 1;
-    out.push({
-      lesionId: lesion.id,
-      componentIds: lesion.componentIds,
-      agatston,
-      areaMm2: area,
-      peakHu: peak,
-      slices: slices.size,
-      centroid: cen,
-      proximal,
-      proximalRootMm: proxD,
-      lengthMm: length,
-      rel: v,
-      along,
-      azimuth: (Math.atan2(t, a) * 180) / Math.PI,
-      radial: Math.hypot(a, t),
-      heartMm: signedHeartDistanceMm(anatomy, cen, 60),
-      heartMinMm: Number.isFinite(heartMin) ? heartMin : signedHeartDistanceMm(anatomy, cen, 60),
-      aortaWallMinMm: Number.isFinite(wallMin) ? wallMin : Infinity,
-      aortaWallMaxMm: Number.isFinite(wallMax) ? wallMax : Infinity,
-      rootAxialMm: Math.hypot(v[0], v[1]),
-      rootAxialMaxMm: axialMax,
-      boneFrac: bone / n,
-      outsideFrac: outside / n,
-      lungFrac: lung / n,
-      cageInsideMm: hulls.insideMm(cen),
-      ribsMm: Math.min(distanceToMm(anatomy, 'ribs', cen, 60), distanceToMm(anatomy, 'sternum', cen, 60)),
-    });
+    out.push(measure(ctx, { lesionId: lesion.id, componentIds: lesion.componentIds, agatston, areaMm2: area, peakHu: peak, slices: slices.size }, sample, cen));
   }
   return out;
 }

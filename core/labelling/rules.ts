@@ -29,11 +29,11 @@
  *
  * Pure: no DOM, no I/O; the same in the viewer's worker, the CLI and the tests.
  */
-import { findAnatomy, type Anatomy } from '../anatomy/index';
+import { findAnatomy, gridToPatient, ZONE_AORTA, ZONE_CAGE, ZONE_HILUM, ZONE_MITRAL, ZONE_VALVE, LABEL_LUNG, LABEL_OUTSIDE, type Anatomy } from '../anatomy/index';
 import type { Assignment } from '../scoring/assign';
 import type { LesionSet } from '../scoring/detect';
 import type { CtVolume, LesionLabel, Vec3 } from '../types';
-import { bloodNoiseSd, heartAxes, lesionGeometries, type HeartAxes, type LesionGeometry } from './lesion-geometry';
+import { bloodNoiseSd, heartAxes, lesionGeometries, measureContext, pointGeometry, type HeartAxes, type LesionGeometry } from './lesion-geometry';
 import type { ComponentProposal, LabelRun } from './model';
 
 export const RULES_LABELLER = Object.freeze({ name: 'cac-rules', version: '2.0.0' });
@@ -120,9 +120,7 @@ export function excludeByAnatomy(x: LesionGeometry, ctx: RuleContext): RuleDecis
   }
   // Inside the root below the tracked aorta (the valve sits at or just below the root centre).
   if (x.rootAxialMaxMm < aortaRadiusMm + 3 && rz > -20 && rz < 12) return other('aortic-valve', 'inside the aortic root at the valve level');
-  if (x.heartMm > RULES.outsideHeartMm) {
-    return ry > 10 || Math.abs(rx) > 40 ? other('hilum', `${Math.round(x.heartMm)} mm outside the heart (hilum, mediastinum)`) : other('other', `${Math.round(x.heartMm)} mm outside the heart`);
-  }
+  if (x.heartMm > RULES.outsideHeartMm) return other('extracardiac', `${Math.round(x.heartMm)} mm outside the heart (mediastinum, hila, chest wall)`);
   if (ry > RULES.posteriorMm && rz > -RULES.posteriorBelowMm) return other('hilum', 'behind the left atrium (posterior mediastinum: nodes, bronchi, oesophagus)');
   if (rx < -35 && ry > 15) return other('hilum', 'right hilum');
   if (rx > 45 && ry > 30 && rz > -20) return other('hilum', 'left hilum');
@@ -196,6 +194,51 @@ function componentLabels(set: LesionSet, x: LesionGeometry, d: RuleDecision, axe
 }
 
 const dot3 = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+
+const ZONE_OF_CLASS: Readonly<Record<string, number>> = Object.freeze({
+  bone: ZONE_CAGE,
+  'aortic-wall': ZONE_AORTA,
+  'aortic-valve': ZONE_VALVE,
+  'mitral-annulus': ZONE_MITRAL,
+  hilum: ZONE_HILUM,
+});
+
+/**
+ * The exclusion zones as the rules see them, for the check images: grid voxels inside the body
+ * (not lung) within 110 mm of the heart centre, every second one in each direction, are judged
+ * as a point-sized lesion there would be
+ * (excludeByAnatomy), and its zone bit (ZONE_* of core/anatomy) set from the reason. Fills and
+ * returns anatomy.zones; all zero when the anatomy was not found.
+ */
+export function exclusionZones(anatomy: Anatomy): Uint8Array {
+  const zones = anatomy.zones;
+  zones.fill(0);
+  const axes = anatomy.found ? heartAxes(anatomy) : null;
+  const centre = anatomy.heartCentreMm;
+  if (!axes || !centre || anatomy.aortaRadiusMm === null) return zones;
+  const ctx = measureContext(anatomy, axes);
+  const rule: RuleContext = { aortaRadiusMm: anatomy.aortaRadiusMm, noiseSpeckHu: Infinity };
+  const g = anatomy.grid;
+  // Judged on every second grid voxel in each direction (about 5 mm), the result filling its 2 x 2 x 2 block.
+  for (let c = 0; c < g.nz; c += 2)
+    for (let b = 0; b < g.ny; b += 2)
+      for (let a = 0; a < g.nx; a += 2) {
+        const p = gridToPatient(g, a, b, c);
+        if (Math.abs(p[0] - centre[0]) > 110 || Math.abs(p[1] - centre[1]) > 110 || Math.abs(p[2] - centre[2]) > 110) continue;
+        const q0 = (c * g.ny + b) * g.nx + a;
+        if (anatomy.labels[q0] === LABEL_OUTSIDE || anatomy.labels[q0] === LABEL_LUNG) continue;
+        const d = excludeByAnatomy(pointGeometry(ctx, p), rule);
+        const bit = d ? (ZONE_OF_CLASS[d.fineClass] ?? 0) : 0;
+        if (!bit) continue;
+        for (let dc = 0; dc < 2 && c + dc < g.nz; dc++)
+          for (let db = 0; db < 2 && b + db < g.ny; db++)
+            for (let da = 0; da < 2 && a + da < g.nx; da++) {
+              const q = ((c + dc) * g.ny + b + db) * g.nx + a + da;
+              if (anatomy.labels[q] !== LABEL_OUTSIDE && anatomy.labels[q] !== LABEL_LUNG) zones[q] = bit;
+            }
+      }
+  return zones;
+}
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
