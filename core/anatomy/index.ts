@@ -14,19 +14,27 @@
  *     cortex), inside the body, in 3D components of at least 2 ml (small calcium is not bone); the spine is the bone column present on most slices behind the lungs' centre
  *     (per-slice positions far from the median are rejected, e.g. the scapula); the sternum
  *     the bone in front of the mediastinum near the midline; the rest are ribs/cartilage;
+ *  3b. carina: the trachea (the largest air tube near the midline in front of the spine on the
+ *     top slices) followed down to where it splits into two main bronchi side by side;
  *  4. aorta: round soft-tissue discs (2D distance transform maxima, radius >= 8.5 mm, a fat
  *     or lung rim); the descending aorta beside the spine, tracked along z; the ascending aorta
- *     from just below the arch (where the descending track ends; the top slice on a gated
- *     field of view), radius >= 11 mm, right of and in front of the descending aorta, tracked
- *     down until it merges into the heart: that point is the aortic root;
+ *     by continuity with the arch: started just above the top of the descending track (the top
+ *     slice on a gated field of view), radius >= 11 mm, in front of the descending aorta, at
+ *     most 20 mm left of the midline (the pulmonary trunk lies further left), tracked down
+ *     through slices where it touches a neighbour (bridged when it is round again within
+ *     16 mm), its radius held to that of its first 25 mm, never stepping to the patient's right
+ *     below the arch's curve (the right atrial appendage or a vena cava), until it merges into
+ *     the heart: that point is the aortic root. A track shorter than 35 mm below an arch is not
+ *     trusted (the vena cava, a hilar vessel), nor one longer than 200 mm;
  *  5. heart: soft tissue between the lungs (row by row; the image border counts as a bound
  *     where the body is cut), in front of the spine and the descending aorta, below the root,
  *     opened by 8 mm so vessels and the pericardial rim drop off, the 3D component next to the
  *     root, fenced to 85 mm around its centre (the liver dome);
  *  6. frame: origin at the root; long axis to the apex (the heart voxel farthest from the root
  *     within 50 degrees of the textbook left-anterior-inferior axis); anterior axis.
- *  7. plausibility gates (lungs, heart volume, root-apex length, axis direction); when one
- *     fails, found = false with a warning, and the caller leaves every candidate to the reader.
+ *  7. plausibility gates (lungs, heart volume, root-apex length, axis direction, the root
+ *     5-110 mm below the carina); when one fails, found = false with a warning, and the caller
+ *     leaves every candidate to the reader.
  *
  * Label map codes (Anatomy.labels, one byte per grid voxel): LABEL_OUTSIDE 0 (air, table,
  * clothing), LABEL_BODY 1 (other tissue), LABEL_LUNG 2, LABEL_BONE 3, LABEL_HEART 4,
@@ -374,6 +382,11 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
     const angle = (Math.acos(Math.max(-1, Math.min(1, vdot(frame.long, PRIOR_LONG_AXIS)))) * 180) / Math.PI;
     if (angle > 60) fail(`the long axis points ${Math.round(angle)} degrees away from the usual left-anterior-inferior direction`);
     if (heartCentre[2] > root[2]) fail('the heart centre lies above the aortic root');
+    // The root lies a few centimetres below the tracheal bifurcation; far off, one of them is
+    // another structure (a vena cava or hilar vessel tracked as the aorta).
+    if (carina && (carina[2] - root[2] < 5 || carina[2] - root[2] > 110)) {
+      fail(`the aortic root lies ${Math.round(carina[2] - root[2])} mm below the carina (5-110 mm expected)`);
+    }
   } else if (root && heartVox > 0 && !apex) fail('no apex was found');
   if (!spineFound) warnings.push('Anatomy: no spine in the field of view; distances to the spine are not available.');
 
