@@ -159,6 +159,21 @@ export interface LabelRun {
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/** A labeller's run that labelled nothing because the anatomy was not found: the anatomy's warnings and why, for the reader. */
+export function unlabelledRun(base: Pick<LabelRun, 'model' | 'backend' | 'anatomy'>, anatomyMs: number, totalMs: number): LabelRun {
+  return {
+    ...base,
+    labelled: false,
+    proposals: [],
+    counts: { coronary: 0, other: 0, needsReview: 0 },
+    warnings: [
+      ...base.anatomy.warnings,
+      'Automatic artery labelling did not run: the heart and aortic root were not found, so every candidate is left for the reader to assign.',
+    ],
+    timingsMs: { anatomy: anatomyMs, features: 0, inference: 0, total: totalMs },
+  };
+}
+
 /** Normalise features in place with the manifest's mean and std (non-finite values become the mean). */
 export function normaliseFeatures(features: Float32Array, manifest: ModelManifest): Float32Array {
   const { mean, std } = manifest.normalisation;
@@ -208,19 +223,7 @@ export async function proposeLabels(
     backend: classifier.backend,
     anatomy,
   };
-  if (!anatomy.found) {
-    return {
-      ...base,
-      labelled: false,
-      proposals: [],
-      counts: { coronary: 0, other: 0, needsReview: 0 },
-      warnings: [
-        ...anatomy.warnings,
-        'Automatic artery labelling did not run: the heart and aortic root were not found, so every candidate is left for the reader to assign.',
-      ],
-      timingsMs: { anatomy: t1 - t0, features: 0, inference: 0, total: now() - t0 },
-    };
-  }
+  if (!anatomy.found) return unlabelledRun(base, t1 - t0, now() - t0);
   const rows = set.components.length;
   const columns = manifest.featureNames.length;
   const features = rows > 0 ? componentFeatures(volume, set, anatomy) : new Float32Array(0);

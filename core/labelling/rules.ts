@@ -34,7 +34,7 @@ import type { Assignment } from '../scoring/assign';
 import type { LesionSet } from '../scoring/detect';
 import type { CtVolume, LesionLabel, Vec3 } from '../types';
 import { bloodNoiseSd, heartAxes, lesionGeometries, measureContext, pointGeometry, type HeartAxes, type LesionGeometry } from './lesion-geometry';
-import type { ComponentProposal, LabelRun } from './model';
+import { unlabelledRun, type ComponentProposal, type LabelRun } from './model';
 
 export const RULES_LABELLER = Object.freeze({ name: 'cac-rules', version: '2.0.0' });
 
@@ -250,20 +250,7 @@ export function proposeByRules(volume: CtVolume, set: LesionSet, opts: { anatomy
   const base = { model: { ...RULES_LABELLER }, backend: 'rules', anatomy };
   const axes = anatomy.found ? heartAxes(anatomy) : null;
   const radius = anatomy.aortaRadiusMm;
-  if (!anatomy.found || !axes || radius === null) {
-    return {
-      ...base,
-      labelled: false,
-      proposals: [],
-      counts: { coronary: 0, other: 0, needsReview: 0 },
-      warnings: [
-        ...anatomy.warnings,
-        'Automatic artery labelling did not run: the heart and aortic root were not found, so every candidate is left for the reader to assign.',
-      ],
-      timingsMs: { anatomy: t1 - t0, features: 0, inference: 0, total: now() - t0 },
-      decisions: new Map(),
-    };
-  }
+  if (!anatomy.found || !axes || radius === null) return { ...unlabelledRun(base, t1 - t0, now() - t0), decisions: new Map() };
   const geometry = lesionGeometries(set, anatomy, axes);
   const sd = bloodNoiseSd(volume, anatomy);
   const ctx: RuleContext = { aortaRadiusMm: radius, noiseSpeckHu: set.settings.thresholdHu + 2 * (Number.isFinite(sd) ? sd : 20) };
