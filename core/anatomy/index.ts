@@ -1264,9 +1264,9 @@ function maskCentroid(g: AnatomyGrid, labels: Uint8Array, label: number): Vec3 |
 }
 
 /**
- * Apex: mean of the 20 heart voxels farthest from the root within 50 degrees of the prior long
- * axis and not behind the heart's centroid (the apex is anterior; what is left of the
- * oesophagus or inferior vena cava under the heart is posterior).
+ * Apex: mean of the 20 heart voxels that reach farthest from the root along the prior long axis,
+ * within 50 degrees of it and not behind the heart's centroid (the apex is anterior; what is
+ * left of the oesophagus or inferior vena cava under the heart is posterior).
  */
 function findApex(g: AnatomyGrid, labels: Uint8Array, root: Vec3, centre: Vec3): Vec3 | null {
   const cosMax = Math.cos((50 * Math.PI) / 180);
@@ -1285,8 +1285,12 @@ function findApex(g: AnatomyGrid, labels: Uint8Array, root: Vec3, centre: Vec3):
       for (let a = 0; a < g.nx; a++) {
         if (labels[row + a] !== LABEL_HEART) continue;
         const vx = g.x0 + a * g.dx - root[0];
-        const d = Math.sqrt(vx * vx + vy * vy + vz * vz);
-        if (d < 1e-6 || (vx * ux + vy * uy + vz * uz) / d < cosMax) continue;
+        const r = Math.sqrt(vx * vx + vy * vy + vz * vz);
+        if (r < 1e-6 || (vx * ux + vy * uy + vz * uz) / r < cosMax) continue;
+        // How far the voxel reaches along the textbook axis: the apex is the heart's extreme
+        // towards the left, front and feet. (The farthest voxel from the root in any direction of
+        // the cone went to what the heart mask takes in under the diaphragm.)
+        const d = vx * ux + vy * uy + vz * uz;
         if (n === dist.length) {
           const d2 = new Float64Array(n * 2);
           d2.set(dist);

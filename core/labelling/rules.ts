@@ -15,7 +15,7 @@
  *     the heart below the crux (liver, stomach); specks on one slice that the image noise could
  *     make (peak within two blood-pool noise SDs of the threshold) away from the grooves where
  *     coronary calcium starts or inside the heart wall (noise; in the epicardial fat of a
- *     groove they stay, flagged);
+ *     groove they stay, flagged), and anywhere one to three pixels below 200 HU;
  *  2. the artery, by the heart's grooves in the frame of lesion-geometry.ts: a lesion that
  *     starts at the root's wall on the left is the left main (split only where it visibly
  *     crosses the bifurcation, running on into both LAD and LCX), on the right the RCA; the rest by
@@ -131,6 +131,9 @@ export function excludeByAnatomy(x: LesionGeometry, ctx: RuleContext): RuleDecis
   // elsewhere, or inside the heart wall, noise.
   const inGroove = x.along <= RULES.baseRingMm || (x.azimuth > RULES.ladFromDeg && x.azimuth < 0 && x.along <= RULES.proximalGrooveMm);
   if (isSpeck(x, ctx) && (!inGroove || x.heartMm < -1)) return other('noise', 'a speck on one slice that image noise could make, in the heart wall or away from the coronary grooves');
+  // One to three pixels on one slice below 200 HU, in a groove or not: what the image resolves
+  // no better than noise.
+  if (x.slices === 1 && x.areaMm2 < 2.5 && x.peakHu < 200) return other('noise', 'one to three pixels on one slice below 200 HU');
   return null;
 }
 

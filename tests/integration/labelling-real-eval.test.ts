@@ -22,17 +22,17 @@ describe('labelling on the reader-labelled real scans', () => {
     expect(scans.map((s) => s.name).sort()).toEqual(['P002', 'acrin', 'cap002']);
   });
 
-  it('rules: at least 4 of the 5 sure-or-likely coronary lesions on the right artery, 110 of 121 read lesions right', () => {
+  it('rules: at least 4 of the 5 sure-or-likely coronary lesions on the right artery, 118 of 121 read lesions right', () => {
     const o = overall(rules);
     expect(o.coronaryTotal).toBe(5);
     expect(o.coronaryRight).toBeGreaterThanOrEqual(4);
     expect(o.allTotal).toBe(121);
-    expect(o.allRight).toBeGreaterThanOrEqual(110);
+    expect(o.allRight).toBeGreaterThanOrEqual(118);
   });
 
-  it('rules: at most 10 AU of non-coronary calcium counted as coronary on any scan, and the category agrees on each', () => {
+  it('rules: at most 7 AU of non-coronary calcium counted as coronary on any scan (aim 10), and the category agrees on each', () => {
     for (const e of rules) {
-      expect(e.fpKnownAu + e.fpUnreadAu, e.name).toBeLessThanOrEqual(10);
+      expect(e.fpKnownAu + e.fpUnreadAu, e.name).toBeLessThanOrEqual(7);
       expect(e.categories.auto, e.name).toBe(e.categories.reader);
     }
   });
@@ -54,9 +54,10 @@ describe('labelling on the reader-labelled real scans', () => {
     expect(lesion(5).label, 'right hilar calcium').toBe('OTHER');
   });
 
-  it('landmarks: the carina within 10 mm wherever the reader marked it, the root within 20 mm', () => {
+  it('landmarks: the carina within 10 mm wherever the reader marked it, the apex within 27 mm, the root within 20 mm', () => {
     for (const e of rules) {
       if (e.landmarksMm.carina !== null) expect(e.landmarksMm.carina, e.name).toBeLessThanOrEqual(10);
+      if (e.landmarksMm.apex !== null) expect(e.landmarksMm.apex, e.name).toBeLessThanOrEqual(27);
       expect(e.landmarksMm.aorticRoot, e.name).not.toBeNull();
       expect(e.landmarksMm.aorticRoot!, e.name).toBeLessThanOrEqual(20);
     }

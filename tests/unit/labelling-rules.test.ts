@@ -88,12 +88,15 @@ describe('exclusion by anatomy', () => {
   });
 
   it('a speck noise could make is noise away from the grooves, and kept (flagged) in the atrioventricular ring', () => {
-    const speck = { slices: 1, peakHu: 150, areaMm2: 2 };
+    const speck = { slices: 1, peakHu: 150, areaMm2: 4 };
     expect(excludeByAnatomy(lesion({ ...speck, along: 80, azimuth: 120 }), CTX)).toMatchObject({ fineClass: 'noise' });
     expect(excludeByAnatomy(lesion({ ...speck, along: 20, azimuth: 60 }), CTX)).toBeNull();
     expect(decideLesion(lesion({ ...speck, along: 20, azimuth: 60 }), CTX)).toMatchObject({ label: 'RCA', needsReview: true });
     // Inside the heart wall even at the base: noise.
     expect(excludeByAnatomy(lesion({ ...speck, along: 20, heartMm: -4 }), CTX)).toMatchObject({ fineClass: 'noise' });
+    // One to three pixels below 200 HU: noise anywhere; brighter, it stays.
+    expect(excludeByAnatomy(lesion({ slices: 1, areaMm2: 2, peakHu: 190, along: 20, azimuth: 60 }), CTX)).toMatchObject({ fineClass: 'noise' });
+    expect(excludeByAnatomy(lesion({ slices: 1, areaMm2: 2, peakHu: 260, along: 20, azimuth: 60 }), CTX)).toBeNull();
   });
 });
 
