@@ -55,6 +55,14 @@ export const RULES = Object.freeze({
   /** Posterior mediastinum: this far behind the root centre and not far below it (left atrium, carina, oesophagus). */
   posteriorMm: 38,
   posteriorBelowMm: 30,
+  /** The hila, relative to the root centre (x to the patient's left, y to the back, z up): right of / left of, behind, not below. */
+  rightHilum: { rightOfMm: -35, behindMm: 15 },
+  leftHilum: { leftOfMm: 45, behindMm: 30, belowMm: -20 },
+  /** The mitral annulus zone relative to the root centre (mm, open ranges): posterior-left and below, inside the AV junction. */
+  mitral: { x: [0, 42], y: [15, 50], z: [-50, 5] },
+  /** One to three pixels on one slice below this HU are noise anywhere. */
+  pixelSpeckMm2: 2.5,
+  pixelSpeckHu: 200,
   /** Behind the root by more than this and lower than belowCruxMm: below the crux, behind the heart (liver, stomach, oesophagus). */
   belowCruxBehindMm: 30,
   belowCruxMm: 60,
@@ -84,9 +92,9 @@ export interface RuleContext {
   noiseSpeckHu: number;
 }
 
-/** A speck noise could make: one slice, and a peak within reach of the noise, or only a pixel or two at a low peak. */
+/** A speck noise could make: one slice, and a peak within reach of the noise. */
 function isSpeck(x: LesionGeometry, ctx: RuleContext): boolean {
-  return x.slices === 1 && (x.peakHu < ctx.noiseSpeckHu || (x.areaMm2 < 2.5 && x.peakHu < 200));
+  return x.slices === 1 && x.peakHu < ctx.noiseSpeckHu;
 }
 
 export interface RuleDecision {
@@ -122,9 +130,12 @@ export function excludeByAnatomy(x: LesionGeometry, ctx: RuleContext): RuleDecis
   if (x.rootAxialMaxMm < aortaRadiusMm + 3 && rz > -20 && rz < 12) return other('aortic-valve', 'inside the aortic root at the valve level');
   if (x.heartMm > RULES.outsideHeartMm) return other('extracardiac', `${Math.round(x.heartMm)} mm outside the heart (mediastinum, hila, chest wall)`);
   if (ry > RULES.posteriorMm && rz > -RULES.posteriorBelowMm) return other('hilum', 'behind the left atrium (posterior mediastinum: nodes, bronchi, oesophagus)');
-  if (rx < -35 && ry > 15) return other('hilum', 'right hilum');
-  if (rx > 45 && ry > 30 && rz > -20) return other('hilum', 'left hilum');
-  if (rx > 0 && rx < 42 && ry > 15 && ry < 50 && rz > -50 && rz < 5) return other('mitral-annulus', 'at the mitral annulus (posterior left atrioventricular junction)', true);
+  const { rightHilum: rh, leftHilum: lh, mitral: mz } = RULES;
+  if (rx < rh.rightOfMm && ry > rh.behindMm) return other('hilum', 'right hilum');
+  if (rx > lh.leftOfMm && ry > lh.behindMm && rz > lh.belowMm) return other('hilum', 'left hilum');
+  if (rx > mz.x[0] && rx < mz.x[1] && ry > mz.y[0] && ry < mz.y[1] && rz > mz.z[0] && rz < mz.z[1]) {
+    return other('mitral-annulus', 'at the mitral annulus (posterior left atrioventricular junction)', true);
+  }
   if (ry > RULES.belowCruxBehindMm && rz < -RULES.belowCruxMm) return other('other', 'behind the heart below the crux (liver, stomach, oesophagus)');
   // Specks noise could make: kept (for review) only in a groove where coronary calcium starts,
   // the atrioventricular ring at the base or the proximal anterior interventricular groove;
@@ -133,7 +144,7 @@ export function excludeByAnatomy(x: LesionGeometry, ctx: RuleContext): RuleDecis
   if (isSpeck(x, ctx) && (!inGroove || x.heartMm < -1)) return other('noise', 'a speck on one slice that image noise could make, in the heart wall or away from the coronary grooves');
   // One to three pixels on one slice below 200 HU, in a groove or not: what the image resolves
   // no better than noise.
-  if (x.slices === 1 && x.areaMm2 < 2.5 && x.peakHu < 200) return other('noise', 'one to three pixels on one slice below 200 HU');
+  if (x.slices === 1 && x.areaMm2 < RULES.pixelSpeckMm2 && x.peakHu < RULES.pixelSpeckHu) return other('noise', 'one to three pixels on one slice below 200 HU');
   return null;
 }
 
