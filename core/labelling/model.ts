@@ -159,6 +159,24 @@ export interface LabelRun {
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/** A labeller's run that labelled: its proposals, their counts, the anatomy's warnings, and the time of each step (t0 start, t1 anatomy, t2 features, t3 decision). */
+export function labelledRun(base: Pick<LabelRun, 'model' | 'backend' | 'anatomy'>, proposals: ComponentProposal[], [t0, t1, t2, t3]: number[], end: number): LabelRun {
+  const counts = { coronary: 0, other: 0, needsReview: 0 };
+  for (const p of proposals) {
+    if (p.label === 'OTHER') counts.other++;
+    else counts.coronary++;
+    if (p.needsReview) counts.needsReview++;
+  }
+  return {
+    ...base,
+    labelled: true,
+    proposals,
+    counts,
+    warnings: [...base.anatomy.warnings],
+    timingsMs: { anatomy: t1 - t0, features: t2 - t1, inference: t3 - t2, total: end - t0 },
+  };
+}
+
 /** A labeller's run that labelled nothing because the anatomy was not found: the anatomy's warnings and why, for the reader. */
 export function unlabelledRun(base: Pick<LabelRun, 'model' | 'backend' | 'anatomy'>, anatomyMs: number, totalMs: number): LabelRun {
   return {
@@ -237,7 +255,6 @@ export async function proposeLabels(
   const k = manifest.classes.length;
   if (probs.length !== rows * k) throw new ModelMismatchError(`The model ${manifest.name} gave ${probs.length / Math.max(rows, 1)} outputs per component, its manifest lists ${k} classes; the manifest does not belong to this model.`);
   const proposals: ComponentProposal[] = [];
-  const counts = { coronary: 0, other: 0, needsReview: 0 };
   const coronaryClass = manifest.classes.map((c) => manifest.labels[c] !== 'OTHER');
   const lmClass = manifest.classes.map((c) => manifest.labels[c] === 'LM');
   for (let r = 0; r < rows; r++) {
@@ -256,18 +273,8 @@ export async function proposeLabels(
     const label = manifest.labels[fineClass];
     const needsReview = confidence < manifest.thresholds.review;
     proposals.push({ componentId: set.components[r].id, label, fineClass, confidence, needsReview });
-    if (label === 'OTHER') counts.other++;
-    else counts.coronary++;
-    if (needsReview) counts.needsReview++;
   }
-  return {
-    ...base,
-    labelled: true,
-    proposals,
-    counts,
-    warnings: [...anatomy.warnings],
-    timingsMs: { anatomy: t1 - t0, features: t2 - t1, inference: t3 - t2, total: now() - t0 },
-  };
+  return labelledRun(base, proposals, [t0, t1, t2, t3], now());
 }
 
 /**

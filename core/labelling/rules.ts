@@ -34,7 +34,7 @@ import type { Assignment } from '../scoring/assign';
 import type { LesionSet } from '../scoring/detect';
 import type { CtVolume, LesionLabel, Vec3 } from '../types';
 import { bloodNoiseSd, heartAxes, lesionGeometries, measureContext, pointGeometry, type HeartAxes, type LesionGeometry } from './lesion-geometry';
-import { unlabelledRun, type ComponentProposal, type LabelRun } from './model';
+import { labelledRun, unlabelledRun, type ComponentProposal, type LabelRun } from './model';
 
 export const RULES_LABELLER = Object.freeze({ name: 'cac-rules', version: '2.0.0' });
 
@@ -270,28 +270,15 @@ export function proposeByRules(volume: CtVolume, set: LesionSet, opts: { anatomy
   const ctx: RuleContext = { aortaRadiusMm: radius, noiseSpeckHu: set.settings.thresholdHu + 2 * (Number.isFinite(sd) ? sd : 20) };
   const t2 = now();
   const proposals: ComponentProposal[] = [];
-  const counts = { coronary: 0, other: 0, needsReview: 0 };
   const decisions = new Map<number, RuleDecision>();
   for (const x of geometry) {
     const d = decideLesion(x, ctx);
     decisions.set(x.lesionId, d);
     for (const [componentId, c] of componentLabels(set, x, d, axes)) {
       proposals.push({ componentId, label: c.label, fineClass: c.fineClass, confidence: c.needsReview ? 0.6 : 0.9, needsReview: c.needsReview });
-      if (c.label === 'OTHER') counts.other++;
-      else counts.coronary++;
-      if (c.needsReview) counts.needsReview++;
     }
   }
-  const t3 = now();
-  return {
-    ...base,
-    labelled: true,
-    proposals,
-    counts,
-    warnings: [...anatomy.warnings],
-    timingsMs: { anatomy: t1 - t0, features: t2 - t1, inference: t3 - t2, total: now() - t0 },
-    decisions,
-  };
+  return { ...labelledRun(base, proposals, [t0, t1, t2, now()], now()), decisions };
 }
 
 /** Runs the rule labeller and applies its proposals (source 'auto'; what a person or a seed set stays). */
