@@ -75,12 +75,12 @@ export const BONE_OTHER = 3;
  * whatever its position in the heart frame says. Each keeps its reason as a non-coronary
  * subclass for the reader.
  */
-export const ZONE_CAGE = 1; // less than ~8 mm inside the bony cage (ribs, costal cartilage, sternum, spine)
+export const ZONE_CAGE = 1; // on the bony cage: within 12 mm of its hull (ribs, costal cartilage, sternum, spine)
 export const ZONE_AORTA = 2; // the aortic wall, annulus to arch to descending aorta
 export const ZONE_VALVE = 4; // the aortic valve zone inside the root
 export const ZONE_MITRAL = 8; // the mitral annulus (left atrioventricular junction, inside the heart)
 export const ZONE_HILUM = 16; // the hila and the posterior mediastinum (nodes, bronchi, oesophagus)
-/** The non-coronary subclass named by each zone bit. */
+/** The non-coronary subclass named by each zone bit (the rule labeller's fineClass). */
 export const ZONE_SUBCLASS: Readonly<Record<number, string>> = Object.freeze({
   [ZONE_CAGE]: 'bone',
   [ZONE_AORTA]: 'aortic-wall',

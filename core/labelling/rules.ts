@@ -29,7 +29,7 @@
  *
  * Pure: no DOM, no I/O; the same in the viewer's worker, the CLI and the tests.
  */
-import { findAnatomy, gridToPatient, ZONE_AORTA, ZONE_CAGE, ZONE_HILUM, ZONE_MITRAL, ZONE_VALVE, LABEL_LUNG, LABEL_OUTSIDE, type Anatomy } from '../anatomy/index';
+import { findAnatomy, gridToPatient, LABEL_LUNG, LABEL_OUTSIDE, ZONE_SUBCLASS, type Anatomy } from '../anatomy/index';
 import type { Assignment } from '../scoring/assign';
 import type { LesionSet } from '../scoring/detect';
 import type { CtVolume, LesionLabel, Vec3 } from '../types';
@@ -209,13 +209,8 @@ function componentLabels(set: LesionSet, x: LesionGeometry, d: RuleDecision, axe
 
 const dot3 = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 
-const ZONE_OF_CLASS: Readonly<Record<string, number>> = Object.freeze({
-  bone: ZONE_CAGE,
-  'aortic-wall': ZONE_AORTA,
-  'aortic-valve': ZONE_VALVE,
-  'mitral-annulus': ZONE_MITRAL,
-  hilum: ZONE_HILUM,
-});
+/** Subclass -> zone bit: ZONE_SUBCLASS of core/anatomy read backwards. */
+const ZONE_OF_CLASS: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(Object.entries(ZONE_SUBCLASS).map(([bit, cls]) => [cls, Number(bit)])));
 
 /**
  * The exclusion zones as the rules see them, for the check images: grid voxels inside the body

@@ -96,6 +96,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    // OHIF 3.13 shows its first-visit tour only while localStorage 'shownTours' lacks its id
+    // ('basicViewerTour', ui-next Onboarding): mark it shown before any page loads, so the tour's
+    // modal overlay never takes a click (in a fresh-clone CI run the handler below once failed
+    // to hide it for 90 s).
+    await context.addInitScript(() => {
+      try {
+        const shown = JSON.parse(localStorage.getItem('shownTours') ?? '[]') as string[];
+        if (!shown.includes('basicViewerTour')) localStorage.setItem('shownTours', JSON.stringify([...shown, 'basicViewerTour']));
+      } catch {
+        // no storage (opaque origin): the handler below still skips the tour
+      }
+    });
     // OHIF's first-visit tour (shepherd) can open at any moment on a loaded machine (seen 20 s
     // and more after the study list) and its overlay takes every click: whenever it covers the
     // page before an action, skip it (Playwright runs this before each action it would block).
