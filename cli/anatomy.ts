@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Anatomy } from '../core/anatomy/index';
 import type { LesionSet } from '../core/scoring/detect';
 import type { CtVolume, LesionLabel, Vec3 } from '../core/types';
+import { dist } from '../core/math';
 import { parseArgs, UsageError, type OptionTable } from './args';
 import { Progress, readFolder } from './folder';
 
@@ -124,7 +125,6 @@ function makeOutputDir(dir: string): void {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const vec = (p: Vec3 | null) => (p ? p.map(round1) : null);
-const distance = (a: Vec3, b: Vec3) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
 export interface AnatomyCommandIo {
   /** Where the command's lines go (default: stdout). */
@@ -162,21 +162,15 @@ export async function anatomyCommand(argv: string[], io: AnatomyCommandIo = {}):
   const notes: string[] = [];
   const files = readFolder(folder, progress, notes);
   await codecsReady;
-  let volume: CtVolume;
-  let readWarnings: string[];
-  try {
-    const r = read.readSeries(files, {
-      seriesUid: args.values.get('series'),
-      chooseSeriesHint: 'pass --series UID',
-      allowGaps: args.flags.has('allow-gaps'),
-      onSlice: (done, total) => progress.update('decoding slices', done, total),
-    });
-    volume = r.volume;
-    readWarnings = [...notes, ...r.warnings];
-  } catch (e) {
-    if (e instanceof read.DicomReadError) throw new UsageError(e.message);
-    throw e;
-  }
+  // A DicomReadError is a user error: main.ts reports it in one line with exit code 2.
+  const r = read.readSeries(files, {
+    seriesUid: args.values.get('series'),
+    chooseSeriesHint: 'pass --series UID',
+    allowGaps: args.flags.has('allow-gaps'),
+    onSlice: (done, total) => progress.update('decoding slices', done, total),
+  });
+  const volume: CtVolume = r.volume;
+  const readWarnings = [...notes, ...r.warnings];
   files.length = 0;
   makeOutputDir(outDir);
   lap('read');
@@ -228,7 +222,7 @@ export async function anatomyCommand(argv: string[], io: AnatomyCommandIo = {}):
         LANDMARK_KEYS.map((key) => {
           const finder = key === 'aorticRoot' ? anatomy.aorticRootMm : key === 'apex' ? anatomy.apexMm : anatomy.carinaMm;
           const mark = reader[key];
-          return [key, { reader: vec(mark), finder: vec(finder), distanceMm: mark && finder ? round1(distance(mark, finder)) : null }];
+          return [key, { reader: vec(mark), finder: vec(finder), distanceMm: mark && finder ? round1(dist(mark, finder)) : null }];
         }),
       )
     : null;

@@ -12,7 +12,7 @@ import type { LesionSet } from '../core/scoring/detect';
 import { scoreResult } from '../core/scoring/score';
 import type { ClinicalInputs, CtVolume, ScoringResult } from '../core/types';
 import { createOnnxClassifier } from '../core/labelling/runtime-node';
-import { labelByRules } from '../core/labelling/rules';
+import { labelByRules, type LabellerKind } from '../core/labelling/rules';
 
 /** The model the CLI uses by default. */
 export const DEFAULT_MODEL_NAME = 'cac-labeller';
@@ -53,9 +53,6 @@ export interface AutoLabelOutcome {
   run: LabelRun | null;
 }
 
-/** The automatic labellers: the anatomy rules (default, core/labelling/rules.ts) and the shipped ONNX model. */
-export const LABELLERS = ['rules', 'model'] as const;
-export type LabellerKind = (typeof LABELLERS)[number];
 
 /**
  * Auto mode of `cacs score`: labels the scored volume (seeds and reader labels stay), then

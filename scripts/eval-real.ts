@@ -7,12 +7,13 @@
  * errors (aortic root, apex, carina) in mm. "unsure" reader lesions are listed apart, never scored.
  */
 import fs from 'node:fs';
-import { loadScan, overall, readerScans, READER_CLASSES, runAndEvaluate, type LabellerName, type ScanEval } from './lib/eval-real';
+import { loadScan, overall, readerScans, READER_CLASSES, runAndEvaluate, type ScanEval } from './lib/eval-real';
+import type { LabellerKind } from '../core/labelling/rules';
 
 const argv = process.argv.slice(2);
 const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const which = opt('--labeller') ?? 'both';
-const labellers: LabellerName[] = which === 'both' ? ['rules', 'model'] : [which as LabellerName];
+const labellers: LabellerKind[] = which === 'both' ? ['rules', 'model'] : [which as LabellerKind];
 if (!labellers.every((l) => l === 'rules' || l === 'model')) {
   console.error(`eval:real: --labeller must be rules, model or both (got ${which})`);
   process.exit(2);

@@ -30,8 +30,8 @@
  *     where the body is cut), in front of the spine and the descending aorta, below the root,
  *     opened by 8 mm so vessels and the pericardial rim drop off, the 3D component next to the
  *     root, fenced to 85 mm around its centre (the liver dome);
- *  6. frame: origin at the root; long axis to the apex (the heart voxel farthest from the root
- *     within 50 degrees of the textbook left-anterior-inferior axis); anterior axis.
+ *  6. frame: origin at the root; long axis to the apex (the heart's extreme along the textbook
+ *     left-anterior-inferior axis, within 50 degrees of it); anterior axis.
  *  7. plausibility gates (lungs, heart volume, root-apex length, axis direction, the root
  *     5-110 mm below the carina); when one fails, found = false with a warning, and the caller
  *     leaves every candidate to the reader.
@@ -322,7 +322,7 @@ export function findAnatomy(volume: CtVolume, opts: AnatomyOptions = {}): Anatom
   const edt = new Edt2d(nx, ny, grid.dx, grid.dy);
   const discs = findDiscs(grid, labels, edt);
   const descending = spineFound ? trackDescending(grid, discs, spineXY) : [];
-  const ascending = trackAscending(grid, labels, edt, discs, descending, midlineX, lungCentreY);
+  const ascending = trackAscending(grid, discs, descending, midlineX, lungCentreY);
   const aortaMask = new Uint8Array(n3);
   for (const s of descending) paintDisc(grid, aortaMask, s, 4);
   for (const s of ascending) paintDisc(grid, aortaMask, s, 2);
@@ -819,23 +819,20 @@ function trackDescending(g: AnatomyGrid, discs: Disc[][], spineXY: Float32Array)
 
 /**
  * The ascending aorta, tracked from its start slice down to where it merges into the heart.
- * Start: just below the arch (15 mm below the top of the descending track, when the track ends
- * below the top of the scan) or the topmost slice. Candidates: radius >= 11 mm, at least 25 mm
- * in front of the descending aorta (or the spine), within 60 mm right / 20 mm left of the midline (the pulmonary trunk lies further left),
- * fat or lung on at least 40% of the rim; the best r * rim wins, tracked within 10 mm per slice.
+ * Start: 10 mm above the top of the descending track (where the arch joins it, when the track
+ * ends below the top of the scan) or the topmost slice. Candidates: radius 11-24 mm, at least
+ * 25 mm in front of the descending aorta (or the spine), within 60 mm right / 20 mm left of the
+ * midline (the pulmonary trunk lies further left), fat or lung on at least 40% of the rim.
  */
 /** Share of fat or lung the ascending aorta's rim keeps while tracked; below it the aorta has merged into the heart. */
 const TRACK_RIM = 0.35;
 function trackAscending(
   g: AnatomyGrid,
-  labels: Uint8Array,
-  edt: Edt2d,
   discs: Disc[][],
   descending: AortaSection[],
   midlineX: number,
   lungCentreY: number,
 ): AortaSection[] {
-  const scratch = new Uint8Array(g.nx * g.ny);
   const up = g.nz > 1 && g.z[g.nz - 1] > g.z[0];
   // Slices from the top (superior) down.
   const order: number[] = [];
@@ -857,10 +854,8 @@ function trackAscending(
     d.rim >= 0.4 &&
     d.y < limitY &&
     (!Number.isFinite(midlineX) || (d.x - midlineX > -60 && d.x - midlineX < 20));
-  // Start candidates: the best-scoring discs (larger, rounder, more rightward: the pulmonary
-  // trunk lies to the left) on the slices within 40 mm below startZ; each is tracked down, and
-  // a track that runs to the bottom of the scan (a muscle pocket, not an aorta) or longer than
-  // 200 mm is rejected. The best-scoring valid start wins.
+  // Start candidates: the discs on the slices within 50 mm below startZ, scored larger, rounder
+  // and more rightward (the pulmonary trunk lies to the left).
   const score = (d: Disc) => d.r * d.rim * (1 + Math.max(-0.5, Math.min(0.5, (midlineX - d.x) / 100)));
   const starts: Disc[] = [];
   for (const c of order) {
@@ -887,7 +882,7 @@ function trackAscending(
     if (tried.length >= 8) break;
     if (tried.some((t) => Math.hypot(t.x - start.x, t.y - start.y) < 8)) continue;
     tried.push(start);
-    const track = followAorta(g, labels, edt, discs, order, start, scratch);
+    const track = followAorta(g, discs, order, start);
     if (track.length < 2) continue;
     const endZ = track[track.length - 1].centreMm[2];
     const length = track[0].centreMm[2] - endZ;
@@ -903,7 +898,7 @@ function trackAscending(
  * where the aorta touches a neighbour (the pulmonary trunk, the right atrial appendage) and
  * gives no separate disc is bridged when the aorta reappears within 16 mm below.
  */
-function followAorta(g: AnatomyGrid, labels: Uint8Array, edt: Edt2d, discs: Disc[][], order: number[], start: Disc, scratch: Uint8Array): AortaSection[] {
+function followAorta(g: AnatomyGrid, discs: Disc[][], order: number[], start: Disc): AortaSection[] {
   const track: AortaSection[] = [{ centreMm: [start.x, start.y, g.z[start.c]], radiusMm: start.r }];
   let prev: Disc = start;
   const from = order.indexOf(start.c);
@@ -1122,9 +1117,6 @@ function findHeart(g: AnatomyGrid, labels: Uint8Array, boneKind: Uint8Array, spi
     }
     for (let p = 0; p < n3; p++) if (keep[p] === 2) keep[p] = 0;
   }
-  // Diaphragm: below its widest slice the heart tapers to the apex. Walking down from there,
-  // a slice whose area grows well past the smallest one above it is the liver dome or the
-  // stomach wall under the diaphragm (joined to the heart through a thin fat line): cut there.
   const { labels: cl2, sizes: sizes2 } = components3d(keep, nx, ny, nz);
   let big = 0;
   for (let l = 1; l < sizes2.length; l++) if (sizes2[l] > (sizes2[big] ?? 0)) big = l;
@@ -1136,38 +1128,6 @@ function findHeart(g: AnatomyGrid, labels: Uint8Array, boneKind: Uint8Array, spi
       count++;
     }
   return count;
-}
-
-/** See findHeart: clears `mask` on and below the first slice, under the widest one from zTop to 50 mm above it, whose area exceeds 1.3 x (and 8 cm^2 more than) the smallest area above it. */
-function cutBelowTaper(g: AnatomyGrid, mask: Uint8Array, zTop: number): void {
-  const n2 = g.nx * g.ny;
-  const up = g.nz > 1 && g.z[g.nz - 1] > g.z[0];
-  const order: number[] = [];
-  for (let q = 0; q < g.nz; q++) order.push(up ? g.nz - 1 - q : q);
-  const areaCm2 = (c: number) => {
-    let n = 0;
-    for (let p = c * n2; p < (c + 1) * n2; p++) if (mask[p]) n++;
-    return (n * Math.abs(g.dx * g.dy)) / 100;
-  };
-  const raw = order.map(areaCm2);
-  // Median of three neighbouring slices: one slice's dip (a fat plane) is not a taper.
-  const areas = raw.map((a, q) => (q === 0 || q === raw.length - 1 ? a : [raw[q - 1], a, raw[q + 1]].sort((x, y) => x - y)[1]));
-  // The widest slice within 50 mm above the centre (the liver below it may be wider still).
-  let widest = -1;
-  order.forEach((c, q) => {
-    if (g.z[c] <= zTop + 50 && g.z[c] >= zTop && (widest < 0 || areas[q] > areas[widest])) widest = q;
-  });
-  if (widest < 0) return;
-  let min = areas[widest];
-  for (let q = widest + 1; q < order.length; q++) {
-    const a = areas[q];
-    if (a === 0) return;
-    if (a > 1.3 * min && a > min + 8) {
-      for (let q2 = q; q2 < order.length; q2++) mask.fill(0, order[q2] * n2, (order[q2] + 1) * n2);
-      return;
-    }
-    if (a < min) min = a;
-  }
 }
 
 /**
@@ -1231,11 +1191,6 @@ function findCarina(g: AnatomyGrid, labels: Uint8Array, spineXY: Float32Array, m
     const right = near.filter((d) => d.x < p0.x - 4);
     const split = left.some((l) => right.some((r) => Math.abs(l.y - r.y) < 20));
     if (split) return last;
-    if (single.length === 1 && left.length + right.length === 0) {
-      prev = single[0];
-      last = [single[0].x, single[0].y, g.z[c]];
-      continue;
-    }
     if (single.length === 1) {
       prev = single[0];
       last = [single[0].x, single[0].y, g.z[c]];

@@ -31,6 +31,7 @@ import {
   type Anatomy,
 } from '../anatomy/index';
 import { gridIndexOfSource } from '../anatomy/grid';
+import { dist } from '../math';
 import { LABEL_RGB, type Rgb } from '../palette';
 import type { LesionSet } from '../scoring/detect';
 import { viewerImageNumber } from '../slices';
@@ -458,7 +459,7 @@ function anatomySummary(anatomy: Anatomy, landmarks: Landmark[], hasReader: bool
   if (hasReader) {
     const d = landmarks
       .filter((l) => l.reader)
-      .map((l) => `${l.name} ${fmtVec(l.reader)}${l.finder ? `, ${fmt(Math.hypot(l.finder[0] - l.reader![0], l.finder[1] - l.reader![1], l.finder[2] - l.reader![2]))} mm from the finder's` : ''}`);
+      .map((l) => `${l.name} ${fmtVec(l.reader)}${l.finder ? `, ${fmt(dist(l.finder, l.reader!))} mm from the finder's` : ''}`);
     parts.push(`Reader: ${d.join('; ')}.`);
   }
   parts.push(anatomy.warnings.length > 0 ? `Warnings: ${anatomy.warnings.join(' ')}` : 'Warnings: none.');

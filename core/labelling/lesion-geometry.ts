@@ -23,7 +23,7 @@ import {
   type Anatomy,
   type AortaSection,
 } from '../anatomy/index';
-import { cross, dot, normalize, scale, sub } from '../math';
+import { cross, dot, lerp, normalize, scale, sub } from '../math';
 import type { LesionSet } from '../scoring/detect';
 import type { CtVolume, Vec3 } from '../types';
 import { voxelToPatient } from '../types';
@@ -41,20 +41,19 @@ export function heartAxes(anatomy: Anatomy): HeartAxes | null {
   if (!root) return null;
   let long: Vec3 = anatomy.frame ? anatomy.frame.long : PRIOR_LONG_AXIS;
   const angle = (Math.acos(Math.max(-1, Math.min(1, dot(long, PRIOR_LONG_AXIS)))) * 180) / Math.PI;
-  if (angle > 30) {
-    // Pull the axis to 30 degrees from the textbook one.
-    const t = 1 - 30 / angle;
-    long = normalize([
-      long[0] + t * (PRIOR_LONG_AXIS[0] - long[0]),
-      long[1] + t * (PRIOR_LONG_AXIS[1] - long[1]),
-      long[2] + t * (PRIOR_LONG_AXIS[2] - long[2]),
-    ]);
-  }
+  // Pull the axis to 30 degrees from the textbook one.
+  if (angle > 30) long = normalize(lerp(long, PRIOR_LONG_AXIS, 1 - 30 / angle));
   const front: Vec3 = [0, -1, 0];
   const anterior = normalize(sub(front, scale(long, dot(front, long))));
   // long x anterior points to the patient's right for a left-anterior-inferior long axis.
   const right = cross(long, anterior);
   return { origin: root, long, anterior, right };
+}
+
+/** Azimuth of a point about the long axis (deg; 0 anterior, +90 the patient's right, -90 left, +-180 posterior). */
+export function azimuthDeg(axes: HeartAxes, p: Vec3): number {
+  const v = sub(p, axes.origin);
+  return (Math.atan2(dot(v, axes.right), dot(v, axes.anterior)) * 180) / Math.PI;
 }
 
 export interface LesionGeometry {
@@ -69,25 +68,18 @@ export interface LesionGeometry {
   /** The lesion voxel (of the sample) nearest the root centre, and its distance (mm). */
   proximal: Vec3;
   proximalRootMm: number;
-  /** Largest distance between two sampled voxels (mm): the lesion's length. */
-  lengthMm: number;
   /** Centroid relative to the root in patient axes (mm; x to the left, y to the back, z up). */
   rel: Vec3;
   /** Centroid along the long axis from the root (mm; positive towards the apex). */
   along: number;
   /** Azimuth of the centroid about the long axis (deg; 0 anterior, +90 right, -90 left). */
   azimuth: number;
-  /** Distance of the centroid from the long axis (mm). */
-  radial: number;
   /** Signed distance of the centroid to the heart contour (mm; negative inside). */
   heartMm: number;
-  /** Smallest signed heart distance over the sample (the deepest point inside). */
-  heartMinMm: number;
   /** Distance from the aortic centreline minus the local radius (mm; negative inside the lumen): least and largest over the sample. */
   aortaWallMinMm: number;
   aortaWallMaxMm: number;
-  /** In-plane distance of the centroid from the root centre (mm), and the largest such distance over the sample. */
-  rootAxialMm: number;
+  /** The largest in-plane distance of a sampled voxel from the root centre (mm). */
   rootAxialMaxMm: number;
   /** Share of sampled voxels in bone (anatomy label), outside the body, in lung. */
   boneFrac: number;
@@ -108,8 +100,9 @@ export function aortaWallDistance(sections: AortaSection[], p: Vec3): number {
     const c = s.centreMm;
     // Sections are axial discs: in-plane distance, plus the height difference beyond half a slice.
     const dz = Math.max(0, Math.abs(p[2] - c[2]) - 2);
-    const d = Math.hypot(Math.hypot(p[0] - c[0], p[1] - c[1]) - s.radiusMm, dz);
-    const signed = Math.hypot(p[0] - c[0], p[1] - c[1]) < s.radiusMm && dz === 0 ? -d : d;
+    const inPlane = Math.hypot(p[0] - c[0], p[1] - c[1]);
+    const d = Math.hypot(inPlane - s.radiusMm, dz);
+    const signed = inPlane < s.radiusMm && dz === 0 ? -d : d;
     if (signed < best) best = signed;
   }
   return best;
@@ -226,7 +219,6 @@ function measure(ctx: MeasureContext, base: LesionBase, sample: Vec3[], cen: Vec
   let bone = 0;
   let outside = 0;
   let lung = 0;
-  let heartMin = Infinity;
   let wallMin = Infinity;
   let wallMax = -Infinity;
   let axialMax = 0;
@@ -241,37 +233,25 @@ function measure(ctx: MeasureContext, base: LesionBase, sample: Vec3[], cen: Vec
     if (l === LABEL_BONE) bone++;
     else if (l === LABEL_OUTSIDE) outside++;
     else if (l === LABEL_LUNG) lung++;
-    const h = l === LABEL_HEART ? signedHeartDistanceMm(anatomy, p, 60) : Infinity;
-    if (h < heartMin) heartMin = h;
     if (sections.length > 0) {
       const w = aortaWallDistance(sections, p);
       if (w < wallMin) wallMin = w;
       if (w > wallMax) wallMax = w;
     }
   }
-  // Length: the largest distance from the proximal voxel (cheap, and what "along its course" needs).
-  let length = 0;
-  for (const p of sample) length = Math.max(length, Math.hypot(p[0] - proximal[0], p[1] - proximal[1], p[2] - proximal[2]));
   const v = sub(cen, root);
-  const a = dot(v, axes.anterior);
-  const t = dot(v, axes.right);
   const n = sample.length || 1;
-  const heartMm = signedHeartDistanceMm(anatomy, cen, 60);
   return {
     ...base,
     centroid: cen,
     proximal,
     proximalRootMm: proxD,
-    lengthMm: length,
     rel: v,
     along: dot(v, axes.long),
-    azimuth: (Math.atan2(t, a) * 180) / Math.PI,
-    radial: Math.hypot(a, t),
-    heartMm,
-    heartMinMm: Number.isFinite(heartMin) ? heartMin : heartMm,
+    azimuth: azimuthDeg(axes, cen),
+    heartMm: signedHeartDistanceMm(anatomy, cen, 60),
     aortaWallMinMm: Number.isFinite(wallMin) ? wallMin : Infinity,
     aortaWallMaxMm: Number.isFinite(wallMax) ? wallMax : Infinity,
-    rootAxialMm: Math.hypot(v[0], v[1]),
     rootAxialMaxMm: axialMax,
     boneFrac: bone / n,
     outsideFrac: outside / n,

@@ -32,11 +32,14 @@
 import { findAnatomy, gridToPatient, LABEL_LUNG, LABEL_OUTSIDE, ZONE_SUBCLASS, type Anatomy } from '../anatomy/index';
 import type { Assignment } from '../scoring/assign';
 import type { LesionSet } from '../scoring/detect';
-import type { CtVolume, LesionLabel, Vec3 } from '../types';
-import { bloodNoiseSd, heartAxes, lesionGeometries, measureContext, pointGeometry, type HeartAxes, type LesionGeometry } from './lesion-geometry';
+import type { CtVolume, LesionLabel } from '../types';
+import { azimuthDeg, bloodNoiseSd, heartAxes, lesionGeometries, measureContext, pointGeometry, type HeartAxes, type LesionGeometry } from './lesion-geometry';
 import { labelledRun, unlabelledRun, type ComponentProposal, type LabelRun } from './model';
 
 export const RULES_LABELLER = Object.freeze({ name: 'cac-rules', version: '2.0.0' });
+
+/** The automatic labellers a deployment chooses between: these rules (default) or the shipped ONNX model (./model.ts). */
+export type LabellerKind = 'rules' | 'model';
 
 /** The rules' distances (mm) and angles (deg). Anatomy sources in models/README.md. */
 export const RULES = Object.freeze({
@@ -195,9 +198,7 @@ function componentLabels(set: LesionSet, x: LesionGeometry, d: RuleDecision, axe
     const comp = set.components[id - 1];
     const c = comp.centroidMm;
     if (Math.hypot(c[0] - x.proximal[0], c[1] - x.proximal[1], c[2] - x.proximal[2]) <= RULES.lmLengthMm) continue;
-    const v: Vec3 = [c[0] - axes.origin[0], c[1] - axes.origin[1], c[2] - axes.origin[2]];
-    const az = (Math.atan2(dot3(v, axes.right), dot3(v, axes.anterior)) * 180) / Math.PI;
-    const b = az > -110 ? 'LAD' : 'LCX';
+    const b = azimuthDeg(axes, c) > -110 ? 'LAD' : 'LCX';
     branch.set(id, b);
     if (b === 'LAD') lad += comp.agatston;
     else lcx += comp.agatston;
@@ -206,8 +207,6 @@ function componentLabels(set: LesionSet, x: LesionGeometry, d: RuleDecision, axe
   for (const [id, b] of branch) out.set(id, artery(b, `past the left main bifurcation, running ${b === 'LAD' ? 'forward' : 'back'}`, true));
   return out;
 }
-
-const dot3 = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 
 /** Subclass -> zone bit: ZONE_SUBCLASS of core/anatomy read backwards. */
 const ZONE_OF_CLASS: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(Object.entries(ZONE_SUBCLASS).map(([bit, cls]) => [cls, Number(bit)])));

@@ -15,10 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { findAnatomy, type Anatomy } from '../../core/anatomy/index';
 import { initCodecs, readSeries } from '../../core/dicom/read';
 import { scoreVolume } from '../../core/index';
+import { dist } from '../../core/math';
 import { agatstonCategory } from '../../core/risk';
 import type { Assignment } from '../../core/scoring/assign';
 import type { LesionSet } from '../../core/scoring/detect';
-import { ARTERIES, patientToVoxel, type Artery, type CtVolume, type LesionLabel, type Vec3 } from '../../core/types';
+import type { LabellerKind } from '../../core/labelling/rules';
+import { ARTERIES, patientToVoxel, type Artery, type CtVolume, type LesionLabel, type ScoringResult, type Vec3 } from '../../core/types';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = path.resolve(REPO_ROOT, '../shared');
@@ -77,13 +79,14 @@ export interface LoadedScan {
   set: LesionSet;
   assignment: Assignment;
   inputWarnings: string[];
+  result: ScoringResult;
 }
 
 export async function loadScan(entry: { name: string; reader: ReaderFile; seriesDir: string }): Promise<LoadedScan> {
   await initCodecs();
   const volume = readVolume(entry.seriesDir);
   const scored = scoreVolume(volume, { ignoreErrors: true });
-  return { name: entry.name, reader: entry.reader, volume, set: scored.lesionSet, assignment: scored.assignment, inputWarnings: scored.inputWarnings };
+  return { name: entry.name, reader: entry.reader, volume, set: scored.lesionSet, assignment: scored.assignment, inputWarnings: scored.inputWarnings, result: scored.result };
 }
 
 /** What a labeller said of one component. */
@@ -155,7 +158,7 @@ function componentAtPoint(set: LesionSet, voxelComponent: Map<number, number>, p
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
-const distMm = (a: Vec3 | null, b: Vec3 | null): number | null => (a && b ? round1(Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2])) : null);
+const distMm = (a: Vec3 | null, b: Vec3 | null): number | null => (a && b ? round1(dist(a, b)) : null);
 
 /**
  * Judge one labelling of a scan. `answer` gives the label of every component (by id), as the
@@ -271,24 +274,14 @@ export function evaluateScan(scan: LoadedScan, answer: (componentId: number) => 
   };
 }
 
-export type LabellerName = 'rules' | 'model';
-
-/** Runs one labeller on a fresh copy of the scan's assignment and judges it. */
-export async function runAndEvaluate(scan: LoadedScan, labeller: LabellerName): Promise<ScanEval> {
+/** Runs one labeller as `cacs score` does (cli/labeller.ts) on a fresh copy of the scan's assignment, and judges it. */
+export async function runAndEvaluate(scan: LoadedScan, labeller: LabellerKind): Promise<ScanEval> {
   const assignment = scan.assignment.clone();
   const t0 = performance.now();
   const anatomy = findAnatomy(scan.volume);
-  let warnings: string[];
-  if (labeller === 'model') {
-    const { loadModelFile } = await import('../../cli/labeller');
-    const { labelVolume } = await import('../../core/labelling/model');
-    const run = await labelVolume(scan.volume, scan.set, assignment, await loadModelFile(), { anatomy });
-    warnings = run.warnings;
-  } else {
-    const { labelByRules } = await import('../../core/labelling/rules');
-    const run = labelByRules(scan.volume, scan.set, assignment, { anatomy });
-    warnings = run.warnings;
-  }
+  const { autoLabelScored } = await import('../../cli/labeller');
+  const outcome = await autoLabelScored(scan.volume, { ...scan, lesionSet: scan.set, assignment }, { anatomy, labeller });
+  const warnings = outcome.run?.warnings ?? [outcome.note];
   const ms = performance.now() - t0;
   return evaluateScan(
     scan,

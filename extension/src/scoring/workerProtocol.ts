@@ -1,5 +1,6 @@
 // Messages between the viewer and its scoring Web Worker (score.worker.ts).
 import type { AssignmentJson, LesionSet } from '../../../core/index';
+import type { LabellerKind } from '../../../core/labelling/rules';
 import type { CtVolume, ScoringResult, ScoringSettings } from '../../../core/types';
 
 /** What the automatic labeller did, for the panel ("which backend ran and how long"). */
@@ -18,7 +19,7 @@ export interface LabellingInfo {
 }
 
 /** Which automatic labeller runs: the anatomy rules (default) or the shipped ONNX model. */
-export type LabellerKind = 'rules' | 'model';
+export type { LabellerKind };
 
 export type WorkerRequest =
   /** Load the labeller now (while the viewer still loads slices): the model's runtime, when the model labeller is chosen. */
