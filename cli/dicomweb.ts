@@ -17,6 +17,19 @@ export interface DicomWebSource {
   timeoutMs?: number;
 }
 
+/**
+ * The archive failed a read: one line for `cacs score` (a UsageError, exit code 2); `transient`
+ * (no answer, time limit, HTTP 408/429/5xx) tells the screening worker to retry later.
+ */
+export class ArchiveFault extends UsageError {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
 /** Run one client call; an archive fault is the user's to fix (URL, server), said in one line. */
 async function ask<T>(call: () => Promise<T>, notFound?: T): Promise<T> {
   try {
@@ -24,7 +37,7 @@ async function ask<T>(call: () => Promise<T>, notFound?: T): Promise<T> {
   } catch (e) {
     if (!(e instanceof DicomwebError)) throw e;
     if (notFound !== undefined && e.status === 404) return notFound;
-    throw new UsageError(`${e.message}; check --dicomweb`);
+    throw new ArchiveFault(`${e.message}; check --dicomweb`, e.transient);
   }
 }
 

@@ -15,6 +15,9 @@ Usage:
   cacs anatomy <folder> --png DIR [--labels]          check images of the anatomy finder on a series
   cacs phantom [options]                              write a synthetic CT phantom with known calcium
   cacs send [DIR] [options]                           store what --store kept in the outbox (./cacs-outbox)
+  cacs screen --dicomweb URL --redis URL              queue every new CT series of an archive for scoring
+  cacs worker --dicomweb URL --redis URL              score and store what the queue holds
+  cacs queue --redis URL                              the queue's state: counts, speed, failures
   cacs --help | cacs <command> --help | cacs --version
 
 Scores follow the Agatston method (HU >= 130, 1 mm^2, slice sums normalised to 3 mm),
@@ -33,6 +36,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   anatomy: async (argv) => (await import('./anatomy')).anatomyCommand(argv),
   phantom: async (argv) => exitCode(await (await import('./phantom')).phantomCommand(argv)),
   send: async (argv) => (await import('./send')).sendCommand(argv),
+  screen: async (argv) => (await import('./screen')).screenCommand(argv),
+  worker: async (argv) => (await import('./worker')).workerCommand(argv),
+  queue: async (argv) => (await import('./queue')).queueCommand(argv),
 };
 
 function exitCode(code: unknown): number {

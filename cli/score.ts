@@ -3,8 +3,8 @@
  */
 import type { ScoringSettings } from '../core/types';
 import { numberOption, parseArgs, UsageError, type OptionTable } from './args';
-import { Progress, readFolder } from './folder';
-import { resultJson, resultTable, type ScoreSource } from './output';
+import { Progress } from './folder';
+import { resultJson, resultTable } from './output';
 import { readSeedsFile, type SeedPoint } from './seeds';
 import { readClinicalFile } from './clinical';
 import { STORE_HELP, STORE_OPTIONS, storeScore, storeSettings, timeoutMs, type StoreReport } from './store';
@@ -121,117 +121,42 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     mark = now;
   };
   phase('start');
-  const read = await import('../core/dicom/read');
-  const codecsReady = read.initCodecs();
-  codecsReady.catch(() => {}); // awaited below; do not let an early input error turn into an unhandled rejection
-  const { DecodePool } = await import('./decode-pool');
-  const pool = new DecodePool();
-  try {
-    return await scoreInput();
-  } finally {
-    pool.close();
-  }
-
-  async function scoreInput(): Promise<number> {
-
-    let files;
-    let from: string;
-    const folderNotes: string[] = [];
-    let chosenSeries = seriesUid;
-    if (dicomweb !== undefined) {
-      if (!/^https?:\/\//i.test(dicomweb)) throw new UsageError(`--dicomweb must be an http(s) URL of the DICOMweb root (got '${dicomweb}')`);
-      const { fetchSeries } = await import('./dicomweb');
-      const fetched = await fetchSeries({ url: dicomweb, studyUid: study!, seriesUid, timeoutMs: timeoutMs(args) }, progress);
-      files = fetched.files;
-      chosenSeries = fetched.seriesUid;
-      from = dicomweb;
-    } else {
-      files = readFolder(folder!, progress, folderNotes);
-      from = folder!;
-    }
-
-    await codecsReady;
-    phase('read-files');
-    let readResult;
-    let hu: Int16Array;
+  const { scoreSeries } = await import('./score-series');
+  const scored = await scoreSeries({
+    input: dicomweb !== undefined ? { dicomweb, studyUid: study!, seriesUid } : { folder: folder!, seriesUid },
+    settings,
+    seeds,
+    clinical,
+    force: args.flags.has('force'),
+    allowGaps: args.flags.has('allow-gaps'),
+    labeller: args.flags.has('no-auto') ? null : labeller,
+    timeoutMs: timeoutMs(args),
+    progress,
+    phase,
+  });
+  const { result, source, autoLabelling } = scored;
+  // The score is printed whatever happens to the store (cli/store.ts keeps what is not stored).
+  let stored: StoreReport | null = null;
+  let storeError: unknown = null;
+  if (storeTo) {
     try {
-      readResult = read.planSeries(files, { seriesUid: chosenSeries, chooseSeriesHint: 'pass --series UID', allowGaps: args.flags.has('allow-gaps') });
-      const g = readResult.plan.geometry;
-      hu = await pool.decode(readResult.plan.jobs, g.columns * g.rows * g.slices, (done, total) => progress.update('decoding slices', done, total));
+      stored = await storeScore({ result, lesionSet: scored.lesionSet, assignment: scored.assignment, volume: scored.volume }, storeTo, progress);
+      result.warnings.push(...stored.warnings);
     } catch (e) {
-      if (e instanceof read.DicomReadError) throw new UsageError(e.message);
-      throw e;
+      storeError = e;
     }
-    const volume = { ...readResult.plan.geometry, hu };
-    files = undefined; // let the encoded bytes go before scoring
-    readResult.plan.jobs.length = 0;
-
-    phase('parse-decode');
-    const core = await import('../core/index');
-    phase('import-core');
-    progress.note(`scoring ${volume.columns}x${volume.rows}x${volume.slices} voxels`);
-    let ignoreErrors = args.flags.has('force');
-    let readWarnings = readResult.warnings;
-    if (args.flags.has('allow-gaps') && !ignoreErrors) {
-      // The input checks also refuse gaps; --allow-gaps lets exactly that error through (as a warning).
-      const errors = core.checkVolume(volume).errors;
-      if (errors.length > 0 && errors.every((e) => /missing slice/i.test(e))) {
-        ignoreErrors = true;
-        readWarnings = readWarnings.filter((w) => !/slices? missing/.test(w));
-      }
-    }
-    let scored;
-    try {
-      scored = core.scoreVolume(volume, { settings, seeds, ignoreErrors, clinical });
-    } catch (e) {
-      if (e instanceof core.InputError) throw new UsageError(`${e.problems.join(' ')} (--force scores it anyway)`);
-      if (e instanceof core.SettingsError) throw new UsageError(e.message);
-      throw e;
-    }
-    phase('score');
-    let autoLabelling = 'automatic artery labelling switched off (--no-auto)';
-    if (!args.flags.has('no-auto')) {
-      // Auto mode: the labeller proposes labels; seeds already set stay (they outrank it).
-      const { autoLabelScored } = await import('./labeller');
-      const labelled = await autoLabelScored(volume, scored, { clinical, labeller });
-      scored.result = labelled.result;
-      autoLabelling = labelled.note;
-      phase('auto-label');
-    }
-    const result = scored.result;
-    result.warnings = [...folderNotes, ...readWarnings, ...result.warnings];
-
-    const source: ScoreSource = {
-      from,
-      studyInstanceUid: volume.source.studyInstanceUid,
-      seriesInstanceUid: volume.source.seriesInstanceUid,
-      seriesDescription: volume.source.seriesDescription,
-      filesRead: volume.slices,
-      filesSkipped: readResult.skipped.length,
-    };
-    // The score is printed whatever happens to the store (cli/store.ts keeps what is not stored).
-    let stored: StoreReport | null = null;
-    let storeError: unknown = null;
-    if (storeTo) {
-      try {
-        stored = await storeScore({ result, lesionSet: scored.lesionSet, assignment: scored.assignment, volume }, storeTo, progress);
-        result.warnings.push(...stored.warnings);
-      } catch (e) {
-        storeError = e;
-      }
-    }
-    phase('store');
-    if (format === 'json') process.stdout.write(`${JSON.stringify({ ...resultJson(result, source, { autoLabelling }), ...(stored ? { stored } : {}) }, null, 2)}\n`);
-    else {
-      process.stdout.write(`${resultTable(result, source, { autoLabelling })}\n`);
-      if (stored) process.stdout.write(`\n${stored.message}\n`);
-    }
-    phase('output');
-    if (storeError) throw storeError;
-    if (stored && !stored.ok) {
-      process.stderr.write(`cacs: ${stored.message}\n`);
-      return 3;
-    }
-    return 0;
   }
+  phase('store');
+  if (format === 'json') process.stdout.write(`${JSON.stringify({ ...resultJson(result, source, { autoLabelling }), ...(stored ? { stored } : {}) }, null, 2)}\n`);
+  else {
+    process.stdout.write(`${resultTable(result, source, { autoLabelling })}\n`);
+    if (stored) process.stdout.write(`\n${stored.message}\n`);
+  }
+  phase('output');
+  if (storeError) throw storeError;
+  if (stored && !stored.ok) {
+    process.stderr.write(`cacs: ${stored.message}\n`);
+    return 3;
+  }
+  return 0;
 }

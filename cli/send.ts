@@ -35,7 +35,7 @@ const SPEC: OptionTable = {
 };
 
 /** Result folders (holding a manifest.json) at or below `dir`, at most three levels down, oldest first. */
-function resultFolders(dir: string): string[] {
+export function resultFolders(dir: string): string[] {
   const found: string[] = [];
   const walk = (d: string, depth: number) => {
     if (fs.existsSync(path.join(d, 'manifest.json'))) {
@@ -90,58 +90,79 @@ export async function sendCommand(argv: string[]): Promise<number> {
     process.stdout.write(`Nothing to send in ${dir}.\n`);
     return 0;
   }
+  const left: string[] = [];
+  for (const folder of folders) {
+    const sent = await sendResultFolder(folder, { url: override, timeoutMs: timeout, progress });
+    for (const n of sent.notes) process.stdout.write(`${n}\n`);
+    if (sent.done) process.stdout.write(`${sent.message}\n`);
+    if (!sent.done) {
+      left.push(folder);
+      process.stderr.write(`cacs: ${sent.message}\n`);
+    }
+  }
+  return left.length > 0 ? 3 : 0;
+}
+
+export interface SentFolder {
+  /** Everything in the folder is in the archive (sent now, or already there); the folder is gone. */
+  done: boolean;
+  /** One line: what was sent, or why not and where it stays. */
+  message: string;
+  notes: string[];
+}
+
+/**
+ * Send one result folder of the outbox (SEG, SR, PDF in order) to its archive, or to `url` when
+ * given. Nothing is sent when the study's current report already says the same (a rerun stored
+ * it). Used by `cacs send` and by the screening worker before it retries a job.
+ */
+export async function sendResultFolder(folder: string, opts: { url?: string; timeoutMs: number; progress: Progress }): Promise<SentFolder> {
   const { storeResult } = await import('../core/store/stow');
   const { currentReport, readCalciumSr } = await import('../core/encode/readback');
   const { reportContentKey } = await import('../core/store/save');
   const { loadCalciumReports } = await import('../core/store/dicomweb');
-  const left: string[] = [];
-  for (const folder of folders) {
-    const m = readManifest(folder);
-    const url = override ?? m.url;
-    const pending = m.objects.filter((o) => !o.stored);
-    const objects = pending.map((o) => {
-      try {
-        return { kind: o.kind, sopInstanceUid: o.sopInstanceUid, sopClassUid: o.sopClassUid, seriesInstanceUid: o.seriesInstanceUid, bytes: new Uint8Array(fs.readFileSync(path.join(folder, o.file))) };
-      } catch {
-        throw new UsageError(`${path.join(folder, o.file)} is missing from the outbox; the result in ${folder} cannot be sent complete`);
-      }
-    });
-    // Say when the study moved on since this result was made: it then does not correct the current report.
-    // When the current report already says the same (a rerun stored it), send nothing.
-    const notes: string[] = [];
+  const { progress, timeoutMs: timeout } = opts;
+  const m = readManifest(folder);
+  const url = opts.url ?? m.url;
+  const pending = m.objects.filter((o) => !o.stored);
+  const objects = pending.map((o) => {
     try {
-      const now = currentReport(await loadCalciumReports({ url, timeoutMs: timeout }, m.studyInstanceUid));
-      const mySr = m.objects.find((o) => o.kind === 'SR')?.sopInstanceUid;
-      const srObject = objects.find((o) => o.kind === 'SR');
-      if (now && srObject && now.sopInstanceUid !== mySr && reportContentKey(readCalciumSr(srObject.bytes)) === reportContentKey(now)) {
-        settleOutbox(folder, m, m.objects.map((o) => o.sopInstanceUid), null);
-        process.stdout.write(
-          `Nothing sent from ${folder}: the study's current calcium report, version ${now.version} (${now.sopInstanceUid}), already says the same; removed from the outbox.\n`,
-        );
-        continue;
-      }
-      if (now && now.sopInstanceUid !== mySr && now.sopInstanceUid !== m.predecessor?.sopInstanceUid) {
-        notes.push(
-          `note: the study's current calcium report is now version ${now.version} (${now.sopInstanceUid}); this result (version ${m.version}) was made ${m.chainKnown ? `as a correction of ${m.predecessor ? `version ${m.predecessor.version}` : 'nothing'}` : 'without reading the archive first'} and does not correct it.`,
-        );
-      }
+      return { kind: o.kind, sopInstanceUid: o.sopInstanceUid, sopClassUid: o.sopClassUid, seriesInstanceUid: o.seriesInstanceUid, bytes: new Uint8Array(fs.readFileSync(path.join(folder, o.file))) };
     } catch {
-      /* the store below reports the fault */
+      throw new UsageError(`${path.join(folder, o.file)} is missing from the outbox; the result in ${folder} cannot be sent complete`);
     }
-    progress.note(`sending ${pending.map((o) => o.kind).join(', ')} from ${folder} to ${url}`);
-    const outcome = await storeResult(objects, { url, timeoutMs: timeout, log: (line) => progress.note(line) });
-    const done = settleOutbox(
-      folder,
-      m,
-      outcome.stored.map((s) => s.sopInstanceUid),
-      outcome.failure?.message ?? null,
-    );
-    for (const n of notes) process.stdout.write(`${n}\n`);
-    if (done) process.stdout.write(`Sent ${pending.map((o) => o.kind).join(' + ')} (calcium report version ${m.version}) of study ${m.studyInstanceUid} to ${url}.\n`);
-    else {
-      left.push(folder);
-      process.stderr.write(`cacs: ${(outcome.failure?.message ?? 'not sent').replace(/ They are kept: retry the store, or download them\.$/, '')} Still in ${folder}.\n`);
+  });
+  // Say when the study moved on since this result was made: it then does not correct the current report.
+  // When the current report already says the same (a rerun stored it), send nothing.
+  const notes: string[] = [];
+  try {
+    const now = currentReport(await loadCalciumReports({ url, timeoutMs: timeout }, m.studyInstanceUid));
+    const mySr = m.objects.find((o) => o.kind === 'SR')?.sopInstanceUid;
+    const srObject = objects.find((o) => o.kind === 'SR');
+    if (now && srObject && now.sopInstanceUid !== mySr && reportContentKey(readCalciumSr(srObject.bytes)) === reportContentKey(now)) {
+      settleOutbox(folder, m, m.objects.map((o) => o.sopInstanceUid), null);
+      return {
+        done: true,
+        message: `Nothing sent from ${folder}: the study's current calcium report, version ${now.version} (${now.sopInstanceUid}), already says the same; removed from the outbox.`,
+        notes,
+      };
     }
+    if (now && now.sopInstanceUid !== mySr && now.sopInstanceUid !== m.predecessor?.sopInstanceUid) {
+      notes.push(
+        `note: the study's current calcium report is now version ${now.version} (${now.sopInstanceUid}); this result (version ${m.version}) was made ${m.chainKnown ? `as a correction of ${m.predecessor ? `version ${m.predecessor.version}` : 'nothing'}` : 'without reading the archive first'} and does not correct it.`,
+      );
+    }
+  } catch {
+    /* the store below reports the fault */
   }
-  return left.length > 0 ? 3 : 0;
+  progress.note(`sending ${pending.map((o) => o.kind).join(', ')} from ${folder} to ${url}`);
+  const outcome = await storeResult(objects, { url, timeoutMs: timeout, log: (line) => progress.note(line) });
+  const done = settleOutbox(
+    folder,
+    m,
+    outcome.stored.map((s) => s.sopInstanceUid),
+    outcome.failure?.message ?? null,
+  );
+  if (done) return { done, message: `Sent ${pending.map((o) => o.kind).join(' + ')} (calcium report version ${m.version}) of study ${m.studyInstanceUid} to ${url}.`, notes };
+  return { done, message: `${(outcome.failure?.message ?? 'not sent').replace(/ They are kept: retry the store, or download them\.$/, '')} Still in ${folder}.`, notes };
 }

@@ -79,6 +79,9 @@ export interface OutboxManifest {
 
 const safeName = (s: string) => s.replace(/[^0-9A-Za-z._-]/g, '_').slice(0, 100) || '_';
 
+/** The outbox folder of one study's results. */
+export const outboxStudyFolder = (outbox: string, studyInstanceUid: string): string => path.join(outbox, safeName(studyInstanceUid));
+
 export function writeManifest(dir: string, m: OutboxManifest): void {
   const tmp = path.join(dir, '.manifest.json.tmp');
   fs.writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`);
@@ -136,7 +139,7 @@ export async function storeScore(input: EncodeInput, s: StoreSettings, progress:
     beforeStore: (encoded, chain) => {
       const now = new Date();
       const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-      const dir = path.join(s.outbox, safeName(input.volume.source.studyInstanceUid), `${stamp}-v${chain.version}-${encoded.sr.sopInstanceUid.slice(-8)}`);
+      const dir = path.join(outboxStudyFolder(s.outbox, input.volume.source.studyInstanceUid), `${stamp}-v${chain.version}-${encoded.sr.sopInstanceUid.slice(-8)}`);
       try {
         fs.mkdirSync(dir, { recursive: true });
         const files = outboxFiles(encoded.all);

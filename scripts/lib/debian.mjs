@@ -27,4 +27,6 @@ export function ensurePackages(pkgs, { log = console.error, why = 'the project' 
 }
 
 export const ORTHANC_PACKAGES = ['orthanc', 'orthanc-dicomweb', 'orthanc-gdcm'];
-export const TEST_PACKAGES = [...ORTHANC_PACKAGES, 'chromium', 'dicom3tools', 'dcmtk', 'pixelmed-apps', 'poppler-utils'];
+/** The screening queue's store (BullMQ on Redis): `npm start -- --screen` and the queue tests. */
+export const REDIS_PACKAGES = ['redis-server'];
+export const TEST_PACKAGES = [...ORTHANC_PACKAGES, ...REDIS_PACKAGES, 'chromium', 'dicom3tools', 'dcmtk', 'pixelmed-apps', 'poppler-utils'];
