@@ -19,7 +19,7 @@ import { PRODUCT } from './common';
 import type { ReviewState } from './report-text';
 import type { ComponentLabels, LabelOrigin, LesionSetLike } from './arteries';
 import { TOTAL_TRACKING_ID } from './sr';
-import { first, readPart10, type Dataset } from './dicom-io';
+import { first, personName, readPart10, type Dataset } from './dicom-io';
 import { concatBytes } from '../bytes';
 
 export interface ArteryReadback extends Totals {
@@ -77,6 +77,13 @@ export interface CalciumReport {
   clinical: ClinicalInputs | null;
   /** "12.3 %" as stored, if computed. */
   mesaRisk: string | null;
+  /**
+   * The person observer of the report's observation context (TID 1002 Person Observer Name,
+   * as DICOM PN text "Family^Given"): written when a named reader reviewed the result.
+   */
+  observerName: string | null;
+  /** Who verified the report (Verifying Observer Name), when it is VERIFIED. */
+  verifierName: string | null;
 }
 
 type Item = Dataset & { ContentSequence?: Item[] };
@@ -211,6 +218,9 @@ export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
       }
     }
   }
+  // TID 1002 at the root: the person observer, when one is recorded.
+  const observer = children(ds).find((c) => c.RelationshipType === 'HAS OBS CONTEXT' && sameCode(conceptName(c), SRC.personObserverName));
+  const verifier = first<Dataset>(ds.VerifyingObserverSequence);
   const predecessors: string[] = [];
   for (const st of (ds.PredecessorDocumentsSequence as Dataset[] | undefined) ?? []) {
     for (const se of (st.ReferencedSeriesSequence as Dataset[] | undefined) ?? []) {
@@ -247,6 +257,8 @@ export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
     excludedCandidates: count(LOCAL.excludedCandidates),
     clinical,
     mesaRisk: texts(LOCAL.mesaRisk)[0] ?? null,
+    observerName: personName(observer?.PersonName)?.trim() || null,
+    verifierName: personName(verifier?.VerifyingObserverName)?.trim() || null,
   };
 }
 

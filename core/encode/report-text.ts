@@ -51,6 +51,16 @@ export function reportText(result: ScoringResult): string {
   return s;
 }
 
+/**
+ * A score with one decimal as the panel shows it, rounded from the value the SR stores (2
+ * decimals for Agatston and volume, 3 for mass; core/encode/sr.ts), so that a result and its
+ * stored report always read the same (23.3459 is stored as 23.35 and shown as 23.4 in both).
+ */
+export function oneDecimal(x: number, storedDecimals = 2): string {
+  const stored = Math.round(x * 10 ** storedDecimals);
+  return (Math.round(stored / 10 ** (storedDecimals - 1)) / 10).toFixed(1);
+}
+
 /** Where the review of a result stands (panel headline, SR, PDF). */
 export type ReviewState = 'reviewed' | 'in review' | 'automatic';
 
@@ -123,17 +133,17 @@ export function resultHeadline(result: ScoringResult): { primary: string; unit: 
   if (st.pending > 0 && !st.confirmed) {
     const assigned =
       total.lesionCount > 0
-        ? `assigned so far: Agatston ${total.agatston.toFixed(1)} (${result.risk.cacDrs})`
+        ? `assigned so far: Agatston ${oneDecimal(total.agatston)} (${result.risk.cacDrs})`
         : 'none assigned yet';
     return {
       primary: String(st.pending),
       unit: `candidate${st.pending === 1 ? '' : 's'} to review`,
-      secondary: `${assigned}; candidates to review: Agatston ${st.pendingAgatston.toFixed(1)}`,
+      secondary: `${assigned}; candidates to review: Agatston ${oneDecimal(st.pendingAgatston)}`,
       provisional: true,
     };
   }
   return {
-    primary: total.agatston.toFixed(1),
+    primary: oneDecimal(total.agatston),
     unit: 'Agatston',
     secondary: `${result.risk.cacDrs} · category ${result.risk.agatstonCategory}`,
     provisional: false,

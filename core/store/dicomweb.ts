@@ -333,16 +333,22 @@ export async function loadCalciumResults(client: DicomwebClient | DicomwebOption
   const c = clientOf(client);
   const reports = await loadCalciumReports(c, studyUid);
   const current = currentReport(reports);
-  let seg: StoredCalciumResults['seg'] = null;
-  if (current?.seg) {
-    const found = await c.searchForInstances(studyUid, null, { SOPInstanceUID: current.seg.sopInstanceUid });
-    const seriesUid = found.length > 0 ? jsonValue(found[0], '0020000E') : null;
-    if (seriesUid) {
-      const bytes = await c.retrieveInstance(studyUid, seriesUid, current.seg.sopInstanceUid);
-      seg = { ...readCalciumSeg(bytes), bytes };
-    }
-  }
-  return { reports, current, seg };
+  return { reports, current, seg: current ? await loadReportSeg(c, studyUid, current) : null };
+}
+
+/** The SEG a calcium report references, read back; null when it has none (no calcium) or the archive lacks it. */
+export async function loadReportSeg(
+  client: DicomwebClient | DicomwebOptions,
+  studyUid: string,
+  report: Pick<CalciumReport, 'seg'>,
+): Promise<StoredCalciumResults['seg']> {
+  if (!report.seg) return null;
+  const c = clientOf(client);
+  const found = await c.searchForInstances(studyUid, null, { SOPInstanceUID: report.seg.sopInstanceUid });
+  const seriesUid = found.length > 0 ? jsonValue(found[0], '0020000E') : null;
+  if (!seriesUid) return null;
+  const bytes = await c.retrieveInstance(studyUid, seriesUid, report.seg.sopInstanceUid);
+  return { ...readCalciumSeg(bytes), bytes };
 }
 
 /**

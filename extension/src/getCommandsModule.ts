@@ -87,6 +87,17 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
       await session.score(ds, extensionManager, undefined, source.wadoRoot ? { url: source.wadoRoot, headers: source.headers } : null);
     },
 
+    /**
+     * "Score again": a fresh automatic scoring of the displayed series that sets a restored
+     * report's labels aside for this session (the archive keeps it until the reader saves).
+     */
+    async calciumScoringScoreAgain(): Promise<void> {
+      const ds = displayedDisplaySet(servicesManager);
+      if (!ds) throw new Error('No CT series is displayed.');
+      const source = activeDataSource(extensionManager, servicesManager.services.userAuthenticationService);
+      await session.scoreAgain(ds, extensionManager, source.wadoRoot ? { url: source.wadoRoot, headers: source.headers } : null);
+    },
+
     /** Stop loading / scoring / labelling. */
     calciumScoringCancel(): void {
       session.cancel();

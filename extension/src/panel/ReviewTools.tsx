@@ -12,14 +12,22 @@ import * as s from './styles';
  * data-state "idle" | "loading" | "scoring" | "done" | "error" | "cancelled",
  * data-total-agatston, data-candidates (candidate lesions), data-auto-labelled (lesions given
  * an artery automatically), data-overlay "drawing" | "settled" (the lesion overlay has caught
- * up with the labels).
+ * up with the labels), data-restored "preview" (a stored report of this series is shown while its
+ * lesions are found) | "applied" (its labels are on the lesions found now).
  */
 export function useContractAttributes(state: SessionState): Record<string, string> {
   const overlay = useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.overlayState,
   );
-  return { ...contractAttributes(state), 'data-overlay': overlay };
+  const stored = useSyncExternalStore(
+    (fn) => session.subscribe(fn),
+    () => session.stored,
+  );
+  const attrs: Record<string, string> = { ...contractAttributes(state), 'data-overlay': overlay };
+  if (stored?.phase === 'applied' && state.status === 'scored') attrs['data-restored'] = 'applied';
+  else if (stored?.phase === 'preview' && state.status !== 'scored') attrs['data-restored'] = 'preview';
+  return attrs;
 }
 
 export function contractAttributes(state: SessionState): Record<string, string> {

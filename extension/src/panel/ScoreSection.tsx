@@ -1,13 +1,14 @@
 // Scoring part of the panel: score button and progress, per-artery table, risk category, and
 // the lesion list with assign / reassign / exclude buttons (rescored at once).
 import { memo, useEffect, useState, useSyncExternalStore } from 'react';
-import { ARTERIES, LESION_LABELS, type LesionLabel, type LesionMeasure, type ScoringResult, type Totals } from '../../../core/types';
+import { ARTERIES, LESION_LABELS, type Artery, type LesionLabel, type LesionMeasure, type ScoringResult, type Totals } from '../../../core/types';
 import { labelHex } from '../../../core/palette';
 import { viewerImageRange } from '../../../core/slices';
-import { resultHeadline, reviewStatus } from '../../../core/encode/report-text';
+import { oneDecimal, resultHeadline, reviewStatus } from '../../../core/encode/report-text';
+import { storedArteryTotals, storedHeadline } from '../../../core/encode/stored-view';
 import { RiskForm } from './RiskForm';
 import type { CommandsManager } from '../ohif';
-import { session, type SaveState, type SessionState } from '../scoring/session';
+import { session, type SaveState, type SessionState, type StoredView } from '../scoring/session';
 import { useContractAttributes, HotkeyList, LabellerLine, Progress } from './ReviewTools';
 import * as s from './styles';
 
@@ -50,6 +51,13 @@ function useSession(): SessionState {
   return useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.state,
+  );
+}
+
+function useStored(): StoredView | null {
+  return useSyncExternalStore(
+    (fn) => session.subscribe(fn),
+    () => session.stored,
   );
 }
 
@@ -265,23 +273,23 @@ function LesionList({ result, commandsManager }: { result: ScoringResult; comman
   );
 }
 
-const fmt = (x: number | null, digits = 0) => (x === null ? 'n/a' : x.toFixed(digits));
-
-function ArteryTable({ result }: { result: ScoringResult }) {
+/** Per-artery and total scores: of the live result, or of a stored report while its lesions are found. */
+function ArteryTable({ result }: { result: { arteries: Record<Artery, Totals>; total: Totals } }) {
   const row = (name: string, t: Totals, strong = false) => (
     <tr key={name} style={strong ? { fontWeight: 600, borderTop: `1px solid ${s.colors.border}` } : undefined} data-artery={name}>
       <th style={s.th} scope="row">
         {name !== 'Total' && <span style={{ color: ARTERY_COLOURS[name as LesionLabel] }}>● </span>}
         {name}
       </th>
+      {/* As the SR stores them (core oneDecimal): a stored report and its restored result read the same. */}
       <td style={s.td} data-col="agatston">
-        {fmt(t.agatston, 1)}
+        {oneDecimal(t.agatston)}
       </td>
       <td style={s.td} data-col="volume">
-        {fmt(t.volumeMm3, 1)}
+        {oneDecimal(t.volumeMm3)}
       </td>
       <td style={s.td} data-col="mass">
-        {fmt(t.massMg, 1)}
+        {t.massMg === null ? 'n/a' : oneDecimal(t.massMg, 3)}
       </td>
       <td style={s.td} data-col="lesions">
         {t.lesionCount}
@@ -369,34 +377,42 @@ function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: 
 
 export function ScoreSection({ commandsManager, displaySetInstanceUID }: { commandsManager: CommandsManager; displaySetInstanceUID: string }) {
   const state = useSession();
+  const stored = useStored();
   useEffect(() => {
     session.reset(displaySetInstanceUID);
   }, [displaySetInstanceUID]);
   const contract = useContractAttributes(state);
   const busy = state.status === 'loading' || state.status === 'detecting' || state.status === 'labelling';
+  // A stored result of this series is on screen while its lesions are still being found.
+  const preview = stored?.phase === 'preview' && state.status !== 'scored' ? stored : null;
+  // "Score again" (a fresh automatic scoring) once there is a result on screen, stored or scored.
+  const again = state.status === 'scored' || (preview !== null && busy);
+  const enabled = !busy || again;
   const score = () => {
-    void Promise.resolve(commandsManager.runCommand('calciumScoringScore')).catch((e: unknown) => console.error('[calcium-scoring] score:', e));
+    const command = again ? 'calciumScoringScoreAgain' : 'calciumScoringScore';
+    void Promise.resolve(commandsManager.runCommand(command)).catch((e: unknown) => console.error('[calcium-scoring] score:', e));
   };
   return (
     <section data-testid="calcium-score-section" {...contract}>
       <button
         type="button"
         onClick={score}
-        disabled={busy}
+        disabled={!enabled}
         data-testid="calcium-score-button"
+        title={again ? 'Score this series afresh, automatically: the stored labels are set aside for this session (the archive keeps the stored report until you save)' : undefined}
         style={{
           width: '100%',
           padding: '6px 0',
           margin: '6px 0 10px',
           borderRadius: 4,
           border: 'none',
-          background: busy ? '#374151' : s.colors.accent,
+          background: enabled ? s.colors.accent : '#374151',
           color: '#000',
           fontWeight: 600,
-          cursor: busy ? 'default' : 'pointer',
+          cursor: enabled ? 'pointer' : 'default',
         }}
       >
-        {state.status === 'scored' ? 'Score again' : 'Score this series'}
+        {again ? 'Score again' : 'Score this series'}
       </button>
       <Progress state={state} commandsManager={commandsManager} />
       {state.status === 'error' && (
@@ -404,13 +420,69 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
           {state.problems ? state.problems.map((p) => <p key={p}>{p}</p>) : <p>{state.message}</p>}
         </div>
       )}
+      {preview && <StoredResult view={preview} busy={busy} />}
+      {state.status === 'scored' && stored?.phase === 'applied' && (
+        <p style={{ ...s.sub, margin: '0 0 4px', color: s.colors.accent }} data-testid="calcium-made-by">
+          {stored.madeBy}
+        </p>
+      )}
       {state.status === 'scored' && state.restored && (
         <p style={{ ...s.sub, color: s.colors.accent }} data-testid="calcium-restored">
           {state.restored}
         </p>
       )}
+      {state.status === 'scored' && stored?.phase === 'applied' && stored.difference && (
+        <p style={s.warning} data-testid="calcium-restored-difference">
+          {stored.difference}
+        </p>
+      )}
       {state.status === 'scored' && <Result result={state.result} elapsedMs={state.elapsedMs} commandsManager={commandsManager} />}
     </section>
+  );
+}
+
+/**
+ * The stored report of this series as its SR says it, shown at once while the CT loads and its
+ * lesions are found: who or what made it, the headline, the per-artery scores, the categories
+ * and the report text. The lesions follow with the stored labels, for review.
+ */
+function StoredResult({ view, busy }: { view: StoredView; busy: boolean }) {
+  const r = view.report;
+  const head = storedHeadline(r);
+  return (
+    <div
+      data-testid="calcium-stored-result"
+      data-version={r.version}
+      data-total-agatston={r.total.agatston.toFixed(2)}
+      data-review-state={r.reviewState ?? (r.reviewed ? 'reviewed' : 'automatic')}
+    >
+      <p style={{ ...s.sub, margin: '0 0 4px', color: s.colors.accent }} data-testid="calcium-made-by">
+        {view.madeBy}
+      </p>
+      <p style={{ margin: '0 0 4px', fontSize: 22, fontWeight: 600 }} data-testid="calcium-stored-total" data-provisional={head.provisional ? 'true' : undefined}>
+        {head.primary} <span style={{ fontSize: 13, color: s.colors.muted }}>{head.unit}</span>
+      </p>
+      {head.secondary && (
+        <p style={s.sub} data-testid="calcium-stored-category">
+          {head.secondary}
+          {head.provisional ? ' · provisional (assigned lesions only)' : ''}
+        </p>
+      )}
+      <div style={{ position: 'sticky', top: 0, zIndex: 1, background: '#000' }} data-testid="calcium-sticky-table">
+        <ArteryTable result={{ arteries: storedArteryTotals(r), total: r.total }} />
+      </div>
+      {r.reportText && (
+        <p style={s.sub} data-testid="calcium-stored-report-text">
+          {r.reportText}
+        </p>
+      )}
+      {r.mesaRisk && <p style={s.sub}>MESA 10-year CHD risk: {r.mesaRisk}</p>}
+      <p style={{ ...s.sub, fontStyle: 'italic' }}>
+        {busy
+          ? `Restored from the archive.${view.older} The lesions follow with their stored labels once the images are loaded; “Score again” scores afresh instead.`
+          : `Restored from the archive.${view.older} Press “Score this series” to load the lesions for review.`}
+      </p>
+    </div>
   );
 }
 

@@ -4,6 +4,7 @@
 import { Assignment, InputError, scoreResult, type LesionSet } from '../../../core/index';
 import type { ClinicalInputs, CtVolume, LesionLabel, ScoringResult, ScoringSettings, Vec3 } from '../../../core/types';
 import { SOP_CLASS } from '../../../core/dicom/codes';
+import type { CalciumReport, CalciumSegReadback } from '../../../core/encode/readback';
 import { dataSourceStore, type ActiveDataSource } from '../dataSource';
 import type { CommandsManager, DisplaySet, ExtensionManager } from '../ohif';
 import { encodeOffThread, type EncodedForStore } from './encodeJob';
@@ -26,6 +27,26 @@ export type SessionState =
   | { status: 'cancelled' }
   | { status: 'scored'; result: ScoringResult; elapsedMs: number; restored: string | null }
   | { status: 'error'; message: string; problems: string[] | null };
+
+/**
+ * The current calcium report the archive holds for the displayed series, as the panel shows it:
+ * at once from the SR (phase 'preview', while the CT loads and its lesions are found), then with
+ * its labels applied to the lesions found now ('applied'), or set aside because the reader chose
+ * "Score again" ('set aside': the archive keeps it as it is until the reader saves).
+ */
+export interface StoredView {
+  report: CalciumReport;
+  /** Who or what made it (core madeByLine). */
+  madeBy: string;
+  /** The superseded versions named, e.g. " Version 1 is superseded by version 2." */
+  older: string;
+  phase: 'preview' | 'applied' | 'set aside';
+  /** Once applied: one line when the lesions found now score otherwise than the stored report. */
+  difference: string | null;
+}
+
+/** What reading the archive gave: the view of the current report and its SEG (being fetched); null when nothing is stored for this series. */
+type StoredRead = { view: StoredView; seg: Promise<CalciumSegReadback | null> | null } | null;
 
 /** Where the stored reports are read from: the data source's WADO root and its headers. */
 export interface ArchiveAccess {
@@ -51,6 +72,10 @@ export class CalciumSession {
   private lastSr: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string; sopClassUid: string; version: number } | null = null;
   private warnings: string[] = [];
   private model: ScoringResult['model'] = null;
+  /** The stored report of the displayed series (shown at once, then applied), or null. */
+  stored: StoredView | null = null;
+  /** This scoring does not restore the stored labels ("Score again": a fresh automatic scoring). */
+  private freshRun = false;
   /** The MESA inputs the reader entered (panel risk form), or restored from the stored SR. */
   clinical: ClinicalInputs | null = null;
   private listeners = new Set<() => void>();
@@ -94,6 +119,8 @@ export class CalciumSession {
     this.assignment = null;
     this.volume = null;
     this.lastSr = null;
+    this.stored = null;
+    this.freshRun = false;
     this.imageIds = [];
     this.saveState = { status: 'idle' };
     this.armedLabel = null;
@@ -102,18 +129,38 @@ export class CalciumSession {
   }
 
   /**
-   * A second reader: when the archive holds a calcium report for this series, apply its SEG's
-   * artery labels to the new lesion set (core restoreAssignment) and continue its version chain.
-   * Returns a line for the panel, or null when there is nothing stored.
+   * The study's calcium reports, metadata only (core loadCalciumReports): when the current one
+   * is of this series, its view for the panel, and its SEG fetched in the background (only when
+   * the labels are to be restored). Null when nothing is stored for this series.
    */
-  private async restoreStored(archive: ArchiveAccess, volume: CtVolume, lesionSet: LesionSet, assignment: Assignment): Promise<string | null> {
-    const [{ loadCalciumResults }, { restoreAssignment, restoredMessage, versionStatuses }] = await Promise.all([
-      import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/dicomweb'),
-      import(/* webpackChunkName: "calcium-encode" */ '../../../core/encode/readback'),
+  private async readStored(archive: ArchiveAccess, studyUid: string, seriesUid: string, withSeg: boolean): Promise<StoredRead> {
+    const [{ DicomwebClient, loadCalciumReports, loadReportSeg }, { currentReport, versionStatuses }, { madeByLine }] = await Promise.all([
+      import(/* webpackChunkName: "calcium-readback" */ '../../../core/store/dicomweb'),
+      import(/* webpackChunkName: "calcium-readback" */ '../../../core/encode/readback'),
+      import(/* webpackChunkName: "calcium-readback" */ '../../../core/encode/stored-view'),
     ]);
-    const stored = await loadCalciumResults({ url: archive.url, headers: archive.headers }, volume.source.studyInstanceUid);
-    const current = stored.current;
-    if (!current || (current.sourceSeriesUid && current.sourceSeriesUid !== volume.source.seriesInstanceUid)) return null;
+    const client = new DicomwebClient({ url: archive.url, headers: archive.headers });
+    const reports = await loadCalciumReports(client, studyUid);
+    const current = currentReport(reports);
+    if (!current || (current.sourceSeriesUid && current.sourceSeriesUid !== seriesUid)) return null;
+    // Core wording of the superseded versions (core readback).
+    const older = versionStatuses(reports)
+      .filter((v) => !v.current)
+      .map((v) => ` Version ${v.version} is superseded${v.supersededBy ? ` by version ${v.supersededBy}` : ''}.`)
+      .join('');
+    const seg = withSeg ? loadReportSeg(client, studyUid, current) : null;
+    seg?.catch(() => undefined); // its failure is reported when the labels are applied
+    return { view: { report: current, madeBy: madeByLine(current), older, phase: 'preview', difference: null }, seg };
+  }
+
+  /**
+   * Continue from the stored report once the lesions are found: its version chain always (a save
+   * is its correction); unless the reader chose "Score again", its SEG's labels on the lesions
+   * found now (core restoreAssignment) and its MESA inputs. Returns the panel's line.
+   */
+  private async applyStored(read: StoredRead, lesionSet: LesionSet, assignment: Assignment): Promise<string | null> {
+    if (!read) return null;
+    const current = read.view.report;
     this.lastSr = {
       studyInstanceUid: current.studyInstanceUid,
       seriesInstanceUid: current.seriesInstanceUid,
@@ -121,11 +168,16 @@ export class CalciumSession {
       sopClassUid: SOP_CLASS.comprehensiveSr,
       version: current.version,
     };
-    // Core wording (lesions, not lesion parts) and the superseded versions named (core readback).
-    const older = versionStatuses(stored.reports).filter((v) => !v.current).map((v) => ` Version ${v.version} is superseded${v.supersededBy ? ` by version ${v.supersededBy}` : ''}.`);
     if (current.clinical && !this.clinical) this.clinical = current.clinical;
-    const summary = stored.seg ? restoreAssignment(lesionSet, assignment, stored.seg, current) : null;
-    return restoredMessage(current, summary) + older.join('');
+    if (this.freshRun || !read.seg) {
+      this.stored = { ...read.view, phase: 'set aside' };
+      return `Scored again, automatically: the stored report version ${current.version} stays in the archive as it is until you save (saving stores version ${current.version + 1}).`;
+    }
+    const { restoreAssignment, restoredMessage } = await import(/* webpackChunkName: "calcium-readback" */ '../../../core/encode/readback');
+    const seg = await read.seg;
+    const summary = seg ? restoreAssignment(lesionSet, assignment, seg, current) : null;
+    this.stored = { ...read.view, phase: 'applied' };
+    return restoredMessage(current, summary) + read.view.older;
   }
 
   /**
@@ -133,7 +185,13 @@ export class CalciumSession {
    * model ships) label it in the Web Worker. Progress goes to the state (loading, detecting,
    * labelling); cancel() stops it at any point.
    */
-  async score(displaySet: DisplaySet, extensionManager: ExtensionManager, settings?: Partial<ScoringSettings>, archive?: ArchiveAccess | null): Promise<void> {
+  async score(
+    displaySet: DisplaySet,
+    extensionManager: ExtensionManager,
+    settings?: Partial<ScoringSettings>,
+    archive?: ArchiveAccess | null,
+    opts: { fresh?: boolean } = {},
+  ): Promise<void> {
     this.cancelJob();
     const run = ++this.run;
     const live = () => run === this.run;
@@ -141,7 +199,22 @@ export class CalciumSession {
     this.abort = abort;
     this.displaySetInstanceUID = displaySet.displaySetInstanceUID;
     this.overlayState = 'none';
+    this.freshRun = opts.fresh === true;
+    this.stored = null;
     const t0 = performance.now();
+    // The stored report (SR metadata only) is read while the volume loads, and shown as soon as
+    // it is read: the reader sees a stored result at once, not after the whole scoring.
+    const first = displaySet.instances?.[0] ?? displaySet.images?.[0];
+    const studyUid = displaySet.StudyInstanceUID ?? (first?.StudyInstanceUID as string | undefined) ?? '';
+    const seriesUid = displaySet.SeriesInstanceUID ?? (first?.SeriesInstanceUID as string | undefined) ?? '';
+    const storedRead: Promise<StoredRead | Error> =
+      archive && studyUid ? this.readStored(archive, studyUid, seriesUid, !this.freshRun).catch((e: unknown) => e as Error) : Promise.resolve(null);
+    void storedRead.then((read) => {
+      if (!live() || !read || read instanceof Error || this.freshRun || this.state.status === 'scored') return;
+      this.stored = read.view;
+      performance.mark('calcium:restored-shown');
+      this.notify();
+    });
     try {
       this.set({ status: 'loading', loaded: 0, total: displaySet.instances?.length ?? 0 });
       const load = () =>
@@ -201,15 +274,25 @@ export class CalciumSession {
       this.lastSr = null;
       let restored: string | null = null;
       let result = done.result;
-      if (archive) {
-        try {
-          restored = await this.restoreStored(archive, scored, done.lesionSet, this.assignment);
-          if (restored) result = scoreResult(done.lesionSet, this.assignment, { warnings: this.warnings, model: this.model, clinical: this.clinical });
-        } catch (e) {
-          restored = `Could not read the stored calcium report: ${(e as Error).message}`;
-        }
+      const read = await storedRead;
+      if (!live()) return;
+      try {
+        if (read instanceof Error) throw read;
+        restored = await this.applyStored(read, done.lesionSet, this.assignment);
+      } catch (e) {
+        restored = `Could not read the stored calcium report: ${(e as Error).message}`;
+        // Whatever was half applied goes: the labels are the ones just proposed.
+        this.assignment = Assignment.fromJSON(done.lesionSet, done.assignment);
+        if (this.storedNow()?.phase === 'preview') this.stored = null;
       }
       if (!live()) return;
+      if (restored || this.clinical) result = scoreResult(done.lesionSet, this.assignment, { warnings: this.warnings, model: this.model, clinical: this.clinical });
+      const applied = this.storedNow();
+      if (applied?.phase === 'applied') {
+        const { storedDifference } = await import(/* webpackChunkName: "calcium-readback" */ '../../../core/encode/stored-view');
+        if (!live()) return;
+        this.stored = { ...applied, difference: storedDifference(applied.report, result) };
+      }
       this.assignmentVersion++;
       this.set({ status: 'scored', result, elapsedMs: performance.now() - t0, restored });
     } catch (e) {
@@ -223,6 +306,11 @@ export class CalciumSession {
     } finally {
       if (this.abort === abort) this.abort = null;
     }
+  }
+
+  /** The stored view as it is now (other steps of a scoring change it while it awaits). */
+  private storedNow(): StoredView | null {
+    return this.stored;
   }
 
   private cancelJob() {
@@ -239,6 +327,23 @@ export class CalciumSession {
     this.run++;
     this.cancelJob();
     this.set({ status: 'cancelled' });
+  }
+
+  /**
+   * "Score again": a fresh automatic scoring that sets the stored labels aside for this session
+   * (the archive keeps the stored report as it is until the reader saves a correction). While
+   * the stored result is shown and the lesions are still being found, that scoring simply goes
+   * on without restoring; once scored, the series is loaded and scored anew.
+   */
+  async scoreAgain(displaySet: DisplaySet, extensionManager: ExtensionManager, archive?: ArchiveAccess | null): Promise<void> {
+    const busy = this.state.status === 'loading' || this.state.status === 'detecting' || this.state.status === 'labelling';
+    if (busy && this.displaySetInstanceUID === displaySet.displaySetInstanceUID) {
+      this.freshRun = true;
+      if (this.stored) this.stored = { ...this.stored, phase: 'set aside' };
+      this.notify();
+      return;
+    }
+    await this.score(displaySet, extensionManager, undefined, archive, { fresh: true });
   }
 
   /** Run the automatic labeller (when a model ships) after detection. */
