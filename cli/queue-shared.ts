@@ -7,7 +7,8 @@
  *  - cacs:screen-cursor: the study date (YYYYMMDD) the next pass queries from;
  *  - cacs:screen-seen: hash SeriesInstanceUID -> StudyDate of every series a pass has decided
  *    (enqueued, or refused with a reason): a restart neither repeats nor misses one;
- *  - cacs:screen-refused: the last 1,000 refusals (JSON lines, newest first), for `cacs queue`.
+ *  - cacs:screen-refused: the last 1,000 refusals (JSON lines, newest first), for `cacs queue`;
+ *  - cacs:screen-last-pass: when the producer last finished a pass, and what it found.
  */
 import { Redis } from 'ioredis';
 import { UsageError } from './args';
@@ -17,6 +18,8 @@ export const PREFIX = 'cacs';
 export const CURSOR_KEY = `${PREFIX}:screen-cursor`;
 export const SEEN_KEY = `${PREFIX}:screen-seen`;
 export const REFUSED_KEY = `${PREFIX}:screen-refused`;
+/** The producer's last pass: { at, summary } (JSON), for `cacs queue` and monitoring. */
+export const LAST_PASS_KEY = `${PREFIX}:screen-last-pass`;
 export const REFUSED_KEEP = 1000;
 
 /** One job: a series to score. The worker reads and stores through its own --dicomweb. */

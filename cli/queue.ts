@@ -5,7 +5,7 @@
  */
 import { Queue } from 'bullmq';
 import { parseArgs, numberOption, UsageError, type OptionTable } from './args';
-import { PREFIX, QUEUE_NAME, REFUSED_KEY, checkRedisUrl, redactUrl, redisConnection, type ScreenJob, type ScreenJobResult } from './queue-shared';
+import { LAST_PASS_KEY, PREFIX, QUEUE_NAME, REFUSED_KEY, checkRedisUrl, redactUrl, redisConnection, type ScreenJob, type ScreenJobResult } from './queue-shared';
 
 export const QUEUE_HELP = `cacs queue: the screening queue's state (read-only)
 
@@ -36,6 +36,8 @@ export interface QueueStatus {
   failed: { seriesInstanceUid: string; studyInstanceUid: string; reason: string; attempts: number; failedAt: string | null }[];
   refused: { at: string; study: string; series: string; reason: string }[];
   refusedTotal: number;
+  /** The producer's last pass (null: no producer has run against this Redis). */
+  lastPass: { at: string; summary: string } | null;
 }
 
 export async function queueCommand(argv: string[]): Promise<number> {
@@ -93,6 +95,7 @@ export async function readStatus(redisUrl: string, failedN = 20): Promise<QueueS
       })),
       refused: refusedRaw.map((r) => JSON.parse(r) as QueueStatus['refused'][number]),
       refusedTotal: await redis.llen(REFUSED_KEY),
+      lastPass: await redis.get(LAST_PASS_KEY).then((v) => (v ? (JSON.parse(v) as QueueStatus['lastPass']) : null)),
     };
   } finally {
     clearTimeout(timer);
@@ -108,6 +111,7 @@ export function statusTable(s: QueueStatus): string {
   const lines = [
     `Screening queue at ${s.redis}`,
     `Jobs     ${c.waiting} waiting, ${c.delayed} waiting to retry, ${c.active} active, ${c.completed} completed, ${c.failed} failed`,
+    `Producer ${s.lastPass ? `last ${s.lastPass.summary.replace(/^pass done/, 'pass')} at ${s.lastPass.at}` : 'no pass yet (is cacs screen running?)'}`,
     `Speed    ${s.lastHour.seriesPerMinute} series per minute over the last hour (${s.lastHour.completed} completed${s.lastHour.medianScoringMs !== null ? `, median ${(s.lastHour.medianScoringMs / 1000).toFixed(1)} s each` : ''})`,
   ];
   if (s.failed.length > 0) {

@@ -19,6 +19,7 @@ import { checkArchiveUrl, timeoutMs } from './store';
 import {
   CURSOR_KEY,
   JOB_OPTIONS,
+  LAST_PASS_KEY,
   PREFIX,
   QUEUE_NAME,
   REFUSED_KEEP,
@@ -125,7 +126,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
     let first = true;
     for (;;) {
       try {
-        await onePass({ client, redis, queue, maker, limits, lookbackDays, since: first ? since : undefined, log });
+        await onePass({ client, redis, queue, maker, limits, lookbackDays, since: first ? since : undefined, verbose: first || args.flags.has('once'), log });
       } catch (e) {
         if (e instanceof UsageError && !(e instanceof DicomwebPassError)) throw e;
         // The archive or Redis failed mid-pass: what was decided is kept; the next pass goes on from there.
@@ -184,6 +185,8 @@ interface PassContext {
   lookbackDays: number;
   /** --since on the first pass: a date, 'all', or undefined (the cursor decides). */
   since: string | undefined;
+  /** Say the summary of a pass that found nothing new too (--once, first pass). */
+  verbose: boolean;
   log: (line: string) => void;
 }
 
@@ -212,10 +215,12 @@ async function onePass(ctx: PassContext): Promise<PassCounts> {
   if (newest && newest !== cursor) await redis.set(CURSOR_KEY, newest);
   await trimSeen(redis, newest, ctx.lookbackDays);
   const ms = Math.round(performance.now() - t0);
-  log(
+  const summary =
     `pass done in ${ms} ms: ${counts.studies} stud${counts.studies === 1 ? 'y' : 'ies'}${from ? ` from ${shiftDate(from, -ctx.lookbackDays)}` : ''}, ${counts.series} new CT series: ` +
-      `${counts.queued} queued, ${counts.alreadyQueued} already queued, ${counts.alreadyScored} already scored, ${counts.unfit} not fit; cursor ${newest ?? 'none'}`,
-  );
+    `${counts.queued} queued, ${counts.alreadyQueued} already queued, ${counts.alreadyScored} already scored, ${counts.unfit} not fit; cursor ${newest ?? 'none'}`;
+  await redis.set(LAST_PASS_KEY, JSON.stringify({ at: new Date().toISOString(), summary }));
+  // Quiet passes (nothing new) leave the log alone; `cacs queue` shows the last pass.
+  if (counts.series > 0 || ctx.verbose) log(summary);
   return counts;
 }
 

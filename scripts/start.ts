@@ -1,6 +1,10 @@
 // `npm start`: set up and run the product. Fetches the OHIF viewer once, builds the plugin
 // when its sources changed, starts the embedded Orthanc (or uses --dicomweb URL), stores the
 // demo study into an empty archive, serves everything on one origin and prints the URL.
+// With --screen also the screening queue: a local Redis (scripts/lib/redis.mjs), one producer
+// (`cacs screen`) and one worker (`cacs worker`), stopped with the rest.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureViewer } from './fetch-viewer.mjs';
@@ -8,6 +12,7 @@ import { DIST_DIR, ensureBuilt, REPO_ROOT } from './lib/build.mjs';
 import { ensureOrthancInstalled, isPortFree, startOrthanc, UserError as OrthancUserError } from './lib/orthanc.mjs';
 import { startServer, UserError as ServerUserError } from './server.mjs';
 import { archiveIsEmpty, storeDemoStudy } from './demo-study';
+import { ensureRedisInstalled, startRedis } from './lib/redis.mjs';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -22,6 +27,11 @@ const USAGE = `Usage: npm start -- [options]
   --dicomweb URL       use an existing DICOMweb archive instead (env DICOMWEB_URL);
                        nothing is started, e.g. http://127.0.0.1:8042/dicom-web
   --no-demo            do not store the demo study into an empty archive
+  --screen             also score every new CT series as it arrives: starts a local Redis,
+                       one \`cacs screen\` producer and one \`cacs worker\` (README: screening)
+  --redis-port PORT    the local Redis's port with --screen (env REDIS_PORT; default 6380)
+  --screen-dir DIR     the local Redis's data and the worker's outbox (env SCREEN_DIR;
+                       default .screening/)
   --rebuild            rebuild the plugin bundles even if they look current
   -h, --help           this text`;
 
@@ -46,6 +56,9 @@ function options() {
         'public-url': { type: 'string' },
         dicomweb: { type: 'string' },
         'no-demo': { type: 'boolean' },
+        screen: { type: 'boolean' },
+        'redis-port': { type: 'string' },
+        'screen-dir': { type: 'string' },
         rebuild: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -84,6 +97,9 @@ function options() {
     orthancDir: path.resolve(parsed['orthanc-dir'] ?? process.env.ORTHANC_DIR ?? path.join(REPO_ROOT, '.orthanc')),
     dicomweb: dicomweb ? dicomweb.replace(/\/$/, '') : null,
     demo: !parsed['no-demo'],
+    screen: !!parsed.screen,
+    redisPort: port(parsed['redis-port'] ?? process.env.REDIS_PORT, '--redis-port', 6380),
+    screenDir: path.resolve(parsed['screen-dir'] ?? process.env.SCREEN_DIR ?? path.join(REPO_ROOT, '.screening')),
     rebuild: !!parsed.rebuild,
   };
 }
@@ -174,6 +190,8 @@ async function main() {
       }
     }
 
+    if (opts.screen) await startScreening(dicomWebUrl, opts, cleanups, log, () => stopping);
+
     const server = await startServer({
       port: opts.port,
       host: opts.host,
@@ -192,12 +210,55 @@ async function main() {
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     log(`\nCalcium scoring viewer: ${server.origin}/  (ready in ${seconds} s)`);
     log(`Archive (DICOMweb): ${dicomWebUrl}, proxied at ${server.url}/dicom-web`);
+    if (opts.screen) log(`Screening: every new CT series is scored as it arrives; \`node bin/cacs.mjs queue --redis redis://127.0.0.1:${opts.redisPort}\` shows the queue.`);
     log('Open a CT study and choose "Calcium Scoring". Ctrl-C stops.');
   } catch (e) {
     stopping = true; // what stops during this clean-up is expected, not a second error
     await cleanUp();
     throw e;
   }
+}
+
+/**
+ * The screening queue beside the archive: a local Redis (own folder, loopback, append-only file),
+ * one producer and one worker as child processes (their lines prefixed), each ended with
+ * SIGTERM on stop (the worker finishes its job first) and by the parent-death signal if this
+ * process is killed.
+ */
+async function startScreening(
+  dicomWebUrl: string,
+  opts: { redisPort: number; screenDir: string },
+  cleanups: (() => Promise<void>)[],
+  log: (m: string) => void,
+  stopping: () => boolean,
+): Promise<void> {
+  ensureRedisInstalled({ log });
+  if (!(await isPortFree(opts.redisPort))) {
+    throw new OrthancUserError(`Port ${opts.redisPort} for the screening queue's Redis is already in use. Choose another with --redis-port PORT (or REDIS_PORT=PORT).`);
+  }
+  const redis = await startRedis({ port: opts.redisPort, dir: path.join(opts.screenDir, 'redis'), log });
+  cleanups.push(redis.stop);
+  const outbox = path.join(opts.screenDir, 'outbox');
+  fs.mkdirSync(outbox, { recursive: true });
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+  const cacs = path.join(REPO_ROOT, 'bin', 'cacs.mjs');
+  const run = (name: string, args: string[]) => {
+    const argv = [process.execPath, cacs, ...args];
+    const child = setpriv ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.screenDir }) : spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.screenDir });
+    const prefix = (chunk: Buffer) => String(chunk).split('\n').filter(Boolean).forEach((line) => console.log(`[${name}] ${line}`));
+    child.stdout!.on('data', prefix);
+    child.stderr!.on('data', prefix);
+    const ended = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+      if (!stopping()) console.error(`Warning: the screening ${name} stopped (${signal ?? `exit code ${code}`}); the viewer goes on without it.`);
+      resolve();
+    }));
+    cleanups.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 30_000))]);
+    });
+  };
+  run('screen', ['screen', '--dicomweb', dicomWebUrl, '--redis', redis.url, '--interval', '10']);
+  run('worker', ['worker', '--dicomweb', dicomWebUrl, '--redis', redis.url, '--outbox', outbox]);
 }
 
 main().catch((e: unknown) => {
