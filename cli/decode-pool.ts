@@ -68,20 +68,24 @@ export class DecodePool {
             void w.terminate();
             resolve(0);
           };
+          // A worker that never started decodes nothing; one that stopped mid-slice is caught below.
+          const onExit = () => resolve(0);
+          // Listeners go with the batch: a pool kept for many series (cacs worker) gathers none.
           const onMessage = (m: { finished?: boolean; decoded?: number; error?: string; userError?: boolean }) => {
             if (m.finished) {
               answered.add(slot);
               w.off('message', onMessage);
+              w.off('exit', onExit);
               resolve(m.decoded ?? 0);
             } else if (m.error) {
               answered.add(slot);
               w.off('message', onMessage);
+              w.off('exit', onExit);
               reject(m.userError ? new UsageError(m.error) : new Error(m.error));
             }
           };
           w.on('message', onMessage);
-          // A worker that never started decodes nothing; one that stopped mid-slice is caught below.
-          w.once('exit', () => resolve(0));
+          w.once('exit', onExit);
           const batch: DecodeBatch = { hu: huBuffer as SharedArrayBuffer, counter: counterBuffer, jobs, busy: busyBuffer, slot };
           w.postMessage(batch);
         }),

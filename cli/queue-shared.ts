@@ -39,7 +39,10 @@ export interface ScreenJobResult {
   message: string;
   totalAgatston: number | null;
   version: number | null;
+  /** From taking the job to the result read, scored and labelled (before storing). */
   scoringMs: number;
+  /** The whole job in the worker: outbox, archive check, read, score, label, store. */
+  totalMs: number;
 }
 
 /**

@@ -107,7 +107,10 @@ export async function workerCommand(argv: string[]): Promise<number> {
       }
       // 2. Nothing to do when the archive already holds what this worker would store.
       const already = alreadyScored(await loadCalciumReports({ url: storeUrl, timeoutMs: timeout }, study), maker);
-      if (already) return { outcome: 'skipped', message: `no scoring needed: ${already}`, totalAgatston: null, version: null, scoringMs: Math.round(performance.now() - t0) };
+      if (already) {
+        const ms = Math.round(performance.now() - t0);
+        return { outcome: 'skipped', message: `no scoring needed: ${already}`, totalAgatston: null, version: null, scoringMs: ms, totalMs: ms };
+      }
       // 3. Score and store.
       const { scoreSeries } = await import('./score-series');
       const scored = await scoreSeries({ input: { dicomweb: url, studyUid: study, seriesUid: series }, labeller: kind, timeoutMs: timeout, progress, pool });
@@ -120,6 +123,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
         totalAgatston: scored.result.total.agatston,
         version: stored.version,
         scoringMs,
+        totalMs: Math.round(performance.now() - t0),
       };
     } catch (e) {
       throw classify(e);
@@ -137,7 +141,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     autorun: false,
   });
   worker.on('error', () => {}); // the connection's own handler reports outages once
-  worker.on('completed', (job, r) => log(`${r.outcome === 'skipped' ? 'skipped' : 'scored'}: series ${job.data.seriesInstanceUid} of study ${job.data.studyInstanceUid}${r.totalAgatston !== null ? `, total ${r.totalAgatston.toFixed(1)} AU` : ''}; ${r.message} (${(r.scoringMs / 1000).toFixed(1)} s)`));
+  worker.on('completed', (job, r) => log(`${r.outcome === 'skipped' ? 'skipped' : 'scored'}: series ${job.data.seriesInstanceUid} of study ${job.data.studyInstanceUid}${r.totalAgatston !== null ? `, total ${r.totalAgatston.toFixed(1)} AU` : ''}; ${r.message} (${(r.totalMs / 1000).toFixed(1)} s)`));
   worker.on('failed', (job, err) => {
     if (!job) return;
     const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
