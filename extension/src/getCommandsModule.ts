@@ -2,12 +2,13 @@
 // and the hotkeys call them and render what they return or the session state (OHIF's own
 // convention). Nothing starts here: the mode's onModeEnter runs calciumScoringModeEnter.
 import type { LesionLabel, ScoringResult, SeriesFacts, Vec3 } from '../../core/types';
-import { activeDataSource } from './dataSource';
+import { activeDataSource, type ActiveDataSource } from './dataSource';
 import { displayedDisplaySet } from './displayedSeries';
 import { CALCIUM_WINDOW } from './hotkeys';
 import { enterMode, exitMode, TOOL_GROUP_ID } from './modeLifecycle';
 import type { ExtensionParams } from './ohif';
-import { session } from './scoring/session';
+import { session, type ArchiveAccess } from './scoring/session';
+import { calciumReportsInViewer } from './storedInViewer';
 import { seriesFactsFromInstances } from './seriesFacts';
 import { toolNameOf } from './tools/assignTool';
 
@@ -53,6 +54,10 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
     }
   };
 
+  /** Where the stored calcium reports are read: the data source, and first what the viewer already holds. */
+  const archiveOf = (source: ActiveDataSource): ArchiveAccess | null =>
+    source.wadoRoot ? { url: source.wadoRoot, headers: source.headers, inViewer: (studyUid) => calciumReportsInViewer(servicesManager, studyUid) } : null;
+
   const actions = {
     /** Set up the mode: score at once, overlay, tool, hotkeys (mode.onModeEnter). */
     calciumScoringModeEnter(): void {
@@ -84,7 +89,7 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
       const ds = displayedDisplaySet(servicesManager);
       if (!ds) throw new Error('No CT series is displayed.');
       const source = activeDataSource(extensionManager, servicesManager.services.userAuthenticationService);
-      await session.score(ds, extensionManager, undefined, source.wadoRoot ? { url: source.wadoRoot, headers: source.headers } : null);
+      await session.score(ds, extensionManager, undefined, archiveOf(source));
     },
 
     /**
@@ -95,7 +100,7 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
       const ds = displayedDisplaySet(servicesManager);
       if (!ds) throw new Error('No CT series is displayed.');
       const source = activeDataSource(extensionManager, servicesManager.services.userAuthenticationService);
-      await session.scoreAgain(ds, extensionManager, source.wadoRoot ? { url: source.wadoRoot, headers: source.headers } : null);
+      await session.scoreAgain(ds, extensionManager, archiveOf(source));
     },
 
     /** Stop loading / scoring / labelling. */

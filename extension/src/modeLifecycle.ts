@@ -90,6 +90,8 @@ export function enterMode({ servicesManager, extensionManager, commandsManager }
   // Score the displayed series as soon as it is known.
   let scoredFor: string | null = null;
   const maybeScore = () => {
+    // An SR's display set may come after the CT's: a stored result then shows as soon as it does.
+    session.checkViewerReports();
     const ds = displayedDisplaySet(servicesManager);
     if (!ds || ds.displaySetInstanceUID === scoredFor) return;
     scoredFor = ds.displaySetInstanceUID;

@@ -4,7 +4,8 @@
 import { Assignment, InputError, scoreResult, type LesionSet } from '../../../core/index';
 import type { ClinicalInputs, CtVolume, LesionLabel, ScoringResult, ScoringSettings, Vec3 } from '../../../core/types';
 import { SOP_CLASS } from '../../../core/dicom/codes';
-import type { CalciumReport, CalciumSegReadback } from '../../../core/encode/readback';
+import { currentReport, restoreAssignment, restoredMessage, versionStatuses, type CalciumReport, type CalciumSegReadback } from '../../../core/encode/readback';
+import { madeByLine, storedDifference } from '../../../core/encode/stored-view';
 import { dataSourceStore, type ActiveDataSource } from '../dataSource';
 import type { CommandsManager, DisplaySet, ExtensionManager } from '../ohif';
 import { encodeOffThread, type EncodedForStore } from './encodeJob';
@@ -52,6 +53,23 @@ type StoredRead = { view: StoredView; seg: Promise<CalciumSegReadback | null> | 
 export interface ArchiveAccess {
   url: string;
   headers: Record<string, string>;
+  /**
+   * The calcium reports of a study the viewer already holds (OHIF's metadata of its SR series):
+   * shown at once, before the archive answers; the archive's own answer then decides.
+   */
+  inViewer?: (studyUid: string) => CalciumReport[];
+}
+
+/** The view of the current report when it is of this series (a report that does not name its series counts). */
+function viewOfCurrent(reports: CalciumReport[], seriesUid: string): StoredView | null {
+  const current = currentReport(reports);
+  if (!current || (current.sourceSeriesUid && current.sourceSeriesUid !== seriesUid)) return null;
+  // Core wording of the superseded versions (core readback).
+  const older = versionStatuses(reports)
+    .filter((v) => !v.current)
+    .map((v) => ` Version ${v.version} is superseded${v.supersededBy ? ` by version ${v.supersededBy}` : ''}.`)
+    .join('');
+  return { report: current, madeBy: madeByLine(current), older, phase: 'preview', difference: null };
 }
 
 export class CalciumSession {
@@ -76,6 +94,8 @@ export class CalciumSession {
   stored: StoredView | null = null;
   /** This scoring does not restore the stored labels ("Score again": a fresh automatic scoring). */
   private freshRun = false;
+  /** Until the archive answers: where to look again for a stored report among what the viewer holds. */
+  private viewerLook: { inViewer: (studyUid: string) => CalciumReport[]; studyUid: string; seriesUid: string } | null = null;
   /** The MESA inputs the reader entered (panel risk form), or restored from the stored SR. */
   clinical: ClinicalInputs | null = null;
   private listeners = new Set<() => void>();
@@ -121,6 +141,7 @@ export class CalciumSession {
     this.lastSr = null;
     this.stored = null;
     this.freshRun = false;
+    this.viewerLook = null;
     this.imageIds = [];
     this.saveState = { status: 'idle' };
     this.armedLabel = null;
@@ -134,23 +155,13 @@ export class CalciumSession {
    * the labels are to be restored). Null when nothing is stored for this series.
    */
   private async readStored(archive: ArchiveAccess, studyUid: string, seriesUid: string, withSeg: boolean): Promise<StoredRead> {
-    const [{ DicomwebClient, loadCalciumReports, loadReportSeg }, { currentReport, versionStatuses }, { madeByLine }] = await Promise.all([
-      import(/* webpackChunkName: "calcium-readback" */ '../../../core/store/dicomweb'),
-      import(/* webpackChunkName: "calcium-readback" */ '../../../core/encode/readback'),
-      import(/* webpackChunkName: "calcium-readback" */ '../../../core/encode/stored-view'),
-    ]);
+    const { DicomwebClient, loadCalciumReports, loadReportSeg } = await import(/* webpackChunkName: "calcium-readback" */ '../../../core/store/dicomweb');
     const client = new DicomwebClient({ url: archive.url, headers: archive.headers });
-    const reports = await loadCalciumReports(client, studyUid);
-    const current = currentReport(reports);
-    if (!current || (current.sourceSeriesUid && current.sourceSeriesUid !== seriesUid)) return null;
-    // Core wording of the superseded versions (core readback).
-    const older = versionStatuses(reports)
-      .filter((v) => !v.current)
-      .map((v) => ` Version ${v.version} is superseded${v.supersededBy ? ` by version ${v.supersededBy}` : ''}.`)
-      .join('');
-    const seg = withSeg ? loadReportSeg(client, studyUid, current) : null;
+    const view = viewOfCurrent(await loadCalciumReports(client, studyUid), seriesUid);
+    if (!view) return null;
+    const seg = withSeg ? loadReportSeg(client, studyUid, view.report) : null;
     seg?.catch(() => undefined); // its failure is reported when the labels are applied
-    return { view: { report: current, madeBy: madeByLine(current), older, phase: 'preview', difference: null }, seg };
+    return { view, seg };
   }
 
   /**
@@ -159,7 +170,10 @@ export class CalciumSession {
    * found now (core restoreAssignment) and its MESA inputs. Returns the panel's line.
    */
   private async applyStored(read: StoredRead, lesionSet: LesionSet, assignment: Assignment): Promise<string | null> {
-    if (!read) return null;
+    if (!read) {
+      this.stored = null; // the archive holds none for this series (whatever the viewer held)
+      return null;
+    }
     const current = read.view.report;
     this.lastSr = {
       studyInstanceUid: current.studyInstanceUid,
@@ -173,7 +187,6 @@ export class CalciumSession {
       this.stored = { ...read.view, phase: 'set aside' };
       return `Scored again, automatically: the stored report version ${current.version} stays in the archive as it is until you save (saving stores version ${current.version + 1}).`;
     }
-    const { restoreAssignment, restoredMessage } = await import(/* webpackChunkName: "calcium-readback" */ '../../../core/encode/readback');
     const seg = await read.seg;
     const summary = seg ? restoreAssignment(lesionSet, assignment, seg, current) : null;
     this.stored = { ...read.view, phase: 'applied' };
@@ -209,10 +222,20 @@ export class CalciumSession {
     const seriesUid = displaySet.SeriesInstanceUID ?? (first?.SeriesInstanceUID as string | undefined) ?? '';
     const storedRead: Promise<StoredRead | Error> =
       archive && studyUid ? this.readStored(archive, studyUid, seriesUid, !this.freshRun).catch((e: unknown) => e as Error) : Promise.resolve(null);
+    // What the viewer already holds goes on screen now, with no request of ours (and again when
+    // OHIF adds display sets, until the archive answers: checkViewerReports) ...
+    this.viewerLook = archive?.inViewer && studyUid ? { inViewer: archive.inViewer, studyUid, seriesUid } : null;
+    if (!this.freshRun) this.stored = this.lookInViewer();
+    if (this.stored) performance.mark('calcium:restored-shown');
+    // ... and the archive's answer replaces it when it says otherwise (a newer version, or none).
     void storedRead.then((read) => {
-      if (!live() || !read || read instanceof Error || this.freshRun || this.state.status === 'scored') return;
-      this.stored = read.view;
-      performance.mark('calcium:restored-shown');
+      if (!live()) return;
+      this.viewerLook = null;
+      if (read instanceof Error || this.freshRun || this.state.status === 'scored') return;
+      const shown = this.storedNow();
+      if ((read?.view.report.sopInstanceUid ?? null) === (shown?.report.sopInstanceUid ?? null)) return;
+      this.stored = read ? read.view : null;
+      if (read && !shown) performance.mark('calcium:restored-shown');
       this.notify();
     });
     try {
@@ -288,11 +311,8 @@ export class CalciumSession {
       if (!live()) return;
       if (restored || this.clinical) result = scoreResult(done.lesionSet, this.assignment, { warnings: this.warnings, model: this.model, clinical: this.clinical });
       const applied = this.storedNow();
-      if (applied?.phase === 'applied') {
-        const { storedDifference } = await import(/* webpackChunkName: "calcium-readback" */ '../../../core/encode/stored-view');
-        if (!live()) return;
-        this.stored = { ...applied, difference: storedDifference(applied.report, result) };
-      }
+      if (applied?.phase === 'applied') this.stored = { ...applied, difference: storedDifference(applied.report, result) };
+      this.viewerLook = null;
       this.assignmentVersion++;
       this.set({ status: 'scored', result, elapsedMs: performance.now() - t0, restored });
     } catch (e) {
@@ -305,6 +325,31 @@ export class CalciumSession {
       this.set({ status: 'error', message: (e as Error).message, problems });
     } finally {
       if (this.abort === abort) this.abort = null;
+    }
+  }
+
+  /**
+   * Show the current report of the displayed series from what the viewer holds, when none is
+   * shown yet and the archive has not answered (OHIF may add the SR's display set after the CT's).
+   * The mode calls it whenever display sets are added.
+   */
+  checkViewerReports(): void {
+    const busy = this.state.status === 'loading' || this.state.status === 'detecting' || this.state.status === 'labelling';
+    if (!this.viewerLook || this.stored || this.freshRun || !busy) return;
+    this.stored = this.lookInViewer();
+    if (!this.stored) return;
+    performance.mark('calcium:restored-shown');
+    this.notify();
+  }
+
+  private lookInViewer(): StoredView | null {
+    const look = this.viewerLook;
+    if (!look) return null;
+    try {
+      return viewOfCurrent(look.inViewer(look.studyUid), look.seriesUid);
+    } catch (e) {
+      console.warn('[calcium-scoring] the stored reports the viewer holds:', (e as Error).message);
+      return null;
     }
   }
 
