@@ -113,9 +113,18 @@ export async function workerCommand(argv: string[]): Promise<number> {
       }
       // 3. Score and store.
       const { scoreSeries } = await import('./score-series');
-      const scored = await scoreSeries({ input: { dicomweb: url, studyUid: study, seriesUid: series }, labeller: kind, timeoutMs: timeout, progress, pool });
+      // CACS_TIMING=1: each phase's time on stdout (bench:screen's breakdown), as `cacs score` does on stderr.
+      let mark = performance.now();
+      const phase = (name: string) => {
+        const now = performance.now();
+        if (process.env.CACS_TIMING === '1') log(`timing ${series} ${name} ${(now - mark).toFixed(0)} ms`);
+        mark = now;
+      };
+      phase('archive-check');
+      const scored = await scoreSeries({ input: { dicomweb: url, studyUid: study, seriesUid: series }, labeller: kind, timeoutMs: timeout, progress, pool, phase });
       const scoringMs = Math.round(performance.now() - t0);
       const stored = await storeScore({ result: scored.result, lesionSet: scored.lesionSet, assignment: scored.assignment, volume: scored.volume }, { url: storeUrl, outbox, timeoutMs: timeout }, progress);
+      phase('store');
       if (!stored.ok) throw new RetryLater(stored.message);
       return {
         outcome: stored.unchanged ? 'unchanged' : 'stored',

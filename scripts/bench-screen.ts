@@ -86,8 +86,23 @@ function run(args: string[], cwd: string): Promise<{ code: number | null; ms: nu
   });
 }
 
-function startWorker(args: string[], cwd: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
-  const child = spawn(process.execPath, [CACS, 'worker', ...args], { cwd });
+/** Phase times the workers print (CACS_TIMING=1), per phase name, over the whole run. */
+const phaseTimes = new Map<string, number[]>();
+
+function startWorker(args: string[], cwd: string, timing = false): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
+  const child = spawn(process.execPath, [CACS, 'worker', ...args], { cwd, env: { ...process.env, CACS_TIMING: timing ? '1' : '0' } });
+  if (timing) {
+    let buffered = '';
+    child.stdout!.on('data', (d) => {
+      buffered += d;
+      for (const m of buffered.matchAll(/timing \S+ (\S+) (\d+) ms\n/g)) {
+        const list = phaseTimes.get(m[1]) ?? [];
+        list.push(Number(m[2]));
+        phaseTimes.set(m[1], list);
+      }
+      buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
+    });
+  }
   let out = '';
   let ready: () => void;
   const readyP = new Promise<void>((r) => (ready = r));
@@ -139,7 +154,7 @@ async function main() {
     const outbox = path.join(tmp, 'outbox');
     const queueRound = async (workers: number) => {
       await reset();
-      const ws = Array.from({ length: workers }, () => startWorker(['--dicomweb', orthanc.dicomWebUrl, '--redis', redis.url, '--outbox', outbox], tmp));
+      const ws = Array.from({ length: workers }, () => startWorker(['--dicomweb', orthanc.dicomWebUrl, '--redis', redis.url, '--outbox', outbox], tmp, workers === 1));
       await Promise.all(ws.map((w) => w.ready));
       const screened = await run(['screen', '--once', '--dicomweb', orthanc.dicomWebUrl, '--redis', redis.url], tmp);
       if (!new RegExp(`${series.length} queued`).test(screened.out)) throw new Error(`the producer did not queue the ${series.length} series:\n${screened.out}`);
@@ -191,6 +206,7 @@ async function main() {
     console.log(`  queue overhead per series                                ${sec(overhead)} = ${((overhead / inJob) * 100).toFixed(1)} % of the time in the job (aim < 5 %)`);
     const daily = 500;
     const busyMin = (daily * perSeries) / 60_000;
+    console.log(`  inside a job, median per phase (one worker): ${[...phaseTimes].map(([k, v]) => `${k} ${median(v)} ms`).join(', ')}`);
     console.log(`  500 chest CTs a day at one worker's pace: ${busyMin.toFixed(0)} worker-minutes a day; a peak hour of 20 % (100 series) takes ${((100 * perSeries) / 60_000).toFixed(1)} min on one worker`);
   } finally {
     await queue.close().catch(() => {});
