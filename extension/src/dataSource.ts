@@ -28,8 +28,38 @@ export interface ActiveDataSource {
   headers: Record<string, string>;
 }
 
+/** The OpenID Connect claims OHIF's signed-in user carries (oidc-client's User.profile). */
+interface UserProfile {
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  preferred_username?: string;
+}
+
 interface UserAuthenticationService {
   getAuthorizationHeader?: () => Record<string, string> | undefined;
+  getUser?: () => { profile?: UserProfile } | null | undefined;
+}
+
+/**
+ * The signed-in reader's name as a DICOM PN ("Family^Given" when the identity provider gives
+ * both), recorded in the SR as the person observer of a reviewed result; null without a
+ * signed-in user (a viewer without authentication).
+ */
+export function signedInReaderName(userAuthenticationService?: unknown): string | null {
+  let profile: UserProfile | undefined;
+  try {
+    profile = (userAuthenticationService as UserAuthenticationService | undefined)?.getUser?.()?.profile;
+  } catch {
+    return null;
+  }
+  if (!profile) return null;
+  // PN delimiters (^ = \) in a claim would make another name; 64 characters per component group (PS3.5 6.2).
+  const clean = (v: unknown) => (typeof v === 'string' ? v.replace(/[\^=\\]/g, ' ').replace(/\s+/g, ' ').trim() : '');
+  const family = clean(profile.family_name);
+  const given = clean(profile.given_name);
+  const name = family ? (given ? `${family}^${given}` : family) : clean(profile.name) || clean(profile.preferred_username);
+  return name ? name.slice(0, 64) : null;
 }
 
 export function activeDataSource(extensionManager: ExtensionManager, userAuthenticationService?: unknown): ActiveDataSource {

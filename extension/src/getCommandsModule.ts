@@ -2,7 +2,7 @@
 // and the hotkeys call them and render what they return or the session state (OHIF's own
 // convention). Nothing starts here: the mode's onModeEnter runs calciumScoringModeEnter.
 import type { LesionLabel, ScoringResult, SeriesFacts, Vec3 } from '../../core/types';
-import { activeDataSource, type ActiveDataSource } from './dataSource';
+import { activeDataSource, signedInReaderName, type ActiveDataSource } from './dataSource';
 import { displayedDisplaySet } from './displayedSeries';
 import { CALCIUM_WINDOW } from './hotkeys';
 import { enterMode, exitMode, TOOL_GROUP_ID } from './modeLifecycle';
@@ -160,7 +160,8 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
      * viewer's metadata store, so they appear without reloading.
      */
     async calciumScoringSave(): Promise<void> {
-      await session.save(activeDataSource(extensionManager, servicesManager.services.userAuthenticationService), commandsManager);
+      const auth = servicesManager.services.userAuthenticationService;
+      await session.save(activeDataSource(extensionManager, auth), commandsManager, { reviewerName: signedInReaderName(auth) });
     },
 
     /** Arm click-to-assign with a label (LM, LAD, LCX, RCA, OTHER), or disarm with null. */

@@ -491,7 +491,7 @@ export class CalciumSession {
     return this.lastSr?.version ?? 0;
   }
 
-  async save(source: ActiveDataSource, commandsManager: CommandsManager): Promise<SaveState> {
+  async save(source: ActiveDataSource, commandsManager: CommandsManager, opts: { reviewerName?: string | null } = {}): Promise<SaveState> {
     const store = dataSourceStore(commandsManager, source);
     if (typeof store === 'string') {
       this.setSave({ status: 'error', message: store });
@@ -512,7 +512,8 @@ export class CalciumSession {
       const volume = this.volume;
       let encoded: EncodedForStore;
       try {
-        encoded = await encodeOffThread(result, this.lesionSet, this.assignment, volume, { version, predecessor: this.lastSr } satisfies EncodeOptions);
+        // The reader's name goes into the SR (person observer) once the result is reviewed.
+        encoded = await encodeOffThread(result, this.lesionSet, this.assignment, volume, { version, predecessor: this.lastSr, reviewerName: opts.reviewerName ?? null } satisfies EncodeOptions);
       } catch (e) {
         const hu = (e as { hu?: Int16Array }).hu;
         if (hu && this.volume === volume) this.volume = { ...volume, hu };
