@@ -80,11 +80,29 @@ export function describeInput(f: SeriesFacts): string {
   return parts.filter(Boolean).join(', ');
 }
 
+/**
+ * The categories, said as far as they are known: final; a proposal of automatic labels not yet
+ * reviewed; a lower bound while candidates are neither assigned nor excluded (each can only add
+ * calcium to an artery); none at all while nothing is assigned yet.
+ */
+function categoryLine(result: ScoringResult): string {
+  const r = result.risk;
+  const cadRads = r.cadRadsP ? `   CAD-RADS ${r.cadRadsP}` : '';
+  if (!r.provisional) return `Category ${r.agatstonCategory}   ${r.cacDrs}${cadRads}`;
+  const waiting = result.lesions.filter((l) => l.artery === 'UNASSIGNED').length;
+  if (waiting === 0) return `Category ${r.agatstonCategory}   ${r.cacDrs}${cadRads}   (automatic proposal, not reviewed)`;
+  const candidates = `${waiting} candidate lesion${waiting === 1 ? '' : 's'} not reviewed`;
+  if (result.total.agatston === 0) return `Category not given yet: ${candidates}`;
+  return `Category at least ${r.agatstonCategory}   at least ${r.cacDrs}   (assigned lesions only; ${candidates})`;
+}
+
 export function resultTable(result: ScoringResult, source: ScoreSource, extra: { autoLabelling: string }): string {
   const lines: string[] = [];
   lines.push(`Series   ${source.seriesInstanceUid}${source.seriesDescription ? ` "${source.seriesDescription}"` : ''}`);
   lines.push(`Input    ${describeInput(result.input)}`);
   lines.push(`Settings ${describeSettings(result.settings)}`);
+  // A provisional result leads with why (as the panel does): a category never stands alone while calcium waits for review.
+  if (result.risk.provisional && result.risk.guidance) lines.push(`Review   ${result.risk.guidance}`);
   lines.push('');
   const rows = ARTERIES.map((a) => {
     const t = result.arteries[a];
@@ -94,11 +112,8 @@ export function resultTable(result: ScoringResult, source: ScoreSource, extra: {
   rows.push(['Total', f1(t.agatston), f1(t.volumeMm3), mass(t.massMg), String(t.lesionCount)]);
   lines.push(...table(['Artery', 'Agatston', 'Volume mm3', 'Mass mg', 'Lesions'], rows, [false, true, true, true, true]));
   lines.push('');
-  lines.push(
-    `Category ${result.risk.agatstonCategory}   ${result.risk.cacDrs}${result.risk.cadRadsP ? `   CAD-RADS ${result.risk.cadRadsP}` : ''}` +
-      (result.risk.provisional ? '   (provisional: assigned lesions only)' : ''),
-  );
-  if (result.risk.guidance) lines.push(result.risk.guidance);
+  lines.push(categoryLine(result));
+  if (result.risk.guidance && !result.risk.provisional) lines.push(result.risk.guidance);
   // --clinical: the MESA risk beside the guideline text (or why it is not computed).
   if (result.risk.clinical) {
     if (result.risk.mesaTenYearChdRiskPercent != null) lines.push(`MESA 10-year CHD risk with CAC: ${result.risk.mesaTenYearChdRiskPercent.toFixed(1)} %`);

@@ -193,6 +193,7 @@ export function generatePhantom(opts: PhantomOptions = {}): { volume: CtVolume; 
   const optionKey = optionsKey(opts, { geometry, size, slices, thickness, increment, fov, noiseSd, kvp });
   const volume = buildVolume(grid, {
     seed,
+    uidSeed: opts.uidSeed,
     optionKey,
     geometry,
     thickness,
@@ -410,7 +411,8 @@ export function randomPlaques(seed: number, opts: RandomPlaqueOptions = {}): Pla
 
 /** The viewer's demo study: a gated phantom with calcium in LM, LAD, LCX, RCA and an aortic-wall distractor. */
 export function demoStudy(seed = 1): { volume: CtVolume; truth: PhantomTruth } {
-  return generatePhantom({ geometry: 'gated', seed, plaques: DEMO_PLAQUES });
+  // Its own UIDs: `cacs phantom` with the same seed writes a study of its own, never into the demo's.
+  return generatePhantom({ geometry: 'gated', seed, plaques: DEMO_PLAQUES, uidSeed: `demo-${seed}` });
 }
 
 /** The truth as pretty JSON (what `cacs phantom` writes as truth.json). */
@@ -816,6 +818,7 @@ function optionsKey(opts: PhantomOptions, resolved: Record<string, unknown>): st
 
 interface HeaderInputs {
   seed: number;
+  uidSeed?: string;
   optionKey: string;
   geometry: PhantomGeometryKind;
   thickness: number;
@@ -852,24 +855,24 @@ function buildVolume(g: Grid, h: HeaderInputs): CtVolume {
     patientBirthDate: '19610315',
     patientSex: 'M',
     patientAge: '064Y',
-    studyInstanceUid: uidFromSeed(h.seed, 'study'),
+    studyInstanceUid: uidFromSeed(h.uidSeed ?? h.seed, 'study'),
     studyDate: '20250315',
     studyTime: '091500',
     studyId: '1',
     accessionNumber: `PH${h.seed}`,
     referringPhysicianName: null,
     studyDescription: 'Calcium score phantom',
-    seriesInstanceUid: uidFromSeed(h.seed, h.optionKey, 'series'),
+    seriesInstanceUid: uidFromSeed(h.uidSeed ?? h.seed, h.optionKey, 'series'),
     seriesNumber: gated ? 2 : 3,
     seriesDescription: gated ? `Calcium Score ${h.thickness} ${h.kernel} (phantom)` : `Chest non-gated ${h.thickness} ${h.kernel} (phantom)`,
-    frameOfReferenceUid: uidFromSeed(h.seed, 'frame-of-reference'),
+    frameOfReferenceUid: uidFromSeed(h.uidSeed ?? h.seed, 'frame-of-reference'),
   };
   const instances: SliceInstance[] = [];
   const imagePositionsMm: Vec3[] = [];
   for (let k = 0; k < g.slices; k++) {
     imagePositionsMm.push([g.x0, g.y0, g.z[k]]);
     // Scanners number from the head down: instance 1 is the most superior slice.
-    instances.push({ sopInstanceUid: uidFromSeed(h.seed, h.optionKey, 'sop', k), sopClassUid: CT_IMAGE_STORAGE, instanceNumber: g.slices - k });
+    instances.push({ sopInstanceUid: uidFromSeed(h.uidSeed ?? h.seed, h.optionKey, 'sop', k), sopClassUid: CT_IMAGE_STORAGE, instanceNumber: g.slices - k });
   }
   return {
     columns: g.columns,

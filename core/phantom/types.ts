@@ -66,6 +66,8 @@ export interface PhantomOptions {
   geometry?: PhantomGeometryKind;
   /** PRNG seed: same seed, same phantom (noise, UIDs). Default 1. */
   seed?: number;
+  /** Seed of the UIDs when it should differ from `seed` (the demo study: never the UIDs of `cacs phantom`). */
+  uidSeed?: string;
   /** Matrix size (rows = columns). Default 512; smaller (e.g. 128) keeps tests fast. */
   size?: number;
   /** Number of slices. Default: gated 48; nongated 240 mm of coverage / increment. */

@@ -23,7 +23,7 @@ export const MASS_FACTOR_MISSING_WARNING =
 
 /** Decision-support text while the artery labels are an unconfirmed automatic proposal. */
 export const AUTO_GUIDANCE_WITHHELD =
-  'Automatic, not reviewed: the artery labels are a proposal by the labelling model; decision support is withheld until the reader reviews and confirms them.';
+  'Automatic, not reviewed: the artery labels are a proposal of the automatic labeller; decision support is withheld until the reader reviews and confirms them.';
 
 /** The warning carried while automatic labels are unconfirmed. */
 export function autoProposalMessage(model: { name: string; version: string }, needsReview: number): string {
