@@ -6,6 +6,8 @@ import type { ClinicalInputs, CtVolume, LesionLabel, ScoringResult, ScoringSetti
 import { SOP_CLASS } from '../../../core/dicom/codes';
 import { currentReport, restoreAssignment, restoredMessage, versionStatuses, type CalciumReport, type CalciumSegReadback } from '../../../core/encode/readback';
 import { madeByLine, storedDifference } from '../../../core/encode/stored-view';
+// Loaded with the panel (not on demand): the archive's read goes out before the CT's images are asked for.
+import { DicomwebClient, loadCalciumReports, loadReportSeg } from '../../../core/store/dicomweb';
 import { dataSourceStore, type ActiveDataSource } from '../dataSource';
 import type { CommandsManager, DisplaySet, ExtensionManager } from '../ohif';
 import { encodeOffThread, type EncodedForStore } from './encodeJob';
@@ -155,7 +157,6 @@ export class CalciumSession {
    * the labels are to be restored). Null when nothing is stored for this series.
    */
   private async readStored(archive: ArchiveAccess, studyUid: string, seriesUid: string, withSeg: boolean): Promise<StoredRead> {
-    const { DicomwebClient, loadCalciumReports, loadReportSeg } = await import(/* webpackChunkName: "calcium-readback" */ '../../../core/store/dicomweb');
     const client = new DicomwebClient({ url: archive.url, headers: archive.headers });
     const view = viewOfCurrent(await loadCalciumReports(client, studyUid), seriesUid);
     if (!view) return null;
