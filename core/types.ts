@@ -7,7 +7,6 @@
  * otherwise. Voxel index order is (i = column, j = row, k = slice), stored
  * slice-major: index = (k * rows + j) * columns + i.
  */
-import { dot } from './math';
 
 export const ARTERIES = ['LM', 'LAD', 'LCX', 'RCA'] as const;
 export type Artery = (typeof ARTERIES)[number];
@@ -230,37 +229,4 @@ export interface ScoringResult {
    * proposal (totals shown, guideline text withheld), 'confirmed' once the reader accepted them.
    */
   labelling?: { status: 'unreviewed' | 'confirmed'; proposals: number; needsReview: number };
-}
-
-/** Voxel (i, j, k) centre to patient coordinates (mm). */
-export function voxelToPatient(g: VolumeGeometry, i: number, j: number, k: number): Vec3 {
-  const p = g.imagePositionsMm[k];
-  const r = g.rowCosines;
-  const c = g.columnCosines;
-  const di = i * g.columnSpacingMm;
-  const dj = j * g.rowSpacingMm;
-  return [p[0] + di * r[0] + dj * c[0], p[1] + di * r[1] + dj * c[1], p[2] + di * r[2] + dj * c[2]];
-}
-
-/** Patient coordinates (mm) to continuous voxel indices (i, j, k); k interpolated between slice positions. */
-export function patientToVoxel(g: VolumeGeometry, point: Vec3): Vec3 {
-  const p0 = g.imagePositionsMm[0];
-  const d: Vec3 = [point[0] - p0[0], point[1] - p0[1], point[2] - p0[2]];
-  const i = dot(d, g.rowCosines) / g.columnSpacingMm;
-  const j = dot(d, g.columnCosines) / g.rowSpacingMm;
-  const s = dot(point, g.normal);
-  const positions = g.imagePositionsMm.map((q) => dot(q, g.normal));
-  let k = 0;
-  if (positions.length > 1) {
-    if (s <= positions[0]) k = (s - positions[0]) / (positions[1] - positions[0]);
-    else if (s >= positions[positions.length - 1]) {
-      const n = positions.length - 1;
-      k = n + (s - positions[n]) / (positions[n] - positions[n - 1]);
-    } else {
-      let a = 0;
-      while (positions[a + 1] < s) a++;
-      k = a + (s - positions[a]) / (positions[a + 1] - positions[a]);
-    }
-  }
-  return [i, j, k];
 }

@@ -8,8 +8,9 @@
  *
  * Works on naturalized datasets (dcmjs or OHIF's instances: attribute keyword -> value). Every
  * refusal is a GeometryError whose message names the slice and says what is wrong.
+ * Also the mapping between voxel indices and patient coordinates of a volume's geometry.
  */
-import type { Vec3 } from '../types';
+import type { Vec3, VolumeGeometry } from '../types';
 import { cross, dot, median, norm, normalize, sub } from '../math';
 import { num, nums, str, type NaturalDataset } from './dataset';
 
@@ -147,4 +148,37 @@ export function stackGeometry<T extends StackInput>(slicesIn: readonly T[], opts
     lengthMm: unique[unique.length - 1].along - unique[0].along,
     warnings,
   };
+}
+
+/** Voxel (i, j, k) centre to patient coordinates (mm). */
+export function voxelToPatient(g: VolumeGeometry, i: number, j: number, k: number): Vec3 {
+  const p = g.imagePositionsMm[k];
+  const r = g.rowCosines;
+  const c = g.columnCosines;
+  const di = i * g.columnSpacingMm;
+  const dj = j * g.rowSpacingMm;
+  return [p[0] + di * r[0] + dj * c[0], p[1] + di * r[1] + dj * c[1], p[2] + di * r[2] + dj * c[2]];
+}
+
+/** Patient coordinates (mm) to continuous voxel indices (i, j, k); k interpolated between slice positions. */
+export function patientToVoxel(g: VolumeGeometry, point: Vec3): Vec3 {
+  const p0 = g.imagePositionsMm[0];
+  const d: Vec3 = [point[0] - p0[0], point[1] - p0[1], point[2] - p0[2]];
+  const i = dot(d, g.rowCosines) / g.columnSpacingMm;
+  const j = dot(d, g.columnCosines) / g.rowSpacingMm;
+  const s = dot(point, g.normal);
+  const positions = g.imagePositionsMm.map((q) => dot(q, g.normal));
+  let k = 0;
+  if (positions.length > 1) {
+    if (s <= positions[0]) k = (s - positions[0]) / (positions[1] - positions[0]);
+    else if (s >= positions[positions.length - 1]) {
+      const n = positions.length - 1;
+      k = n + (s - positions[n]) / (positions[n] - positions[n - 1]);
+    } else {
+      let a = 0;
+      while (positions[a + 1] < s) a++;
+      k = a + (s - positions[a]) / (positions[a + 1] - positions[a]);
+    }
+  }
+  return [i, j, k];
 }

@@ -35,7 +35,8 @@ import { dist } from '../math';
 import { LABEL_RGB, type Rgb } from '../palette';
 import type { LesionSet } from '../scoring/detect';
 import { viewerImageNumber } from '../slices';
-import { patientToVoxel, voxelToPatient, type CtVolume, type LesionLabel, type Vec3 } from '../types';
+import type { CtVolume, LesionLabel, Vec3 } from '../types';
+import { patientToVoxel, voxelToPatient } from '../dicom/geometry';
 import { encodePngRgb } from './png';
 
 /** Grey window of the check images (HU): soft tissue, fat and lung edges, calcium saturates. */

@@ -26,7 +26,7 @@ import {
 import { cross, dot, lerp, normalize, scale, sub } from '../math';
 import type { LesionSet } from '../scoring/detect';
 import type { CtVolume, Vec3 } from '../types';
-import { voxelToPatient } from '../types';
+import { voxelToPatient } from '../dicom/geometry';
 
 export interface HeartAxes {
   origin: Vec3;

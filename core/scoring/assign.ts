@@ -10,7 +10,8 @@
  * Nothing here reads the volume: point look-ups use the sparse voxel lists of the LesionSet.
  */
 import type { LesionLabel, Vec3 } from '../types';
-import { LESION_LABELS, patientToVoxel, voxelToPatient } from '../types';
+import { LESION_LABELS } from '../types';
+import { patientToVoxel, voxelToPatient } from '../dicom/geometry';
 import type { LesionSet } from './detect';
 
 export type LabelSource = 'auto' | 'seed' | 'reader' | 'none';

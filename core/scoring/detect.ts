@@ -15,7 +15,7 @@
  */
 import { resolveSettings } from '../settings';
 import type { CtVolume, ScoringSettings, SliceComponent, VolumeGeometry } from '../types';
-import { voxelToPatient } from '../types';
+import { voxelToPatient } from '../dicom/geometry';
 
 /** The detected components and 3D lesions of one volume: everything scoring needs, without the voxels. */
 export interface LesionSet {

@@ -20,7 +20,8 @@ import { agatstonCategory } from '../../core/risk';
 import type { Assignment } from '../../core/scoring/assign';
 import type { LesionSet } from '../../core/scoring/detect';
 import type { LabellerKind } from '../../core/labelling/rules';
-import { ARTERIES, patientToVoxel, type Artery, type CtVolume, type LesionLabel, type ScoringResult, type Vec3 } from '../../core/types';
+import { ARTERIES, type Artery, type CtVolume, type LesionLabel, type ScoringResult, type Vec3 } from '../../core/types';
+import { patientToVoxel } from '../../core/dicom/geometry';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = path.resolve(REPO_ROOT, '../shared');

@@ -8,7 +8,7 @@ import { scoreResult } from '../../core/scoring/score';
 import type { Assignment } from '../../core/scoring/assign';
 import type { LesionSet } from '../../core/scoring/detect';
 import type { Artery, CtVolume, LesionLabel, ScoringResult, Vec3 } from '../../core/types';
-import { voxelToPatient } from '../../core/types';
+import { voxelToPatient } from '../../core/dicom/geometry';
 
 export interface Blob {
   label: LesionLabel;

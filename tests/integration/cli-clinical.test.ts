@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mesaTenYearChdRisk } from '../../core/risk';
 import { writeCtSeries } from '../../core/dicom/write-ct';
-import { voxelToPatient } from '../../core/types';
+import { voxelToPatient } from '../../core/dicom/geometry';
 import { DEFAULT_BLOBS, makeFixture } from '../helpers/encode-fixtures';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -5,7 +5,7 @@ import { reviewStatus } from '../../core/encode/report-text';
 import { Assignment } from '../../core/scoring/assign';
 import { detectLesions } from '../../core/scoring/detect';
 import { scoreResult } from '../../core/scoring/score';
-import { voxelToPatient } from '../../core/types';
+import { voxelToPatient } from '../../core/dicom/geometry';
 import { DEFAULT_BLOBS, makeFixture } from '../helpers/encode-fixtures';
 
 describe('a second reader continues from the stored SR + SEG', () => {

@@ -9,7 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { scoreVolume } from '../../core/index';
-import { ARTERIES, voxelToPatient, type Artery, type CtVolume, type Vec3 } from '../../core/types';
+import { ARTERIES, type Artery, type CtVolume, type Vec3 } from '../../core/types';
+import { voxelToPatient } from '../../core/dicom/geometry';
 import { DEMO_PLAQUES, generatePhantom, plaqueEllipsoid, randomPlaques, type PhantomOptions, type PhantomTruth, type PlaqueTruth } from '../../core/phantom/index';
 import { insideEllipsoid } from '../../core/phantom/raster';
 

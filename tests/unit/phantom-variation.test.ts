@@ -8,7 +8,8 @@ import { generatePhantom, PHANTOM_CLASSES } from '../../core/phantom/index';
 import { randomScanOptions } from '../../core/phantom/variation';
 import { buildCardiacAnatomy, REFERENCE_HEART } from '../../core/phantom/anatomy';
 import { pathLength } from '../../core/phantom/vec';
-import { patientToVoxel, type Vec3 } from '../../core/types';
+import type { Vec3 } from '../../core/types';
+import { patientToVoxel } from '../../core/dicom/geometry';
 
 const classAt = (volume: ReturnType<typeof generatePhantom>['volume'], classes: Uint8Array, p: Vec3) => {
   const [i, j, k] = patientToVoxel(volume, p).map(Math.round);

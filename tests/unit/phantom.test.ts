@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ARTERIES, patientToVoxel, type CtVolume, type Vec3 } from '../../core/types';
+import { ARTERIES, type CtVolume, type Vec3 } from '../../core/types';
+import { patientToVoxel } from '../../core/dicom/geometry';
 import { DEMO_PLAQUES, demoStudy, generatePhantom, plaqueEllipsoid, randomPlaques, truthToJson, type PhantomTruth } from '../../core/phantom/index';
 import { AORTIC_RADIUS_MM, CORONARY_PATHS, HEART_CENTRE } from '../../core/phantom/anatomy';
 import { insideEllipsoid } from '../../core/phantom/raster';

@@ -9,7 +9,8 @@ import { Assignment } from '../../core/scoring/assign';
 import { scoreResult } from '../../core/scoring/score';
 import { checkVolume } from '../../core/checks';
 import { fillBox, makeVolume } from './helpers/volume';
-import { voxelToPatient, type Vec3 } from '../../core/types';
+import type { Vec3 } from '../../core/types';
+import { voxelToPatient } from '../../core/dicom/geometry';
 
 function sagittal() {
   const v = makeVolume({ columns: 30, rows: 30, slices: 5, pixelMm: 0.6, incrementMm: 2 });
