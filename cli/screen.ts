@@ -59,7 +59,9 @@ A study gets one job, for its series closest to the Agatston method (3 mm, soft 
 for a study whose current calcium report was reviewed by a reader, or came from the same
 labeller and settings. Each series that gets no job is printed with the reason.
 
-Exit codes: 0 done (--once) or stopped by SIGTERM/SIGINT; 2 bad input; 1 internal error.`;
+Exit codes: 0 done (--once) or stopped by SIGTERM/SIGINT; 2 bad input; 3 --once and the pass
+stopped on an archive fault (what it decided is kept; the next pass goes on from there);
+1 internal error. Redis not answering is waited for (said once), as a service should.`;
 
 const SPEC: OptionTable = {
   dicomweb: { type: 'string' },
