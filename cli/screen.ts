@@ -130,8 +130,8 @@ export async function screenCommand(argv: string[]): Promise<number> {
       try {
         await onePass({ client, redis, queue, maker, limits, lookbackDays, since: first ? since : undefined, verbose: first || args.flags.has('once'), log });
       } catch (e) {
-        if (e instanceof UsageError && !(e instanceof DicomwebPassError)) throw e;
-        // The archive or Redis failed mid-pass: what was decided is kept; the next pass goes on from there.
+        if (!(e instanceof DicomwebPassError)) throw e;
+        // The archive failed mid-pass: what was decided is kept; the next pass goes on from there.
         log(`pass stopped: ${(e as Error).message}; next pass in ${intervalS} s`);
         if (args.flags.has('once')) return 3;
       }
