@@ -17,11 +17,12 @@
 // - No orphan: Orthanc gets SIGTERM when the process that started it dies, however it dies
 //   (setpriv --pdeathsig), and every Orthanc started here is stopped by pid on process exit.
 //   Nothing is ever stopped by name.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ensurePackages, ORTHANC_PACKAGES } from './debian.mjs';
+import { runningPids, startService } from './service.mjs';
 
 const PLUGIN_DIR = '/usr/share/orthanc/plugins';
 const PLUGINS = ['libOrthancDicomWeb.so', 'libOrthancGdcm.so'];
@@ -65,30 +66,9 @@ export function ensureOrthancInstalled({ log = console.error } = {}) {
   ensurePackages(ORTHANC_PACKAGES, { log, why: 'the embedded archive (or use an existing one with --dicomweb URL)' });
 }
 
-// ---- process bookkeeping: every Orthanc started by this process, stopped by pid on exit ----
-
-/** pid -> child process of every Orthanc this process started and has not yet seen exit. */
-const running = new Map();
-let exitHookInstalled = false;
-
-function installExitHook() {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // 'exit' runs on process.exit() and on a normal end; only synchronous work is possible there.
-  process.on('exit', () => {
-    for (const [pid] of running) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  });
-}
-
 /** pids of the Orthanc processes this process started that are still running (for tests). */
 export function runningOrthancPids() {
-  return [...running.keys()];
+  return runningPids('orthanc');
 }
 
 /** Whether a process with this pid exists (EPERM means it exists but belongs to someone else). */
@@ -241,56 +221,17 @@ async function launch({ bin, port, dir, log, lock }) {
   writeAtomic(filterPath, FILTER_LUA);
   writeAtomic(configPath, `// ${MARK} (scripts/lib/orthanc.mjs) on each start; changes are overwritten.\n${JSON.stringify(config, null, 2)}\n`);
 
-  // setpriv --pdeathsig: Orthanc gets SIGTERM when this process dies, even by SIGKILL.
-  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+  // Orthanc gets SIGTERM when this process dies, even by SIGKILL; a pid file for .ci/run (service.mjs).
   const argv = [`--logdir=${path.join(dir, 'logs')}`, configPath];
-  const child = setpriv
-    ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', bin, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(bin, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const pid = child.pid;
-  const pidDir = process.env.CACS_PID_DIR;
-  const pidFile = pidDir && pid ? path.join(pidDir, `orthanc-${pid}.pid`) : null;
-  let exited = null;
+  const service = startService('orthanc', bin, argv, { onExit: () => lock.release() });
+  const { pid, stop } = service;
+  if (pid) lock.update(pid);
   /** Resolves with how Orthanc ended ('exit code N' or 'signal S'), whoever ended it. */
-  const exitedPromise = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`)));
-  child.on('exit', (code, signal) => {
-    exited = code ?? signal ?? -1;
-    running.delete(pid);
-    lock.release();
-    if (pidFile) fs.rmSync(pidFile, { force: true });
-  });
-  child.on('error', () => undefined); // reported through 'exit' / the start-up wait below
-  if (pid) {
-    running.set(pid, child);
-    installExitHook();
-    lock.update(pid);
-    // A pid file for a supervisor that stops exactly what was started (.ci/run, CACS_PID_DIR).
-    if (pidFile) {
-      try {
-        fs.writeFileSync(pidFile, `${pid}\n`);
-      } catch {
-        /* the supervisor's folder is gone: nothing to record */
-      }
-    }
-  }
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr = (stderr + d).slice(-4000);
-  });
-  const stop = () =>
-    new Promise((resolve) => {
-      if (exited !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+  const exitedPromise = service.exited;
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20000;
   for (;;) {
-    if (exited !== null) throw new Error(`Orthanc exited during start-up (${exited}). Its output:\n${stderr}`);
+    if (service.hasExited()) throw new Error(`Orthanc exited during start-up (${service.exitedHow()}). Its output:\n${service.stderr()}`);
     try {
       const res = await fetch(`${url}/system`);
       if (res.ok) break;

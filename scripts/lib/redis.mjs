@@ -7,14 +7,15 @@
 //   job it had acknowledged up to a second before it stopped; RDB snapshots are off.
 // - Its own folder: data and a redis.conf written on each start (a user's redis.conf elsewhere is
 //   never read or touched); the system's Redis, if any, is not involved.
-// - No orphan: Redis gets SIGTERM when the process that started it dies, however it dies
-//   (setpriv --pdeathsig), and every Redis started here is stopped by pid on exit. Nothing is
-//   ever stopped by name. CACS_PID_DIR: a pid file per Redis for a supervisor (.ci/run).
-import { spawn, spawnSync } from 'node:child_process';
+// - No orphan (service.mjs): Redis gets SIGTERM when the process that started it dies, however
+//   it dies, and every Redis started here is stopped by pid on exit. Nothing is ever stopped by
+//   name. CACS_PID_DIR: a pid file per Redis for a supervisor (.ci/run).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ensurePackages, REDIS_PACKAGES } from './debian.mjs';
+import { startService } from './service.mjs';
 
 export function redisBinary() {
   for (const p of ['/usr/bin/redis-server', '/usr/local/bin/redis-server']) if (fs.existsSync(p)) return p;
@@ -24,22 +25,6 @@ export function redisBinary() {
 
 export function ensureRedisInstalled({ log = console.error } = {}) {
   ensurePackages(REDIS_PACKAGES, { log, why: 'the screening queue (or give your own with --redis URL)' });
-}
-
-const running = new Map();
-let exitHookInstalled = false;
-function installExitHook() {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const [pid] of running) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  });
 }
 
 /** Answers PING within the time limit? */
@@ -82,60 +67,18 @@ export async function startRedis({ port, dir, log = () => {} }) {
   ].join('\n');
   const confPath = path.join(dir, 'cacs-redis.conf');
   fs.writeFileSync(confPath, `${conf}\n`);
-  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
-  const child = setpriv
-    ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', bin, confPath], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(bin, [confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const pid = child.pid;
-  const pidDir = process.env.CACS_PID_DIR;
-  const pidFile = pidDir && pid ? path.join(pidDir, `redis-${pid}.pid`) : null;
-  let exited = null;
-  const exitedPromise = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`)));
-  child.on('exit', (code, signal) => {
-    exited = code ?? signal ?? -1;
-    running.delete(pid);
-    if (pidFile) fs.rmSync(pidFile, { force: true });
-  });
-  child.on('error', () => undefined);
-  if (pid) {
-    running.set(pid, child);
-    installExitHook();
-    if (pidFile) {
-      try {
-        fs.writeFileSync(pidFile, `${pid}\n`);
-      } catch {
-        /* the supervisor's folder is gone */
-      }
-    }
-  }
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr = (stderr + d).slice(-4000);
-  });
-  const stop = () =>
-    new Promise((resolve) => {
-      if (exited !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
-  const kill = (signal = 'SIGKILL') => {
-    if (exited === null) child.kill(signal);
-    return exitedPromise;
-  };
+  const service = startService('redis', bin, [confPath]);
+  const { pid, stop, kill } = service;
   const deadline = Date.now() + 15000;
   while (!(await ping(port))) {
-    if (exited !== null) {
+    if (service.hasExited()) {
       let tail = '';
       try {
         tail = fs.readFileSync(path.join(dir, 'redis.log'), 'utf8').slice(-2000);
       } catch {
         /* no log yet */
       }
-      throw new Error(`Redis exited during start-up (${exited}). ${stderr}${tail}`);
+      throw new Error(`Redis exited during start-up (${service.exitedHow()}). ${service.stderr()}${tail}`);
     }
     if (Date.now() > deadline) {
       await stop();
@@ -144,5 +87,5 @@ export async function startRedis({ port, dir, log = () => {} }) {
     await new Promise((r) => setTimeout(r, 50));
   }
   log(`Redis redis://127.0.0.1:${port} (data ${dir}; append-only file on; loopback only)`);
-  return { port, url: `redis://127.0.0.1:${port}`, pid, dir, stop, kill, exited: exitedPromise };
+  return { port, url: `redis://127.0.0.1:${port}`, pid, dir, stop, kill, exited: service.exited };
 }
