@@ -11,6 +11,8 @@ export const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2
 export const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 export const norm = (a: Vec3): number => Math.sqrt(dot(a, a));
 export const normalize = (a: Vec3): Vec3 => scale(a, 1 / norm(a));
+/** Like normalize, but a zero vector stays zero (normalize gives NaN there). */
+export const normalizeOrZero = (a: Vec3): Vec3 => scale(a, 1 / (norm(a) || 1));
 export const dist = (a: Vec3, b: Vec3): number => norm(sub(a, b));
 export const lerp = (a: Vec3, b: Vec3, t: number): Vec3 => add(a, scale(sub(b, a), t));
 
