@@ -14,7 +14,10 @@
  *    deleted from the archive first, so every series is scored again);
  *  - the queue's own overhead per series: the single worker's time from first job taken to last
  *    finished, divided by the series, minus its mean time inside the job (read, score, label,
- *    store): what BullMQ and Redis add (taking, locking, completing, handing over the next job).
+ *    store): what BullMQ and Redis add (taking, locking, completing, handing over the next job);
+ *  - CPU per series: user + system time of the workers (their decode threads included), Orthanc
+ *    and Redis from /proc while the jobs run (the producer's pass runs before, queue paused):
+ *    with one worker keeping C cores busy, N cores allow at most N / C times its throughput.
  * From the single-worker figure it works out, on paper, what 500 chest CTs a day need.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -86,6 +89,17 @@ function run(args: string[], cwd: string): Promise<{ code: number | null; ms: nu
   });
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); its threads included. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+
 /** Phase times the workers print (CACS_TIMING=1), per phase name, over the whole run. */
 const phaseTimes = new Map<string, number[]>();
 
@@ -110,7 +124,7 @@ function startWorker(args: string[], cwd: string, timing = false): { child: Chil
     out += d;
     if (/ worker [^ ]+: /.test(out)) ready();
   });
-  child.stderr!.on('data', (d) => process.stderr.write(d));
+  child.stderr!.on('data', (d) => process.stderr.write(String(d).replace(/^timing .*\n/gm, '')));
   const exited = new Promise<void>((r) => child.on('close', () => r()));
   return { child, ready: readyP, exited };
 }
@@ -156,8 +170,13 @@ async function main() {
       await reset();
       const ws = Array.from({ length: workers }, () => startWorker(['--dicomweb', orthanc.dicomWebUrl, '--redis', redis.url, '--outbox', outbox], tmp, workers === 1));
       await Promise.all(ws.map((w) => w.ready));
+      // The producer's pass happens while the queue is paused, so that the CPU counted below is the workers' alone.
+      await queue.pause();
       const screened = await run(['screen', '--once', '--dicomweb', orthanc.dicomWebUrl, '--redis', redis.url], tmp);
       if (!new RegExp(`${series.length} queued`).test(screened.out)) throw new Error(`the producer did not queue the ${series.length} series:\n${screened.out}`);
+      const services = [orthanc.pid, redis.pid];
+      const cpuBefore = [...ws.map((w) => cpuSeconds(w.child.pid)), ...services.map(cpuSeconds)];
+      await queue.resume();
       for (;;) {
         const c = await queue.getJobCounts('completed', 'failed');
         if (c.failed > 0) throw new Error(`a job failed: ${(await queue.getFailed())[0]?.failedReason}`);
@@ -165,13 +184,15 @@ async function main() {
         await new Promise((r) => setTimeout(r, 100));
       }
       const jobs = await queue.getCompleted(0, series.length);
+      const cpuAfter = [...ws.map((w) => cpuSeconds(w.child.pid)), ...services.map(cpuSeconds)];
+      const cpuPerSeries = cpuAfter.reduce((sum, x, n) => sum + x - cpuBefore[n], 0) / series.length;
       ws.forEach((w) => w.child.kill('SIGTERM'));
       await Promise.all(ws.map((w) => w.exited));
       const first = Math.min(...jobs.map((j) => j.processedOn!));
       const last = Math.max(...jobs.map((j) => j.finishedOn!));
       const inJob = jobs.map((j) => (j.returnvalue as { totalMs: number }).totalMs);
       const makespan = last - first;
-      return { makespan, perMinute: (series.length / makespan) * 60_000, meanInJob: inJob.reduce((a, b) => a + b, 0) / inJob.length, enqueueToDone: last - Math.min(...jobs.map((j) => j.timestamp)) };
+      return { makespan, cpuPerSeries, perMinute: (series.length / makespan) * 60_000, meanInJob: inJob.reduce((a, b) => a + b, 0) / inJob.length, };
     };
 
     const rows: { cli: number; one: Awaited<ReturnType<typeof queueRound>>; two: Awaited<ReturnType<typeof queueRound>> }[] = [];
@@ -198,11 +219,14 @@ async function main() {
     const inJob = median(rows.map((r) => r.one.meanInJob));
     const overhead = median(rows.map((r) => r.one.makespan / series.length - r.one.meanInJob));
     const perSeries = 60_000 / one;
+    const cpu = median(rows.map((r) => r.one.cpuPerSeries));
+    const cores = os.availableParallelism?.() ?? os.cpus().length;
     console.log('');
     console.log(`Medians of ${ROUNDS} rounds (${series.length} real chest CTs, local Orthanc and Redis, this machine):`);
     console.log(`  cacs score --dicomweb --store, fresh process per series  ${sec(cli)} per series`);
     console.log(`  one worker                                               ${one.toFixed(1)} series/min (${sec(perSeries)} per series; ${sec(inJob)} inside the job)`);
     console.log(`  two workers                                              ${two.toFixed(1)} series/min (${(two / one).toFixed(2)}x one worker; aim >= 1.5x)`);
+    console.log(`  CPU per series (worker, its decode thread, Orthanc, Redis)  ${cpu.toFixed(2)} s: one worker keeps ${(cpu / (perSeries / 1000)).toFixed(2)} cores busy, so ${cores} cores allow at most ${((cores * perSeries) / 1000 / cpu).toFixed(2)}x one worker`);
     console.log(`  queue overhead per series                                ${sec(overhead)} = ${((overhead / inJob) * 100).toFixed(1)} % of the time in the job (aim < 5 %)`);
     const daily = 500;
     const busyMin = (daily * perSeries) / 60_000;
