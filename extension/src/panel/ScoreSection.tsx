@@ -1,6 +1,6 @@
 // Scoring part of the panel: score button and progress, per-artery table, risk category, and
 // the lesion list with assign / reassign / exclude buttons (rescored at once).
-import { memo, useEffect, useState, useSyncExternalStore } from 'react';
+import { memo, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { ARTERIES, LESION_LABELS, type Artery, type LesionLabel, type LesionMeasure, type ScoringResult, type Totals } from '../../../core/types';
 import { labelHex } from '../../../core/palette';
 import { viewerImageRange } from '../../../core/slices';
@@ -231,16 +231,19 @@ function LesionList({ result, commandsManager }: { result: ScoringResult; comman
   const onArtery = result.lesions.filter((l) => (ARTERIES as readonly string[]).includes(l.artery));
   const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED');
   const excluded = result.lesions.filter((l) => l.artery === 'OTHER');
-  const shownUnassigned = showAll ? unassigned : unassigned.slice(0, UNASSIGNED_SHOWN);
+  // The selected lesion (N / P, a click) is always listed, also beyond the first rows.
+  const isSelected = (l: LesionMeasure) => (l.parentId ?? l.id) === selected;
+  const capped = (lesions: LesionMeasure[], all: boolean) => (all ? lesions : lesions.filter((l, n) => n < UNASSIGNED_SHOWN || isSelected(l)));
+  const shownUnassigned = capped(unassigned, showAll);
   // A bulk exclusion on a chest CT excludes ~900: list a few, like the unassigned ones.
-  const shownExcluded = showAllExcluded ? excluded : excluded.slice(0, UNASSIGNED_SHOWN);
+  const shownExcluded = capped(excluded, showAllExcluded);
   const group = (title: string, lesions: LesionMeasure[], testId: string) =>
     lesions.length > 0 && (
       <>
         <h4 style={{ ...s.sub, margin: '10px 0 0', fontWeight: 600 }}>{title}</h4>
         <ul style={{ margin: 0, padding: 0 }} data-testid={testId}>
           {lesions.map((l) => (
-            <LesionRow key={`${l.id}-${l.artery}`} lesion={l} slices={result.input.sliceCount} commandsManager={commandsManager} selected={(l.parentId ?? l.id) === selected} />
+            <LesionRow key={`${l.id}-${l.artery}`} lesion={l} slices={result.input.sliceCount} commandsManager={commandsManager} selected={isSelected(l)} />
           ))}
         </ul>
       </>
@@ -326,8 +329,14 @@ const LesionRow = memo(LesionRowView, (a, b) => a.selected === b.selected && a.s
 function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: LesionMeasure; slices: number; commandsManager: CommandsManager; selected: boolean }) {
   const lesionId = lesion.parentId ?? lesion.id;
   const excluded = lesion.artery === 'OTHER';
+  // The row N / P (or a click) moves to is marked selected and scrolled into view.
+  const ref = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (selected) ref.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [selected]);
   return (
     <li
+      ref={ref}
       data-testid="calcium-lesion"
       data-lesion-id={lesion.id}
       data-agatston={lesion.agatston}

@@ -1,0 +1,135 @@
+// Review that cannot surprise: what the reader sees while reviewing in the real OHIF viewer
+// (real Orthanc, real headless Chromium). The study holds a stored automatic result in which
+// one 3D lesion is split: two of its slices proposed for the RCA, the others proposed as
+// non-coronary, so the list shows it as two parts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeDemoStudy, type StoredStudy } from '../../scripts/demo-study';
+import { writeCtSeries } from '../../core/dicom/write-ct';
+import { readSeriesFromFiles } from '../../core/dicom/read';
+import { demoStudy } from '../../core/phantom/index';
+import { LABEL_RGB } from '../../core/palette';
+import type { LesionLabel, LesionMeasure, ScoringResult } from '../../core/types';
+import { screenshot, startStack, type Stack } from './harness';
+import { storeAutomaticResult } from './stored-result';
+
+type Page = Stack['page'];
+
+/** The scrolling box of the side panel that holds the lesion list. */
+const SCROLLER = `(() => {
+  let e = document.querySelector('[data-testid="calcium-lesions"]');
+  while (e && e !== document.body) {
+    const o = getComputedStyle(e).overflowY;
+    if ((o === 'auto' || o === 'scroll') && e.scrollHeight > e.clientHeight) return e;
+    e = e.parentElement;
+  }
+  return document.scrollingElement;
+})()`;
+
+/** Whether an element lies inside the visible part of the panel's scrolling box (and the window). */
+async function inView(page: Page, selector: string): Promise<boolean> {
+  return page.evaluate(
+    ({ selector, scroller }) => {
+      const el = document.querySelector(selector);
+      if (!el) return false;
+      const box = (0, eval)(scroller) as Element;
+      const r = el.getBoundingClientRect();
+      const c = box.getBoundingClientRect();
+      const top = Math.max(c.top, 0), bottom = Math.min(c.bottom, window.innerHeight);
+      return r.height > 0 && r.top >= top - 1 && r.bottom <= bottom + 1;
+    },
+    { selector, scroller: SCROLLER },
+  );
+}
+
+async function scrollPanel(page: Page, to: 'top' | 'bottom'): Promise<void> {
+  await page.evaluate(
+    ({ to, scroller }) => {
+      const box = (0, eval)(scroller) as Element;
+      box.scrollTop = to === 'top' ? 0 : box.scrollHeight;
+    },
+    { to, scroller: SCROLLER },
+  );
+  await page.waitForTimeout(200);
+}
+
+/**
+ * The overlay's segments drawn on the labelmap slice of a CT image (by SOP Instance UID): for
+ * each segment index found there, its colour and whether it is filled.
+ */
+async function segmentsOnSlice(page: Page, sop: string): Promise<{ index: number; rgb: number[]; fill: boolean }[]> {
+  return page.evaluate((sop) => {
+    type Vm = { getAtIndex: (i: number) => number; getScalarDataLength?: () => number };
+    const w = window as unknown as {
+      cornerstone: { cache: { getImage: (id: string) => { referencedImageId?: string; voxelManager: Vm; rows: number; columns: number } | undefined } };
+      cornerstoneTools: {
+        segmentation: {
+          state: { getSegmentation: (id: string) => { representationData: { Labelmap: { imageIds: string[] } } } | undefined };
+          config: {
+            color: { getSegmentIndexColor: (viewportId: string, segmentationId: string, index: number) => number[] };
+            style: { getStyle: (spec: Record<string, unknown>) => Record<string, unknown> };
+          };
+        };
+      };
+    };
+    const id = 'calcium-scoring-lesions';
+    const seg = w.cornerstoneTools.segmentation.state.getSegmentation(id);
+    const labelId = seg?.representationData.Labelmap.imageIds.find((l) => w.cornerstone.cache.getImage(l)?.referencedImageId?.includes(sop));
+    if (!labelId) return [];
+    const image = w.cornerstone.cache.getImage(labelId)!;
+    const found = new Set<number>();
+    for (let i = 0; i < image.rows * image.columns; i++) {
+      const v = image.voxelManager.getAtIndex(i);
+      if (v) found.add(v);
+    }
+    return [...found].map((index) => {
+      const style = w.cornerstoneTools.segmentation.config.style.getStyle({ viewportId: 'calcium-ct', segmentationId: id, type: 'Labelmap', segmentIndex: index });
+      return { index, rgb: w.cornerstoneTools.segmentation.config.color.getSegmentIndexColor('calcium-ct', id, index).slice(0, 3), fill: style.renderFill !== false && style.fillAlpha !== 0 };
+    });
+  }, sop);
+}
+
+describe('review that cannot surprise', () => {
+  let stack: Stack;
+  let demo: StoredStudy;
+  let stored: ScoringResult;
+  let sops: string[];
+  /** The split lesion: its 3D id and the two parts stored (RCA and non-coronary). */
+  const SPLIT = 4;
+  let parts: LesionMeasure[];
+
+  beforeAll(async () => {
+    stack = await startStack();
+    demo = await storeDemoStudy(stack.dicomWebUrl);
+    const files = writeCtSeries(demoStudy(1).volume);
+    sops = readSeriesFromFiles(files.map((bytes, n) => ({ name: `${n}.dcm`, bytes }))).instances.map((i) => i.sopInstanceUid);
+    stored = (
+      await storeAutomaticResult(stack.dicomWebUrl, files, (set, assignment) => {
+        // Two slices of a non-coronary (rules: OTHER) lesion proposed for the RCA: a split lesion.
+        const lesion = set.lesions.find((l) => l.id === SPLIT)!;
+        for (const id of lesion.componentIds.slice(0, 2)) assignment.assignComponent(id, 'RCA', 'auto');
+      })
+    ).result;
+    parts = stored.lesions.filter((l) => l.parentId === SPLIT);
+  }, 240_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const row = (page: Page, id: number) => page.locator(`[data-testid="calcium-lesion"][data-lesion-id="${id}"]`);
+
+  it('N marks the row it moves to as selected and scrolls it into view', async () => {
+    const { page } = stack;
+    // The first lesion to review (slice order), scrolled out of view before N.
+    const first = 1;
+    const selector = `[data-testid="calcium-lesion"][data-lesion-id="${first}"]`;
+    await scrollPanel(page, 'top');
+    if (await inView(page, selector)) await scrollPanel(page, 'bottom');
+    expect(await inView(page, selector)).toBe(false);
+    await page.locator('[data-cy="viewport-pane"]').first().hover();
+    await page.keyboard.press('n');
+    await expect.poll(async () => row(page, first).getAttribute('data-selected')).toBe('true');
+    await expect.poll(async () => inView(page, selector)).toBe(true);
+    expect(await page.locator('[data-testid="calcium-lesion"][data-selected="true"]').count()).toBe(1);
+  }, 60_000);
+});
