@@ -132,4 +132,20 @@ describe('review that cannot surprise', () => {
     await expect.poll(async () => inView(page, selector)).toBe(true);
     expect(await page.locator('[data-testid="calcium-lesion"][data-selected="true"]').count()).toBe(1);
   }, 60_000);
+
+  it('outlines the selected lesion in its artery colour, never filled white', async () => {
+    const { page } = stack;
+    const target = stored.lesions.filter((l) => ['LM', 'LAD', 'LCX', 'RCA'].includes(l.artery) && l.parentId === undefined && l.sliceRange[0] === l.sliceRange[1])[0];
+    expect(target).toBeDefined();
+    await row(page, target.id).locator('button').first().click();
+    await expect.poll(async () => row(page, target.id).getAttribute('data-selected')).toBe('true');
+    await page.locator('[data-testid="calcium-score-section"][data-overlay="settled"]').waitFor({ timeout: 10_000 });
+    const colour = [...LABEL_RGB[target.artery]];
+    await expect
+      .poll(async () => (await segmentsOnSlice(page, sops[target.sliceRange[0]])).filter((s) => !s.fill && s.rgb.join() === colour.join()).length, { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    const segments = await segmentsOnSlice(page, sops[target.sliceRange[0]]);
+    expect(segments.filter((s) => s.rgb.join() === '255,255,255')).toEqual([]);
+    await screenshot(page, 'viewer-review-selected-outline');
+  }, 60_000);
 });

@@ -6,28 +6,30 @@
 // every slice component and, after an edit, writes just the components whose index changed,
 // in time-boxed batches (a chest CT has ~900 candidates), then tells cornerstone once which
 // slices changed. A burst of edits is coalesced into one pass.
-// Segment indices: 1 LM, 2 LAD, 3 LCX, 4 RCA, 5 to review, 6 the selected lesion.
-// Excluded lesions are not drawn.
+// Segment indices: 1 LM, 2 LAD, 3 LCX, 4 RCA, 5 to review, and 6-10 the same five labels for
+// the selected lesion: outlined in its own colour, not filled, so the calcium under it stays
+// visible and its artery colour never disappears. Excluded lesions are not drawn.
 import type { Types as CoreTypes } from '@cornerstonejs/core';
-import type { LesionLabel } from '../../../core/types';
 import { LABEL_LEGEND, LABEL_RGB } from '../../../core/palette';
 import type { DisplaySet, ExtensionManager, ServicesManager } from '../ohif';
 import { hostLibraries } from '../host';
 import { session } from './session';
 
 export const OVERLAY_SEGMENTATION_ID = 'calcium-scoring-lesions';
-const SELECTED_INDEX = 6;
+const DRAWN_LABELS = ['LM', 'LAD', 'LCX', 'RCA', 'UNASSIGNED'] as const;
+/** The selected lesion's segment of a label: the label's index + this. */
+const SELECTED_OFFSET = DRAWN_LABELS.length;
 
-// One palette everywhere (overlay, panel, SEG, PDF): core/palette.ts.
-const SEGMENTS: { label: LesionLabel | 'SELECTED'; index: number; name: string; rgba: [number, number, number, number] }[] = [
-  ...(['LM', 'LAD', 'LCX', 'RCA', 'UNASSIGNED'] as const).map((label, n) => ({
-    label,
-    index: n + 1,
-    name: LABEL_LEGEND[label],
+// One palette everywhere (overlay, panel, SEG, PDF): core/palette.ts. The selected lesion (list,
+// N / P, just assigned) keeps its label's colour, drawn as a thick outline without fill.
+const SEGMENTS: { label: string; index: number; name: string; rgba: [number, number, number, number] }[] = [
+  ...DRAWN_LABELS.map((label, n) => ({ label, index: n + 1, name: LABEL_LEGEND[label], rgba: [...LABEL_RGB[label], 255] as [number, number, number, number] })),
+  ...DRAWN_LABELS.map((label, n) => ({
+    label: `SELECTED ${label}`,
+    index: n + 1 + SELECTED_OFFSET,
+    name: `Selected lesion (${LABEL_LEGEND[label]})`,
     rgba: [...LABEL_RGB[label], 255] as [number, number, number, number],
   })),
-  // The lesion the reader selected (list, N / P): white, so it stands out from every artery.
-  { label: 'SELECTED', index: SELECTED_INDEX, name: 'Selected lesion', rgba: [255, 255, 255, 255] },
 ];
 const INDEX_OF = new Map<string, number>(SEGMENTS.map((s) => [s.label, s.index]));
 /** Colour table by segment index (0: nothing drawn). */
@@ -161,10 +163,24 @@ export class LesionOverlay {
         // colour table: each change made afterwards cost cornerstone one more viewport render
         // (150-500 ms under software rendering; six colours set one by one were six renders).
         const style = hostLibraries(this.extensionManager).cornerstoneTools.segmentation.config?.style;
-        style?.setStyle?.(
-          { viewportId, segmentationId: OVERLAY_SEGMENTATION_ID, type: 'Labelmap', segmentIndex: INDEX_OF.get('UNASSIGNED') } as never,
-          { fillAlpha: 0.15, fillAlphaInactive: 0.15, outlineOpacity: 0.4, outlineOpacityInactive: 0.4 } as never,
-        );
+        const setStyle = (segmentIndex: number | undefined, value: Record<string, unknown>) =>
+          style?.setStyle?.({ viewportId, segmentationId: OVERLAY_SEGMENTATION_ID, type: 'Labelmap', segmentIndex } as never, value as never);
+        for (const label of ['UNASSIGNED']) setStyle(INDEX_OF.get(label), { fillAlpha: 0.15, fillAlphaInactive: 0.15, outlineOpacity: 0.4, outlineOpacityInactive: 0.4 });
+        // The selected lesion: its label's colour as a thick outline, no fill.
+        for (const label of DRAWN_LABELS) {
+          setStyle(INDEX_OF.get(`SELECTED ${label}`), {
+            renderFill: false,
+            renderFillInactive: false,
+            fillAlpha: 0,
+            fillAlphaInactive: 0,
+            renderOutline: true,
+            renderOutlineInactive: true,
+            outlineWidth: 3,
+            outlineWidthInactive: 3,
+            outlineOpacity: 1,
+            outlineOpacityInactive: 1,
+          });
+        }
         await svc.addSegmentationRepresentation(viewportId, { segmentationId: OVERLAY_SEGMENTATION_ID, config: { colorLUTOrIndex: COLOR_LUT } });
       }
     }
@@ -206,7 +222,8 @@ export class LesionOverlay {
     let t0 = performance.now();
     for (let n = 0; n < lesionSet.components.length; n++) {
       const c = lesionSet.components[n];
-      const want = selectedComponents.has(c.id) ? SELECTED_INDEX : (INDEX_OF.get(assignment.labelOfComponent(c.id)) ?? 0);
+      const label = assignment.labelOfComponent(c.id);
+      const want = INDEX_OF.get(selectedComponents.has(c.id) ? `SELECTED ${label}` : label) ?? 0;
       if (drawn[n] === want) continue;
       const vm = managerOf(c.slice);
       if (!vm) continue;
