@@ -148,4 +148,19 @@ describe('review that cannot surprise', () => {
     expect(segments.filter((s) => s.rgb.join() === '255,255,255')).toEqual([]);
     await screenshot(page, 'viewer-review-selected-outline');
   }, 60_000);
+
+  it('draws excluded calcium in its grey', async () => {
+    const { page } = stack;
+    const target = stored.lesions.filter((l) => ['LM', 'LAD', 'LCX', 'RCA'].includes(l.artery) && l.parentId === undefined && l.sliceRange[0] === l.sliceRange[1])[1];
+    await row(page, target.id).locator('[data-assign="OTHER"]').click();
+    await expect.poll(async () => row(page, target.id).getAttribute('data-artery')).toBe('OTHER');
+    // Another lesion selected, so the excluded one is drawn as any excluded lesion is.
+    await row(page, 1).locator('button').first().click();
+    await page.locator('[data-testid="calcium-score-section"][data-overlay="settled"]').waitFor({ timeout: 10_000 });
+    const grey = [...LABEL_RGB.OTHER].join();
+    await expect.poll(async () => (await segmentsOnSlice(page, sops[target.sliceRange[0]])).filter((s) => s.fill && s.rgb.join() === grey).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.locator('[data-cy="viewport-pane"]').first().hover();
+    await page.keyboard.press('Control+z');
+    await expect.poll(async () => row(page, target.id).getAttribute('data-artery')).toBe(target.artery);
+  }, 60_000);
 });

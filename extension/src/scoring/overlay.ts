@@ -6,9 +6,9 @@
 // every slice component and, after an edit, writes just the components whose index changed,
 // in time-boxed batches (a chest CT has ~900 candidates), then tells cornerstone once which
 // slices changed. A burst of edits is coalesced into one pass.
-// Segment indices: 1 LM, 2 LAD, 3 LCX, 4 RCA, 5 to review, and 6-10 the same five labels for
-// the selected lesion: outlined in its own colour, not filled, so the calcium under it stays
-// visible and its artery colour never disappears. Excluded lesions are not drawn.
+// Segment indices: 1 LM, 2 LAD, 3 LCX, 4 RCA, 5 to review, 6 excluded (grey, faint), and
+// 7-12 the same six labels for the selected lesion: outlined in its own colour, not filled, so
+// the calcium under it stays visible and its artery colour never disappears.
 import type { Types as CoreTypes } from '@cornerstonejs/core';
 import { LABEL_LEGEND, LABEL_RGB } from '../../../core/palette';
 import type { DisplaySet, ExtensionManager, ServicesManager } from '../ohif';
@@ -16,7 +16,7 @@ import { hostLibraries } from '../host';
 import { session } from './session';
 
 export const OVERLAY_SEGMENTATION_ID = 'calcium-scoring-lesions';
-const DRAWN_LABELS = ['LM', 'LAD', 'LCX', 'RCA', 'UNASSIGNED'] as const;
+const DRAWN_LABELS = ['LM', 'LAD', 'LCX', 'RCA', 'UNASSIGNED', 'OTHER'] as const;
 /** The selected lesion's segment of a label: the label's index + this. */
 const SELECTED_OFFSET = DRAWN_LABELS.length;
 
@@ -165,7 +165,8 @@ export class LesionOverlay {
         const style = hostLibraries(this.extensionManager).cornerstoneTools.segmentation.config?.style;
         const setStyle = (segmentIndex: number | undefined, value: Record<string, unknown>) =>
           style?.setStyle?.({ viewportId, segmentationId: OVERLAY_SEGMENTATION_ID, type: 'Labelmap', segmentIndex } as never, value as never);
-        for (const label of ['UNASSIGNED']) setStyle(INDEX_OF.get(label), { fillAlpha: 0.15, fillAlphaInactive: 0.15, outlineOpacity: 0.4, outlineOpacityInactive: 0.4 });
+        // Excluded calcium the same way, in its grey: shown as excluded, not hidden.
+        for (const label of ['UNASSIGNED', 'OTHER']) setStyle(INDEX_OF.get(label), { fillAlpha: 0.15, fillAlphaInactive: 0.15, outlineOpacity: 0.4, outlineOpacityInactive: 0.4 });
         // The selected lesion: its label's colour as a thick outline, no fill.
         for (const label of DRAWN_LABELS) {
           setStyle(INDEX_OF.get(`SELECTED ${label}`), {
