@@ -149,6 +149,23 @@ describe('review that cannot surprise', () => {
     await screenshot(page, 'viewer-review-selected-outline');
   }, 60_000);
 
+  it('keeps the review cues and "Confirm automatic labels" in view above the lesion list', async () => {
+    const { page } = stack;
+    await scrollPanel(page, 'bottom');
+    expect(await inView(page, '[data-testid="calcium-lesions"] h3')).toBe(false); // scrolled past the list's top
+    expect(await inView(page, '[data-testid="calcium-confirm-automatic"]')).toBe(true);
+    expect(await inView(page, '[data-testid="calcium-review-cue"]')).toBe(true);
+    expect(await page.getByTestId('calcium-review-cue').innerText()).toMatch(/^Automatic, not reviewed: \d+ candidates? left to review/);
+    // Above the lesion list in the panel's order.
+    const before = await page.evaluate(() => {
+      const cue = document.querySelector('[data-testid="calcium-confirm-automatic"]')!;
+      const list = document.querySelector('[data-testid="calcium-lesions"]')!;
+      return Boolean(cue.compareDocumentPosition(list) & Node.DOCUMENT_POSITION_FOLLOWING);
+    });
+    expect(before).toBe(true);
+    await scrollPanel(page, 'top');
+  }, 60_000);
+
   it('draws excluded calcium in its grey', async () => {
     const { page } = stack;
     const target = stored.lesions.filter((l) => ['LM', 'LAD', 'LCX', 'RCA'].includes(l.artery) && l.parentId === undefined && l.sliceRange[0] === l.sliceRange[1])[1];

@@ -514,43 +514,52 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
       {/* The per-artery table stays in view while the lesion list scrolls. */}
       <div style={{ position: 'sticky', top: 0, zIndex: 1, background: '#000' }} data-testid="calcium-sticky-table">
         <ArteryTable result={result} />
+        {/* The review cues and "Confirm automatic labels" stay in view with it, above the lesion
+            list, not below the fold under the save button. */}
+        <div data-testid="calcium-review-bar">
+          {review.state !== 'reviewed' && (
+            <p style={{ ...s.warning, fontWeight: 600 }} data-testid="calcium-review-cue" data-review-state={review.state}>
+              {review.state === 'automatic' ? 'Automatic, not reviewed' : 'In review'}: {review.toReview} candidate{review.toReview === 1 ? '' : 's'} left to review
+            </p>
+          )}
+        {review.unconfirmed > 0 && (
+          <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
+            <p style={{ ...s.warning, flex: 1 }} data-testid="calcium-unconfirmed">
+              {review.unconfirmed} lesion{review.unconfirmed > 1 ? 's carry' : ' carries'} an automatic label
+              {result.labelling?.needsReview ? ` (${result.labelling.needsReview} marked "check")` : ''}: review them, then confirm the rest as they stand.
+            </p>
+            <button
+              type="button"
+              data-testid="calcium-confirm-automatic"
+              onClick={() => commandsManager.runCommand('calciumScoringConfirmAutomatic')}
+              title="Accept every remaining automatic label as it stands (Ctrl+Z undoes it)"
+              style={{ fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+            >
+              Confirm automatic labels
+            </button>
+          </div>
+        )}
+        {unassigned > 0 && (
+          <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
+            <p style={{ ...s.warning, flex: 1 }}>
+              {unassigned} lesion{unassigned > 1 ? 's are' : ' is'} not assigned to an artery yet: assign the coronary ones below, then exclude the rest.
+            </p>
+            <button
+              type="button"
+              data-testid="calcium-exclude-unassigned"
+              onClick={() => commandsManager.runCommand('calciumScoringExcludeUnassigned')}
+              style={{ fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+            >
+              Exclude unassigned
+            </button>
+          </div>
+        )}
+        </div>
       </div>
       <MassFactor result={result} commandsManager={commandsManager} />
       <ClickToAssign commandsManager={commandsManager} />
       <HotkeyList />
       <SaveBar commandsManager={commandsManager} />
-      {review.unconfirmed > 0 && (
-        <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
-          <p style={{ ...s.warning, flex: 1 }} data-testid="calcium-unconfirmed">
-            {review.unconfirmed} lesion{review.unconfirmed > 1 ? 's carry' : ' carries'} an automatic label
-            {result.labelling?.needsReview ? ` (${result.labelling.needsReview} marked "check")` : ''}: review them, then confirm the rest as they stand.
-          </p>
-          <button
-            type="button"
-            data-testid="calcium-confirm-automatic"
-            onClick={() => commandsManager.runCommand('calciumScoringConfirmAutomatic')}
-            title="Accept every remaining automatic label as it stands (Ctrl+Z undoes it)"
-            style={{ fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
-          >
-            Confirm automatic labels
-          </button>
-        </div>
-      )}
-      {unassigned > 0 && (
-        <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
-          <p style={{ ...s.warning, flex: 1 }}>
-            {unassigned} lesion{unassigned > 1 ? 's are' : ' is'} not assigned to an artery yet: assign the coronary ones below, then exclude the rest.
-          </p>
-          <button
-            type="button"
-            data-testid="calcium-exclude-unassigned"
-            onClick={() => commandsManager.runCommand('calciumScoringExcludeUnassigned')}
-            style={{ fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
-          >
-            Exclude unassigned
-          </button>
-        </div>
-      )}
       {/* The provisional line stands once, in place of the guidance below. */}
       {result.warnings.filter((w) => w !== result.risk.guidance).map((w) => (
         <p key={w} style={s.warning} data-testid="calcium-score-warning">
