@@ -1,7 +1,7 @@
 // Commands of the calcium scoring extension. Work is done in commands; the panel, the toolbar
 // and the hotkeys call them and render what they return or the session state (OHIF's own
 // convention). Nothing starts here: the mode's onModeEnter runs calciumScoringModeEnter.
-import type { LesionLabel, ScoringResult, SeriesFacts, Vec3 } from '../../core/types';
+import { ARTERIES, type LesionLabel, type ScoringResult, type SeriesFacts, type Vec3 } from '../../core/types';
 import { activeDataSource, signedInReaderName, type ActiveDataSource } from './dataSource';
 import { displayedDisplaySet } from './displayedSeries';
 import { CALCIUM_WINDOW } from './hotkeys';
@@ -41,6 +41,18 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
     const viewportId = viewportGridService.getState().activeViewportId;
     const svc = servicesManager.services.cornerstoneViewportService as CornerstoneViewportService | undefined;
     return viewportId ? (svc?.getCornerstoneViewport?.(viewportId) ?? null) : null;
+  };
+
+  /** The slice of the largest (Agatston) lesion on a coronary artery, proposed or assigned; nothing without one. */
+  const showLargestCoronary = async () => {
+    if (session.state.status !== 'scored') return;
+    const coronary = session.state.result.lesions.filter((l) => (ARTERIES as readonly string[]).includes(l.artery));
+    if (!coronary.length) return;
+    const largest = coronary.reduce((a, b) => (b.agatston > a.agatston ? b : a));
+    const imageId = session.imageIds[Math.round((largest.sliceRange[0] + largest.sliceRange[1]) / 2)];
+    const viewport = activeViewport();
+    const index = viewport ? viewport.getImageIds().indexOf(imageId) : -1;
+    if (viewport && index >= 0) await viewport.setImageIdIndex(index);
   };
 
   /** Arm a label: the matching tool instance becomes the primary-button tool (null: back to W/L). */
@@ -89,7 +101,21 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
       const ds = displayedDisplaySet(servicesManager);
       if (!ds) throw new Error('No CT series is displayed.');
       const source = activeDataSource(extensionManager, servicesManager.services.userAuthenticationService);
-      await session.score(ds, extensionManager, undefined, archiveOf(source));
+      // Once scored, the viewport opens on the largest proposed coronary lesion, unless the
+      // reader moved the image meanwhile (wheel, key, click or drag on a viewport).
+      let moved = false;
+      const onInput = (e: Event) => {
+        if ((e.target as Element | null)?.closest?.('[data-cy="viewport-pane"], .cornerstone-viewport-element')) moved = true;
+      };
+      const events = ['wheel', 'keydown', 'pointerdown'] as const;
+      for (const ev of events) window.addEventListener(ev, onInput, true);
+      const run = session.state;
+      try {
+        await session.score(ds, extensionManager, undefined, archiveOf(source));
+      } finally {
+        for (const ev of events) window.removeEventListener(ev, onInput, true);
+      }
+      if (!moved && session.state !== run && session.displaySetInstanceUID === ds.displaySetInstanceUID) await showLargestCoronary();
     },
 
     /**

@@ -118,6 +118,22 @@ describe('review that cannot surprise', () => {
 
   const row = (page: Page, id: number) => page.locator(`[data-testid="calcium-lesion"][data-lesion-id="${id}"]`);
 
+  it('opens on the slice of the largest proposed coronary lesion once scoring is done', async () => {
+    const { page } = stack;
+    expect(parts.map((p) => p.artery).sort()).toEqual(['OTHER', 'RCA']);
+    await page.goto(`${stack.url}/calcium-scoring?StudyInstanceUIDs=${demo.studyInstanceUid}`, { waitUntil: 'load' });
+    await page.locator('[data-testid="calcium-score-section"][data-state="done"][data-overlay="settled"]').waitFor({ timeout: 150_000 });
+    const coronary = stored.lesions.filter((l) => ['LM', 'LAD', 'LCX', 'RCA'].includes(l.artery));
+    const largest = coronary.reduce((a, b) => (b.agatston > a.agatston ? b : a));
+    const sop = sops[Math.round((largest.sliceRange[0] + largest.sliceRange[1]) / 2)];
+    const shown = () =>
+      page.evaluate(() => {
+        const cs = (window as unknown as { cornerstone: { getEnabledElements: () => { viewport: { id: string; getCurrentImageId: () => string } }[] } }).cornerstone;
+        return cs.getEnabledElements().find((e) => e.viewport.id === 'calcium-ct')!.viewport.getCurrentImageId();
+      });
+    await expect.poll(shown, { timeout: 10_000 }).toContain(sop);
+  }, 240_000);
+
   it('N marks the row it moves to as selected and scrolls it into view', async () => {
     const { page } = stack;
     // The first lesion to review (slice order), scrolled out of view before N.
