@@ -135,9 +135,15 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
     },
 
     /** Assign / reassign a lesion to LM, LAD, LCX or RCA, or exclude it (OTHER). */
+    // lesionId: a row of the list (a lesion, or one part of a split lesion: only that part
+    // changes, see session.partComponents), or a 3D lesion's id (all of it).
     calciumScoringAssignLesion({ lesionId, label }: { lesionId: number; label: LesionLabel }): ScoringResult {
-      session.selectedLesionId = lesionId;
-      return session.assignLesion(lesionId, label);
+      const id = session.selectRow(lesionId);
+      if (id === null) {
+        session.select(lesionId);
+        return session.assignLesion(lesionId, label);
+      }
+      return session.assignLesion(id, label, session.selectedPart);
     },
 
     /**
@@ -152,7 +158,8 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
         return;
       }
       const wasToReview = session.reviewQueue().includes(selected);
-      session.assignLesion(selected, label);
+      // The selected part of a split lesion only (session.partComponents).
+      session.assignLesion(selected, label, session.selectedPart);
       if (wasToReview) await actions.calciumScoringStepLesion({ step: 1 });
     },
 
@@ -216,7 +223,7 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
       if (session.state.status !== 'scored') return;
       const lesion = session.state.result.lesions.find((l) => l.id === lesionId);
       if (!lesion) return;
-      session.select(lesion.parentId ?? lesion.id);
+      session.selectRow(lesion.id);
       const k = Math.round((lesion.sliceRange[0] + lesion.sliceRange[1]) / 2);
       const imageId = session.imageIds[k];
       const viewport = activeViewport();

@@ -196,4 +196,35 @@ describe('review that cannot surprise', () => {
     await page.keyboard.press('Control+z');
     await expect.poll(async () => row(page, target.id).getAttribute('data-artery')).toBe(target.artery);
   }, 60_000);
+
+  it('an assign on one part of a split lesion changes that part only: the other part keeps its label and Agatston', async () => {
+    const { page } = stack;
+    const rca = parts.find((p) => p.artery === 'RCA')!;
+    const other = parts.find((p) => p.artery === 'OTHER')!;
+    expect(Number(await row(page, other.id).getAttribute('data-agatston'))).toBeCloseTo(other.agatston, 6);
+    const lad = (label: LesionLabel) => page.locator(`[data-testid="calcium-artery-table"] tr[data-artery="${label}"] [data-col="agatston"]`).innerText();
+    const ladBefore = Number(await lad('LAD'));
+    await row(page, rca.id).locator('[data-assign="LAD"]').click();
+    // The part is on LAD now (a part row of the same 3D lesion), with the part's Agatston ...
+    const partOn = async (label: LesionLabel) =>
+      (await page.locator(`[data-testid="calcium-lesion"][data-artery="${label}"]`).evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-lesion-id')), Number(e.getAttribute('data-agatston'))] as const))).find(
+        ([, a]) => Math.abs(a - rca.agatston) < 1e-6,
+      )?.[0] ?? null;
+    await expect.poll(() => partOn('LAD'), { timeout: 10_000 }).not.toBeNull();
+    const ladPart = row(page, (await partOn('LAD'))!);
+    expect(Number(await ladPart.getAttribute('data-lesion-id'))).not.toBe(SPLIT);
+    expect(Number(await lad('LAD')) - ladBefore).toBeCloseTo(rca.agatston, 0);
+    // ... and the other part is as it was.
+    expect(await row(page, other.id).getAttribute('data-artery')).toBe('OTHER');
+    expect(Number(await row(page, other.id).getAttribute('data-agatston'))).toBeCloseTo(other.agatston, 6);
+    expect(await row(page, other.id).getAttribute('data-label-source')).toBe('auto');
+    expect(await row(page, SPLIT).count()).toBe(0);
+    // The hotkey acts on the selected part too (the part just assigned stays selected).
+    expect(await ladPart.getAttribute('data-selected')).toBe('true');
+    await page.locator('[data-cy="viewport-pane"]').first().hover();
+    await page.keyboard.press('3');
+    await expect.poll(() => partOn('LCX'), { timeout: 10_000 }).not.toBeNull();
+    expect(await row(page, other.id).getAttribute('data-artery')).toBe('OTHER');
+    expect(Number(await row(page, other.id).getAttribute('data-agatston'))).toBeCloseTo(other.agatston, 6);
+  }, 60_000);
 });

@@ -224,15 +224,16 @@ const UNASSIGNED_SHOWN = 40;
 function LesionList({ result, commandsManager }: { result: ScoringResult; commandsManager: CommandsManager }) {
   const [showAll, setShowAll] = useState(false);
   const [showAllExcluded, setShowAllExcluded] = useState(false);
+  // The selection: a lesion, or one part of a split lesion.
   const selected = useSyncExternalStore(
     (fn) => session.subscribe(fn),
-    () => session.selectedLesionId,
+    () => `${session.selectedLesionId}:${session.selectedPart}`,
   );
   const onArtery = result.lesions.filter((l) => (ARTERIES as readonly string[]).includes(l.artery));
   const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED');
   const excluded = result.lesions.filter((l) => l.artery === 'OTHER');
   // The selected lesion (N / P, a click) is always listed, also beyond the first rows.
-  const isSelected = (l: LesionMeasure) => (l.parentId ?? l.id) === selected;
+  const isSelected = (l: LesionMeasure) => selected !== '' && session.isRowSelected(l);
   const capped = (lesions: LesionMeasure[], all: boolean) => (all ? lesions : lesions.filter((l, n) => n < UNASSIGNED_SHOWN || isSelected(l)));
   const shownUnassigned = capped(unassigned, showAll);
   // A bulk exclusion on a chest CT excludes ~900: list a few, like the unassigned ones.
@@ -327,7 +328,8 @@ const BUTTON_LABELS: { label: LesionLabel; text: string }[] = [
 const LesionRow = memo(LesionRowView, (a, b) => a.selected === b.selected && a.slices === b.slices && a.lesion.id === b.lesion.id && a.lesion.artery === b.lesion.artery && a.lesion.labelSource === b.lesion.labelSource && a.lesion.needsReview === b.lesion.needsReview && a.lesion.agatston === b.lesion.agatston && a.lesion.volumeMm3 === b.lesion.volumeMm3);
 
 function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: LesionMeasure; slices: number; commandsManager: CommandsManager; selected: boolean }) {
-  const lesionId = lesion.parentId ?? lesion.id;
+  // The row's own id: on a split lesion's part, the assign changes that part only.
+  const lesionId = lesion.id;
   const excluded = lesion.artery === 'OTHER';
   // The row N / P (or a click) moves to is marked selected and scrolled into view.
   const ref = useRef<HTMLLIElement>(null);

@@ -56,7 +56,7 @@ export class LesionOverlay {
   private running = false;
   private again = false;
   /** What was last asked of the overlay (labels version, selection, lesion set). */
-  private wanted: { version: number; selected: number | null; set: unknown } | null = null;
+  private wanted: { version: number; selected: string; set: unknown } | null = null;
   private retries = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
@@ -75,8 +75,9 @@ export class LesionOverlay {
       if (session.state.status !== 'scored') return;
       // Only a change of labels, selection or lesion set redraws (not progress, save or overlay state).
       const w = this.wanted;
-      if (w && w.version === session.assignmentVersion && w.selected === session.selectedLesionId && w.set === session.lesionSet) return;
-      this.wanted = { version: session.assignmentVersion, selected: session.selectedLesionId, set: session.lesionSet };
+      const selected = `${session.selectedLesionId}:${session.selectedPart}`;
+      if (w && w.version === session.assignmentVersion && w.selected === selected && w.set === session.lesionSet) return;
+      this.wanted = { version: session.assignmentVersion, selected, set: session.lesionSet };
       this.retries = 0;
       this.schedule();
     });
@@ -193,7 +194,7 @@ export class LesionOverlay {
     const { lesionSet, assignment, displaySetInstanceUID, imageIds } = session;
     if (!lesionSet || !assignment || !displaySetInstanceUID || session.state.status !== 'scored') return true;
     const version = session.assignmentVersion;
-    const selected = session.selectedLesionId;
+    const selected = `${session.selectedLesionId}:${session.selectedPart}`;
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(displaySetInstanceUID);
     if (!displaySet?.imageIds?.length) return false;
     const labelmapIds = await this.ensureSegmentation(displaySet);
@@ -216,7 +217,8 @@ export class LesionOverlay {
       if (m) managers.set(k, m);
       return m ?? null;
     };
-    const selectedComponents = new Set(selected === null ? [] : (lesionSet.lesions.find((l) => l.id === selected)?.componentIds ?? []));
+    // The selected lesion, or the selected part of a split lesion.
+    const selectedComponents = new Set(session.selectedComponents());
     const sliceVoxels = lesionSet.geometry.rows * lesionSet.geometry.columns;
     const modified = new Set<number>();
     const drawn = this.drawn;
@@ -240,7 +242,7 @@ export class LesionOverlay {
         t0 = performance.now();
       }
     }
-    if (session.assignmentVersion !== version || session.selectedLesionId !== selected) this.again = true;
+    if (session.assignmentVersion !== version || `${session.selectedLesionId}:${session.selectedPart}` !== selected) this.again = true;
     // A viewport that shows the labelmap only now draws it with the data already written.
     const shownBefore = await this.showInViewports(displaySet);
     if (modified.size === 0 || !shownBefore) return true;

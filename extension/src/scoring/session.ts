@@ -134,6 +134,7 @@ export class CalciumSession {
     this.undoStack = [];
     this.redoStack = [];
     this.selectedLesionId = null;
+    this.selectedPart = null;
     this.labelling = null;
     this.overlayState = 'none';
     this.displaySetInstanceUID = displaySetInstanceUID;
@@ -291,6 +292,7 @@ export class CalciumSession {
       this.undoStack = [];
       this.redoStack = [];
       this.selectedLesionId = null;
+      this.selectedPart = null;
       // Only the input checks' warnings: scoreResult derives the rest (missing mass factor,
       // provisional result) afresh on every rescoring.
       this.warnings = done.inputWarnings;
@@ -412,6 +414,38 @@ export class CalciumSession {
 
   /** The lesion the reader is looking at (list click, N / P): hotkeys 1-4 / X act on it. */
   selectedLesionId: number | null = null;
+  /**
+   * Of a split 3D lesion (its slices on more than one label, listed as one row per part): the
+   * label of the part the reader selected; null for the whole lesion (and for a lesion not split).
+   */
+  selectedPart: LesionLabel | null = null;
+
+  /**
+   * The components an assign acts on: the lesion as the reader sees it. A lesion on one label is
+   * one row and all its components; a split lesion's part (the components that carry the part's
+   * label) is a row of its own, and an assign on it changes that part only, never the other
+   * parts (another artery, an exclusion, a proposal not yet reviewed keep their label and
+   * Agatston). The reader merges a split lesion by giving each part the same label.
+   */
+  partComponents(lesionId: number, part: LesionLabel | null): number[] {
+    const lesion = this.lesionSet?.lesions.find((l) => l.id === lesionId);
+    if (!lesion || !this.assignment) return [];
+    const a = this.assignment;
+    const labels = new Set(lesion.componentIds.map((id) => a.labelOfComponent(id)));
+    if (part === null || labels.size < 2 || !labels.has(part)) return lesion.componentIds;
+    return lesion.componentIds.filter((id) => a.labelOfComponent(id) === part);
+  }
+
+  /** The components of the selection (the overlay outlines them). */
+  selectedComponents(): number[] {
+    return this.selectedLesionId === null ? [] : this.partComponents(this.selectedLesionId, this.selectedPart);
+  }
+
+  /** Whether a lesion row (a lesion, or a split lesion's part) is the selection. */
+  isRowSelected(row: { id: number; parentId?: number; artery: LesionLabel }): boolean {
+    if (row.parentId === undefined) return row.id === this.selectedLesionId;
+    return row.parentId === this.selectedLesionId && (this.selectedPart === null || this.selectedPart === row.artery);
+  }
 
   private undoStack: Assignment[] = [];
   private redoStack: Assignment[] = [];
@@ -451,10 +485,20 @@ export class CalciumSession {
     return this.rescore();
   }
 
-  /** Select a lesion (highlighted on the overlay; the hotkeys act on it); null clears. */
-  select(lesionId: number | null): void {
+  /** Select a lesion, or one part of a split lesion (highlighted on the overlay; the hotkeys act on it); null clears. */
+  select(lesionId: number | null, part: LesionLabel | null = null): void {
     this.selectedLesionId = lesionId;
+    this.selectedPart = lesionId === null ? null : part;
     this.notify();
+  }
+
+  /** Select a lesion row by its id (a lesion, or a split lesion's part id). Returns the 3D lesion id. */
+  selectRow(rowId: number): number | null {
+    const row = this.state.status === 'scored' ? this.state.result.lesions.find((l) => l.id === rowId) : undefined;
+    if (!row) return null;
+    const lesionId = row.parentId ?? row.id;
+    this.select(lesionId, row.parentId === undefined ? null : row.artery);
+    return lesionId;
   }
 
   /**
@@ -480,7 +524,12 @@ export class CalciumSession {
     if (current === null) next = step > 0 ? list[0] : list[list.length - 1];
     else if (step > 0) next = list.find((id) => id > current) ?? list[0];
     else next = [...list].reverse().find((id) => id < current) ?? list[list.length - 1];
-    this.select(next);
+    // Of a split lesion, the part left to review is selected (an assign then acts on it alone).
+    const a = this.assignment;
+    const lesion = this.lesionSet?.lesions.find((l) => l.id === next);
+    const labels = lesion && a ? [...new Set(lesion.componentIds.map((id) => a.labelOfComponent(id)))] : [];
+    const toReview = lesion && a ? lesion.componentIds.find((id) => a.labelOfComponent(id) === 'UNASSIGNED' || a.sourceOfComponent(id) === 'auto') : undefined;
+    this.select(next, labels.length > 1 && toReview !== undefined && a ? a.labelOfComponent(toReview) : null);
     return next;
   }
 
@@ -603,9 +652,18 @@ export class CalciumSession {
     if (!armed || !this.assignment || this.state.status !== 'scored') return null;
     const label = armed;
     const lesionId = this.assignment.lesionAt(pointMm);
-    if (lesionId !== null) this.remember();
-    const hit = lesionId === null ? null : (this.assignment.assignLesion(lesionId, label, 'reader'), lesionId);
-    if (hit !== null) this.selectedLesionId = hit;
+    // A click on a split lesion acts on the part under the pointer (see partComponents).
+    const at = lesionId === null ? null : this.assignment.componentAt(pointMm);
+    const part = at === null ? null : this.assignment.labelOfComponent(at);
+    if (lesionId !== null) {
+      this.remember();
+      for (const id of this.partComponents(lesionId, part)) this.assignment.assignComponent(id, label, 'reader');
+    }
+    const hit = lesionId;
+    if (hit !== null) {
+      this.selectedLesionId = hit;
+      this.selectedPart = this.partComponents(hit, null).length === this.partComponents(hit, label).length ? null : label;
+    }
     const name = label === 'OTHER' ? 'excluded' : `assigned to ${label}`;
     this.clickMessage = hit === null ? 'No calcified lesion within 2 mm of the click.' : `Lesion #${hit} ${name}.`;
     if (hit === null) this.notify();
@@ -651,11 +709,18 @@ export class CalciumSession {
     return this.rescore();
   }
 
-  /** Assign, reassign or exclude (label OTHER) a 3D lesion; rescores at once. */
-  assignLesion(lesionId: number, label: LesionLabel): ScoringResult {
+  /**
+   * Assign, reassign or exclude (label OTHER) a 3D lesion, or only one part of it when it is
+   * split (part: the label of that part, see partComponents); rescores at once.
+   */
+  assignLesion(lesionId: number, label: LesionLabel, part: LesionLabel | null = null): ScoringResult {
     if (!this.lesionSet || !this.assignment || this.state.status !== 'scored') throw new Error('Score the series first.');
+    const ids = this.partComponents(lesionId, part);
     this.remember();
-    this.assignment.assignLesion(lesionId, label, 'reader');
+    if (ids.length === this.partComponents(lesionId, null).length) this.assignment.assignLesion(lesionId, label, 'reader');
+    else for (const id of ids) this.assignment.assignComponent(id, label, 'reader');
+    // The selection follows the part to its new label (null once the lesion is whole again).
+    if (this.selectedLesionId === lesionId) this.selectedPart = this.partComponents(lesionId, null).length === this.partComponents(lesionId, label).length ? null : label;
     // A change after saving makes the stored report out of date: rescore offers a correction.
     return this.rescore();
   }
