@@ -4,6 +4,19 @@
  */
 import { describeSettings } from '../core/settings';
 import { ARTERIES, type ScoringResult, type SeriesFacts, type Totals } from '../core/types';
+import { priorSummaryLines, type PriorComparison } from '../core/prior';
+import type { CalciumReport } from '../core/encode/readback';
+
+/** The JSON `prior` key: the comparison when a prior was found, else why not. */
+export type PriorJson =
+  | ({ found: true; requested: string; report: { sopInstanceUid: string; version: number; reviewState: string | null } } & PriorComparison)
+  | { found: false; requested: string; note: string };
+
+export function priorJson(lookup: { requested: string; report: CalciumReport | null; note: string | null }, comparison: PriorComparison | null): PriorJson {
+  if (!lookup.report || !comparison) return { found: false, requested: lookup.requested, note: lookup.note ?? 'No prior found.' };
+  const r = lookup.report;
+  return { found: true, requested: lookup.requested, report: { sopInstanceUid: r.sopInstanceUid, version: r.version, reviewState: r.reviewState }, ...comparison };
+}
 
 export interface ScoreSource {
   /** Folder or DICOMweb URL. */
@@ -96,7 +109,7 @@ function categoryLine(result: ScoringResult): string {
   return `Category at least ${r.agatstonCategory}   at least ${r.cacDrs}   (assigned lesions only; ${candidates})`;
 }
 
-export function resultTable(result: ScoringResult, source: ScoreSource, extra: { autoLabelling: string }): string {
+export function resultTable(result: ScoringResult, source: ScoreSource, extra: { autoLabelling: string; prior?: PriorJson }): string {
   const lines: string[] = [];
   lines.push(`Series   ${source.seriesInstanceUid}${source.seriesDescription ? ` "${source.seriesDescription}"` : ''}`);
   lines.push(`Input    ${describeInput(result.input)}`);
@@ -118,6 +131,16 @@ export function resultTable(result: ScoringResult, source: ScoreSource, extra: {
   if (result.risk.clinical) {
     if (result.risk.mesaTenYearChdRiskPercent != null) lines.push(`MESA 10-year CHD risk with CAC: ${result.risk.mesaTenYearChdRiskPercent.toFixed(1)} %`);
     for (const n of result.risk.mesaNotes ?? []) lines.push(n);
+  }
+  // --prior: the comparison (or why there is none) right after the categories.
+  if (extra.prior) {
+    lines.push('');
+    if (!extra.prior.found) lines.push(`Prior    ${extra.prior.note}`);
+    else {
+      const [head, ...rest] = priorSummaryLines(extra.prior);
+      lines.push(`Prior    ${head} (report v${extra.prior.report.version})`);
+      for (const l of rest) lines.push(`         ${l}`);
+    }
   }
   const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED');
   if (unassigned.length > 0) {

@@ -4,10 +4,13 @@
 import type { ScoringSettings } from '../core/types';
 import { numberOption, parseArgs, UsageError, type OptionTable } from './args';
 import { Progress } from './folder';
-import { resultJson, resultTable } from './output';
+import { priorJson, resultJson, resultTable } from './output';
 import { readSeedsFile, type SeedPoint } from './seeds';
 import { readClinicalFile } from './clinical';
-import { STORE_HELP, STORE_OPTIONS, storeScore, storeSettings, timeoutMs, type StoreReport } from './store';
+import { STORE_HELP, STORE_OPTIONS, checkArchiveUrl, storeScore, storeSettings, timeoutMs, type StoreReport } from './store';
+import { PRIOR_HELP, findPrior } from './prior';
+import { comparePrior, snapshotOfReport, snapshotOfResult, type PriorComparison } from '../core/prior';
+import { settingsParameters } from '../core/encode/sr';
 
 export const SCORE_HELP = `cacs score: Agatston, volume and mass per coronary artery from a non-contrast CT series
 
@@ -46,6 +49,7 @@ Scoring (defaults follow the Agatston method, docs/scoring.md §1.1):
 Output:
   --format table|json   table for people (default), json for scripts
 ${STORE_HELP}
+${PRIOR_HELP}
   --progress            progress on stderr even when stderr is not a terminal
 
 Exit codes: 0 scored (and stored); 2 bad input (one line on stderr says what to fix); 3 scored and
@@ -64,6 +68,7 @@ const SPEC: OptionTable = {
   dicomweb: { type: 'string' },
   study: { type: 'string' },
   series: { type: 'string' },
+  prior: { type: 'string' },
   ...STORE_OPTIONS,
   'no-auto': { type: 'boolean' },
   labeller: { type: 'string' },
@@ -110,6 +115,12 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   if (dicomweb === undefined && study !== undefined) throw new UsageError('--study needs --dicomweb URL');
   if (dicomweb !== undefined && study === undefined) throw new UsageError('--dicomweb needs --study UID (the study to score)');
   if (dicomweb === undefined && folder === undefined) throw new UsageError('no input: cacs score <folder>, or --dicomweb URL --study UID (see cacs score --help)');
+  const priorRequest = args.values.get('prior')?.trim();
+  if (priorRequest !== undefined) {
+    if (priorRequest === '') throw new UsageError('--prior needs a StudyInstanceUID or auto');
+    if (priorRequest !== 'auto' && !/^[0-9]+(\.[0-9]+)*$/.test(priorRequest)) throw new UsageError(`--prior must be a StudyInstanceUID (digits and dots) or auto (got '${priorRequest}')`);
+    if (!storeTo && dicomweb === undefined) throw new UsageError('--prior reads the prior result from the archive: give --store URL or --dicomweb URL');
+  }
 
   const progress = new Progress(args.flags.has('progress') || Boolean(process.stderr.isTTY));
   // CACS_TIMING=1: phase times on stderr (used by scripts/bench.ts to say where the time goes).
@@ -135,21 +146,39 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     phase,
   });
   const { result, source, autoLabelling } = scored;
+  // --prior: the patient's earlier calcium result, from the archive results are stored in.
+  let prior: { lookup: Awaited<ReturnType<typeof findPrior>>; comparison: PriorComparison | null } | null = null;
+  if (priorRequest !== undefined) {
+    const src = scored.volume.source;
+    const lookup = await findPrior({
+      requested: priorRequest,
+      url: storeTo ? storeTo.url : checkArchiveUrl(dicomweb!, '--dicomweb'),
+      timeoutMs: timeoutMs(args),
+      current: { studyInstanceUid: src.studyInstanceUid, studyDate: src.studyDate, patientId: src.patientId },
+      progress,
+    });
+    const comparison = lookup.report
+      ? comparePrior(snapshotOfResult(result, src, settingsParameters(result.settings)), snapshotOfReport(lookup.report))
+      : null;
+    prior = { lookup, comparison };
+    phase('prior');
+  }
   // The score is printed whatever happens to the store (cli/store.ts keeps what is not stored).
   let stored: StoreReport | null = null;
   let storeError: unknown = null;
   if (storeTo) {
     try {
-      stored = await storeScore({ result, lesionSet: scored.lesionSet, assignment: scored.assignment, volume: scored.volume }, storeTo, progress);
+      stored = await storeScore({ result, lesionSet: scored.lesionSet, assignment: scored.assignment, volume: scored.volume, prior: prior?.comparison ?? null }, storeTo, progress);
       result.warnings.push(...stored.warnings);
     } catch (e) {
       storeError = e;
     }
   }
   phase('store');
-  if (format === 'json') process.stdout.write(`${JSON.stringify({ ...resultJson(result, source, { autoLabelling }), ...(stored ? { stored } : {}) }, null, 2)}\n`);
+  const priorOut = prior ? priorJson(prior.lookup, prior.comparison) : undefined;
+  if (format === 'json') process.stdout.write(`${JSON.stringify({ ...resultJson(result, source, { autoLabelling }), ...(priorOut ? { prior: priorOut } : {}), ...(stored ? { stored } : {}) }, null, 2)}\n`);
   else {
-    process.stdout.write(`${resultTable(result, source, { autoLabelling })}\n`);
+    process.stdout.write(`${resultTable(result, source, { autoLabelling, prior: priorOut })}\n`);
     if (stored) process.stdout.write(`\n${stored.message}\n`);
   }
   phase('output');

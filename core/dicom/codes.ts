@@ -152,7 +152,19 @@ export const LOCAL = Object.freeze({
   reportVersion: code(LOCAL_SCHEME, 'VERSION', 'Calcium score report version'),
   totalCalcium: code(LOCAL_SCHEME, 'TOTAL', 'All coronary arteries'),
   sliceIncrement: code(LOCAL_SCHEME, 'SLINC', 'Slice increment'),
-  kvp: code(LOCAL_SCHEME, 'KVP', 'Peak kilovoltage'),
+  /** Acquisition facts of the scored series (what a comparison with a prior needs; core/prior.ts). */
+  kvp: code(LOCAL_SCHEME, 'KVP', 'Peak kilovoltage of the scored series (kV)'),
+  sliceThickness: code(LOCAL_SCHEME, 'SLTHICK', 'Slice thickness of the scored series (mm)'),
+  kernel: code(LOCAL_SCHEME, 'KERNEL', 'Reconstruction kernel of the scored series'),
+  /** Comparison with a prior calcium score (docs/scoring.md §1.6). */
+  priorStudyUid: code(LOCAL_SCHEME, 'PRIORUID', 'Prior study compared with (Study Instance UID)'),
+  priorStudyDate: code(LOCAL_SCHEME, 'PRIORDATE', 'Prior study date'),
+  priorAgatston: code(LOCAL_SCHEME, 'PRIORAGAT', 'Prior total Agatston score'),
+  agatstonChange: code(LOCAL_SCHEME, 'AGCHANGE', 'Change in total Agatston score since the prior study'),
+  annualisedChange: code(LOCAL_SCHEME, 'AGRATE', 'Annualised change in total Agatston score (per year)'),
+  sqrtDifference: code(LOCAL_SCHEME, 'SQRTDIFF', 'Square-root difference of total Agatston scores'),
+  progression: code(LOCAL_SCHEME, 'PROGRESS', 'Calcium progression (Hokanson 2004 square-root method)'),
+  priorWarning: code(LOCAL_SCHEME, 'PRIORWARN', 'Comparison with prior warning'),
   /** "reviewed" | "in review" | "automatic" (see reviewStatus in core/encode/report-text.ts). */
   reviewState: code(LOCAL_SCHEME, 'REVSTATE', 'Review state'),
   pendingCandidates: code(LOCAL_SCHEME, 'PENDING', 'Candidate lesions not yet reviewed'),

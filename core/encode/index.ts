@@ -15,6 +15,7 @@ import { encodeSeg, type EncodedSeg, type SegmentationType } from './seg';
 import { encodeSr, type EncodedSr, type PredecessorRef } from './sr';
 import { reportText } from './report-text';
 import { sourceUidWarning } from '../dicom/uid';
+import type { PriorComparison } from '../prior';
 
 export { encodeSeg, segmentLabel, ARTERY_RGB, type EncodedSeg, type SegmentationType } from './seg';
 export { encodeSr, settingsParameters, TOTAL_TRACKING_ID, type EncodedSr, type PredecessorRef } from './sr';
@@ -33,6 +34,8 @@ export interface EncodeInput {
   assignment: ComponentLabels;
   /** The CT (voxels needed for the PDF's key images). */
   volume: CtVolume;
+  /** The comparison with a prior study of the patient, when one was made (core/prior.ts): SR, PDF, report text. */
+  prior?: PriorComparison | null;
 }
 
 export interface EncodeOptions {
@@ -70,14 +73,14 @@ export async function encodeResult(input: EncodeInput, opts: EncodeOptions = {})
   }
   const seg = encodeSeg({ result: input.result, lesionSet: input.lesionSet, labels: input.assignment }, { type: opts.segmentationType, ctx, creatorName: opts.reviewerName });
   const sr = encodeSr(
-    { result: input.result, geometry: input.lesionSet.geometry, seg, lesionSet: opts.outlines === false ? null : input.lesionSet, lesionGroups: opts.lesionGroups ?? false },
+    { result: input.result, geometry: input.lesionSet.geometry, seg, lesionSet: opts.outlines === false ? null : input.lesionSet, lesionGroups: opts.lesionGroups ?? false, prior: input.prior ?? null },
     { ctx, predecessor: opts.predecessor, reviewerName: opts.reviewerName, verifier: opts.verifier },
   );
-  const pdf = opts.pdf === false ? null : await encodePdf({ result: input.result, volume: input.volume, lesionSet: input.lesionSet }, { ctx });
+  const pdf = opts.pdf === false ? null : await encodePdf({ result: input.result, volume: input.volume, lesionSet: input.lesionSet, prior: input.prior ?? null }, { ctx });
   const all: EncodedObject[] = [];
   if (seg) all.push(seg);
   all.push(sr);
   if (pdf) all.push(pdf);
   const uidWarning = sourceUidWarning(input.lesionSet.geometry);
-  return { seg, sr, pdf, reportText: reportText(input.result), all, warnings: uidWarning ? [uidWarning] : [] };
+  return { seg, sr, pdf, reportText: reportText(input.result, input.prior ?? null), all, warnings: uidWarning ? [uidWarning] : [] };
 }

@@ -14,6 +14,7 @@ import { keyImages, KEY_IMAGE_WINDOW_HU } from './key-images';
 import { reportText, reviewStatus } from './report-text';
 import { labelUnitRgb } from '../palette';
 import { settingsParameters } from './sr';
+import { priorSummaryLines, type PriorComparison } from '../prior';
 
 export interface EncodedPdf {
   kind: 'PDF';
@@ -152,7 +153,7 @@ function formatDate(da: string | null): string {
 
 /** Build the PDF document itself (no DICOM wrapper). */
 export async function buildSummaryPdf(
-  input: { result: ScoringResult; volume: CtVolume; lesionSet: LesionSetLike },
+  input: { result: ScoringResult; volume: CtVolume; lesionSet: LesionSetLike; prior?: PriorComparison | null },
   opts: PdfOptions,
 ): Promise<Uint8Array> {
   const { result, volume } = input;
@@ -186,7 +187,7 @@ export async function buildSummaryPdf(
   );
   L.rule();
   L.gap(4);
-  L.text(reportText(result), { size: 11, bold: true });
+  L.text(reportText(result, input.prior ?? null), { size: 11, bold: true });
   L.gap(8);
 
   const xs = [0, 180, 260, 350, 430];
@@ -209,6 +210,13 @@ export async function buildSummaryPdf(
   if (result.risk.clinical) {
     L.text(`Risk inputs: ${clinicalSummary(result.risk.clinical)}`, { size: 9 });
     for (const n of result.risk.mesaNotes ?? []) L.text(n, { x: 12, size: 9 });
+  }
+  if (input.prior) {
+    L.gap(4);
+    L.text('Compared with prior', { bold: true, size: 12 });
+    const [head, ...rest] = priorSummaryLines(input.prior);
+    L.text(head);
+    for (const line of rest) L.text(line, { size: 9, colour: input.prior.warnings.includes(line) ? [0.7, 0.1, 0.1] : [0, 0, 0] });
   }
   L.gap(4);
   L.text('Guideline (ACC/AHA 2018, decision support)', { bold: true, size: 12 });
@@ -263,7 +271,7 @@ export async function buildSummaryPdf(
 
 /** The Encapsulated PDF DICOM instance. */
 export async function encodePdf(
-  input: { result: ScoringResult; volume: CtVolume; lesionSet: LesionSetLike },
+  input: { result: ScoringResult; volume: CtVolume; lesionSet: LesionSetLike; prior?: PriorComparison | null },
   opts: PdfOptions,
 ): Promise<EncodedPdf> {
   const pdf = await buildSummaryPdf(input, opts);

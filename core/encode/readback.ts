@@ -21,6 +21,7 @@ import type { ComponentLabels, LabelOrigin, LesionSetLike } from './arteries';
 import { TOTAL_TRACKING_ID } from './sr';
 import { first, personName, readPart10, type Dataset } from './dicom-io';
 import { concatBytes } from '../bytes';
+import type { AcquisitionFacts } from '../prior';
 
 export interface ArteryReadback extends Totals {
   trackingId: string;
@@ -40,10 +41,32 @@ export interface LesionReadback {
   images: string[];
 }
 
+/** The comparison with a prior study as the report stores it (core/prior.ts, encodeSr). */
+export interface StoredPriorComparison {
+  priorStudyInstanceUid: string;
+  /** YYYY-MM-DD, or null when the prior carried no date. */
+  priorStudyDate: string | null;
+  priorTotal: number | null;
+  change: number | null;
+  /** Per year; null when not computed (`annualisedNote` then says why). */
+  annualisedChange: number | null;
+  annualisedNote: string | null;
+  sqrtDifference: number | null;
+  progression: boolean | null;
+  warnings: string[];
+}
+
 export interface CalciumReport {
   sopInstanceUid: string;
   seriesInstanceUid: string;
   studyInstanceUid: string;
+  /** PatientID and StudyDate (DICOM DA) of the study, as copied from the source CT (null when empty). */
+  patientId: string | null;
+  studyDate: string | null;
+  /** kVp, slice thickness and kernel of the scored series; null for reports that do not record them. */
+  acquisition: AcquisitionFacts | null;
+  /** The comparison with a prior study, when the report made one. */
+  prior: StoredPriorComparison | null;
   seriesDescription: string;
   version: number;
   /** DICOM ContentDate + ContentTime, e.g. "20261125161036.123000". */
@@ -227,10 +250,39 @@ export function readCalciumSr(input: Uint8Array | Dataset): CalciumReport {
       for (const s of (se.ReferencedSOPSequence as Dataset[] | undefined) ?? []) predecessors.push(String(s.ReferencedSOPInstanceUID));
     }
   }
+  const numText = (name: Code) => {
+    const t = texts(name)[0];
+    return t === undefined || t.trim() === '' || !Number.isFinite(Number(t)) ? null : Number(t);
+  };
+  const kvp = numText(LOCAL.kvp);
+  const thickness = numText(LOCAL.sliceThickness);
+  const kernel = texts(LOCAL.kernel)[0] ?? null;
+  const acquisition = kvp !== null || thickness !== null || kernel !== null ? { kvp, sliceThicknessMm: thickness, convolutionKernel: kernel } : null;
+  const priorUid = texts(LOCAL.priorStudyUid)[0];
+  const progressionCode = codeOf(LOCAL.progression);
+  const rateText = texts(LOCAL.annualisedChange)[0];
+  const prior: StoredPriorComparison | null = priorUid
+    ? {
+        priorStudyInstanceUid: priorUid,
+        priorStudyDate: texts(LOCAL.priorStudyDate)[0] ?? null,
+        priorTotal: numText(LOCAL.priorAgatston),
+        change: numText(LOCAL.agatstonChange),
+        annualisedChange: numText(LOCAL.annualisedChange),
+        annualisedNote: numText(LOCAL.annualisedChange) === null ? (rateText ?? null) : null,
+        sqrtDifference: numText(LOCAL.sqrtDifference),
+        progression: progressionCode ? sameCode(progressionCode, YES) : null,
+        warnings: texts(LOCAL.priorWarning),
+      }
+    : null;
+  const textAttr = (v: unknown) => (v === undefined || v === null || String(v).trim() === '' ? null : String(v).trim());
   return {
     sopInstanceUid: String(ds.SOPInstanceUID),
     seriesInstanceUid: String(ds.SeriesInstanceUID),
     studyInstanceUid: String(ds.StudyInstanceUID),
+    patientId: textAttr(ds.PatientID),
+    studyDate: textAttr(ds.StudyDate),
+    acquisition,
+    prior,
     seriesDescription: String(ds.SeriesDescription ?? ''),
     version: Number.isFinite(version) ? version : 1,
     contentDateTime: `${ds.ContentDate ?? ''}${ds.ContentTime ?? ''}`,

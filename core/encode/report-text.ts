@@ -5,12 +5,24 @@
  */
 import { ARTERIES, type ScoringResult } from '../types';
 import { reportedScore } from '../risk';
+import { priorSentence, type PriorComparison } from '../prior';
 
 function fmt(n: number): string {
   return String(reportedScore(n));
 }
 
-export function reportText(result: ScoringResult): string {
+/**
+ * The report sentence; with a prior comparison (core/prior.ts) one more sentence says the change
+ * and whether it is progression (not for a result whose images failed an input check).
+ */
+export function reportText(result: ScoringResult, prior: PriorComparison | null = null): string {
+  const s = currentText(result);
+  if (!prior || (result.risk.inputProblems && result.risk.inputProblems.length > 0)) return s;
+  const final = !result.risk.provisional && !(result.labelling?.status === 'unreviewed' && result.confirmed !== true && automaticLesionCount(result) > 0);
+  return `${s} ${priorSentence(prior, final)}`;
+}
+
+function currentText(result: ScoringResult): string {
   const total = result.total;
   const drs = result.risk.cacDrs;
   const pending = result.risk.provisional ? result.risk.pending : undefined;

@@ -54,6 +54,7 @@ import {
   type QualitativeEvaluation,
 } from './tid/templates';
 import type { LesionSetLike } from './arteries';
+import type { PriorComparison } from '../prior';
 
 /** Tracking Identifier of the totals group (readback finds the totals by it). */
 export const TOTAL_TRACKING_ID = 'Total coronary calcium';
@@ -188,6 +189,33 @@ function lesionGroups(result: ScoringResult, set: LesionSetLike): VolumetricRoiM
   return out;
 }
 
+/**
+ * The scored series' kVp, slice thickness and kernel (what decides whether a later scan's score
+ * can be compared with this one; core/prior.ts), as text with the unit in the concept name.
+ */
+export function acquisitionEvaluations(f: Pick<ScoringResult['input'], 'kvp' | 'sliceThicknessMm' | 'convolutionKernel'>): QualitativeEvaluation[] {
+  const out: QualitativeEvaluation[] = [];
+  if (f.kvp !== null && Number.isFinite(f.kvp)) out.push({ name: LOCAL.kvp, text: String(f.kvp) });
+  if (f.sliceThicknessMm !== null && Number.isFinite(f.sliceThicknessMm)) out.push({ name: LOCAL.sliceThickness, text: String(f.sliceThicknessMm) });
+  if (f.convolutionKernel && f.convolutionKernel.trim()) out.push({ name: LOCAL.kernel, text: f.convolutionKernel.trim() });
+  return out;
+}
+
+/** The comparison with a prior study: its UID and date, total, change, rate, progression (Hokanson 2004). */
+export function priorEvaluations(c: PriorComparison): QualitativeEvaluation[] {
+  const out: QualitativeEvaluation[] = [
+    { name: LOCAL.progression, code: c.progression ? YES : NO },
+    { name: LOCAL.priorStudyUid, text: c.priorStudyInstanceUid },
+  ];
+  if (c.priorStudyDate) out.push({ name: LOCAL.priorStudyDate, text: c.priorStudyDate });
+  out.push({ name: LOCAL.priorAgatston, text: String(round(c.prior.total, 2)) });
+  out.push({ name: LOCAL.agatstonChange, text: String(round(c.change.total, 2)) });
+  out.push({ name: LOCAL.annualisedChange, text: c.annualisedChange !== null ? String(round(c.annualisedChange, 2)) : (c.annualisedNote ?? 'not computed') });
+  out.push({ name: LOCAL.sqrtDifference, text: String(round(c.sqrtDifference, 3)) });
+  for (const w of c.warnings) out.push({ name: LOCAL.priorWarning, text: w });
+  return out;
+}
+
 /** The MESA inputs as qualitative evaluations (yes/no as codes, numbers as text with their unit in the concept name). */
 export function clinicalEvaluations(c: ClinicalInputs): QualitativeEvaluation[] {
   const yn = (v: boolean) => (v ? YES : NO);
@@ -221,6 +249,8 @@ export function encodeSr(
     /** Also one group per lesion (outline, score, volume, mass). Off by default: OHIF draws its
      *  label on top of the artery's label for an artery's largest lesion. */
     lesionGroups?: boolean;
+    /** The comparison with a prior study, when one was made (core/prior.ts). */
+    prior?: PriorComparison | null;
   },
   opts: SrOptions,
 ): EncodedSr {
@@ -292,7 +322,7 @@ export function encodeSr(
   if (set && input.lesionGroups) groups.push(...lesionGroups(result, set));
 
   const evaluations: QualitativeEvaluation[] = [
-    { name: SRC.comment, text: reportText(result) },
+    { name: SRC.comment, text: reportText(result, input.prior ?? null) },
     { name: LOCAL.agatstonCategory, text: result.risk.agatstonCategory },
     { name: LOCAL.cacDrs, text: result.risk.cacDrs },
   ];
@@ -309,6 +339,8 @@ export function encodeSr(
   evaluations.push({ name: LOCAL.pendingCandidates, text: String(review.pending) });
   evaluations.push({ name: LOCAL.excludedCandidates, text: String(review.excluded) });
   if (result.risk.clinical) evaluations.push(...clinicalEvaluations(result.risk.clinical));
+  evaluations.push(...acquisitionEvaluations(result.input));
+  if (input.prior) evaluations.push(...priorEvaluations(input.prior));
   evaluations.push({ name: LOCAL.reportVersion, text: String(version) });
   for (const w of result.warnings) evaluations.push({ name: LOCAL.warning, text: w });
 

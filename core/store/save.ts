@@ -43,6 +43,7 @@ export function reportContentKey(r: CalciumReport): string {
     category: [r.agatstonCategory, r.cacDrs, r.cadRadsP, r.guidance],
     warnings: r.warnings,
     reportText: r.reportText,
+    prior: r.prior,
   });
 }
 

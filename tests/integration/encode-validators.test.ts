@@ -29,6 +29,7 @@ import { makeFixture } from '../helpers/encode-fixtures';
 import { riskSummary } from '../../core/risk';
 import { Assignment } from '../../core/scoring/assign';
 import { scoreResult } from '../../core/scoring/score';
+import { comparePrior, snapshotOfResult } from '../../core/prior';
 
 const run = promisify(execFile);
 let dir: string;
@@ -107,6 +108,20 @@ beforeAll(async () => {
   mixedOrigins = [...new Set(inReview.seg!.segments.map((s) => s.origin))].sort();
   write('seg-in-review.dcm', inReview.seg!.bytes);
   write('sr-in-review.dcm', inReview.sr.bytes);
+  // Compared with a prior study (core/prior.ts): comparison items, the not-comparable warning, the PDF block.
+  const pf = makeFixture();
+  pf.volume.source.studyDate = '20250101';
+  const prior = comparePrior(snapshotOfResult(pf.result, pf.volume.source), {
+    studyInstanceUid: '1.2.840.99.7',
+    studyDate: '20210101',
+    total: 100,
+    arteries: { LAD: 100 },
+    acquisition: { kvp: 100, sliceThicknessMm: 3, convolutionKernel: 'B35f' },
+  });
+  const withPrior = await encodeResult({ ...pf, prior }, {});
+  write('sr-prior.dcm', withPrior.sr.bytes);
+  write('pdf-prior.dcm', withPrior.pdf!.bytes);
+  write('summary-prior.pdf', withPrior.pdf!.pdf);
   const none = makeFixture({ blobs: [], massFactor: null });
   const zero = await encodeResult({ ...none }, {});
   write('sr-no-calcium.dcm', zero.sr.bytes);
@@ -116,7 +131,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('dciodvfy (dicom3tools) finds no errors', () => {
   it('the in-review SEG holds both a reader and an automatic segment', () => expect(mixedOrigins).toEqual(['auto', 'reader']));
-  for (const name of ['seg-binary.dcm', 'seg-in-review.dcm', 'sr-in-review.dcm', 'sr.dcm', 'sr-v2-verified.dcm', 'sr-lesion-groups.dcm', 'sr-no-calcium.dcm', 'pdf.dcm', 'pdf-no-calcium.dcm']) {
+  for (const name of ['seg-binary.dcm', 'seg-in-review.dcm', 'sr-in-review.dcm', 'sr.dcm', 'sr-v2-verified.dcm', 'sr-lesion-groups.dcm', 'sr-no-calcium.dcm', 'sr-prior.dcm', 'pdf.dcm', 'pdf-no-calcium.dcm', 'pdf-prior.dcm']) {
     it(`${name}: no errors, only explained warnings`, async () => {
       const { errors, warnings } = await dciodvfy(files[name]);
       expect(errors).toEqual([]);
@@ -142,7 +157,7 @@ describe('dciodvfy (dicom3tools) finds no errors', () => {
 });
 
 describe('PixelMed SR validator accepts the TID 1500 report', () => {
-  for (const name of ['sr-v2-verified.dcm', 'sr-lesion-groups.dcm', 'sr-no-calcium.dcm', 'sr-in-review.dcm']) {
+  for (const name of ['sr-v2-verified.dcm', 'sr-lesion-groups.dcm', 'sr-no-calcium.dcm', 'sr-in-review.dcm', 'sr-prior.dcm']) {
     it(`${name}: root template TID 1500 found, no errors or warnings (content item order and template ids checked)`, async () => {
       const { stdout, stderr } = await run('java', [...PIXELMED, files[name]], { maxBuffer: 16 << 20 });
       const out = `${stdout}\n${stderr}`;
@@ -186,5 +201,23 @@ describe('summary page text', () => {
     expect(stdout).toContain('Threshold (HU, inclusive): 130');
     expect(stdout).toContain('Nuñez José');
     expect(stdout).toContain('Key images');
+  });
+
+  it('a comparison with a prior: the "Compared with prior" block and the sentence', async () => {
+    const { stdout } = await run('pdftotext', ['-layout', files['summary-prior.pdf'], '-']);
+    expect(stdout).toContain('Compared with prior');
+    expect(stdout).toMatch(/Prior study 2021-01-01 \(1\.2\.840\.99\.7\): total Agatston 100\.0; now 172\.3/);
+    expect(stdout).toMatch(/Change \+72\.3 \(\+18\.1 per year over 4\.0 years\)/);
+    expect(stdout).toMatch(/Progression: yes \(sqrt difference 3\.1\d; square-root method/);
+    expect(stdout).toContain('kVp 100 then, 120 now');
+    expect(stdout).toContain('Compared with the prior study of'); // the sentence, wrapped on the page
+  });
+
+  it('dsrdump shows the comparison items', async () => {
+    const { stdout } = await run('dsrdump', ['+Pc', files['sr-prior.dcm']]);
+    expect(stdout).toMatch(/CODE:\(PROGRESS,99CACS,"Calcium progression \(Hokanson 2004 square-root method\)"\)=\(373066001,SCT,"Yes"\)/);
+    expect(stdout).toMatch(/TEXT:\(PRIORUID,99CACS,"Prior study compared with \(Study Instance UID\)"\)="1\.2\.840\.99\.7"/);
+    expect(stdout).toMatch(/TEXT:\(PRIORAGAT,99CACS,"Prior total Agatston score"\)="100"/);
+    expect(stdout).toMatch(/TEXT:\(KVP,99CACS,"Peak kilovoltage of the scored series \(kV\)"\)="120"/);
   });
 });
