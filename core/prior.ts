@@ -38,6 +38,8 @@ export interface ScoreSnapshot {
   acquisition: AcquisitionFacts | null;
   /** The scoring settings as the SR records them ("name: value" lines); null when unknown. */
   settings?: string[] | null;
+  /** Why this score was not final when stored (candidates left, labels not reviewed); null when final or unknown. */
+  notFinal?: string | null;
 }
 
 export interface PriorComparison {
@@ -76,8 +78,19 @@ export function snapshotOfResult(result: ScoringResult, study: { studyInstanceUi
 }
 
 /** A stored calcium report (readback.ts) as the prior side: an artery the report leaves out has no calcium. */
-export function snapshotOfReport(r: Pick<CalciumReport, 'studyInstanceUid' | 'studyDate' | 'total' | 'arteries' | 'acquisition' | 'settingsParameters'>): ScoreSnapshot {
+export function snapshotOfReport(
+  r: Pick<CalciumReport, 'studyInstanceUid' | 'studyDate' | 'total' | 'arteries' | 'acquisition' | 'settingsParameters'> &
+    Partial<Pick<CalciumReport, 'pendingCandidates' | 'reviewState' | 'confirmed'>>,
+): ScoreSnapshot {
+  const pending = r.pendingCandidates ?? 0;
+  const notFinal =
+    pending > 0 && !r.confirmed
+      ? `${pending} candidate lesion${pending === 1 ? ' was' : 's were'} neither assigned nor excluded, so its total may be too low`
+      : r.reviewState === 'automatic'
+        ? 'its artery labels were automatic, not reviewed by a reader'
+        : null;
   return {
+    notFinal,
     studyInstanceUid: r.studyInstanceUid,
     studyDate: r.studyDate,
     total: r.total.agatston,
@@ -155,6 +168,7 @@ export function comparePrior(current: ScoreSnapshot, prior: ScoreSnapshot): Prio
   if (unknown.length > 0) {
     warnings.push(`Comparability not fully checked: ${unknown.join(', ')} not known for ${prior.acquisition ? 'one of the two series' : 'the prior report (not recorded)'}.`);
   }
+  if (prior.notFinal) warnings.push(`The prior result was not final: ${prior.notFinal}.`);
   let settingsDiffer = false;
   if (prior.settings && current.settings) {
     // The settings that change the Agatston score (mass calibration and software lines do not).

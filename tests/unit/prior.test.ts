@@ -103,6 +103,15 @@ describe('comparePrior: numbers worked by hand', () => {
     expect(r.warnings).toEqual(['Comparability not fully checked: kVp, slice thickness, reconstruction kernel not known for the prior report (not recorded).']);
   });
 
+  it('a prior that was not final when stored says so', () => {
+    const base = { studyInstanceUid: '1.2.1', studyDate: '20240101', total: { agatston: 10, volumeMm3: 0, massMg: null, lesionCount: 1 }, arteries: {}, acquisition: ACQ, settingsParameters: [] };
+    const pending = snapshotOfReport({ ...base, pendingCandidates: 3, reviewState: 'in review', confirmed: false });
+    expect(comparePrior(snap({}), pending).warnings).toEqual(['The prior result was not final: 3 candidate lesions were neither assigned nor excluded, so its total may be too low.']);
+    const automatic = snapshotOfReport({ ...base, pendingCandidates: 0, reviewState: 'automatic', confirmed: false });
+    expect(comparePrior(snap({}), automatic).warnings).toEqual(['The prior result was not final: its artery labels were automatic, not reviewed by a reader.']);
+    expect(snapshotOfReport({ ...base, pendingCandidates: 0, reviewState: 'reviewed', confirmed: true }).notFinal).toBeNull();
+  });
+
   it('other scoring settings (threshold) make the scores not comparable; mass calibration does not', () => {
     const base = ['Threshold (HU, inclusive): 130', 'Minimum area (mm2): 1', 'Connectivity (2D): 8', 'Normalised to slice thickness (mm): 3'];
     const ok = comparePrior(snap({ settings: [...base, 'Mass calibration factor (mg HA/cm3/HU): none'] }), snap({ studyDate: '20240101', settings: [...base, 'Scoring software: x 1'] }));
