@@ -15,7 +15,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { numberOption, parseArgs, UsageError, type OptionTable } from './args';
-import { checkArchiveUrl, timeoutMs } from './store';
+import { timeoutMs } from './store';
 import {
   CURSOR_KEY,
   JOB_OPTIONS,
@@ -25,16 +25,17 @@ import {
   REFUSED_KEEP,
   REFUSED_KEY,
   SEEN_KEY,
-  checkRedisUrl,
   redactUrl,
   redisConnection,
-  stamp,
+  logLine,
+  queueEndpoints,
   type ScreenJob,
 } from './queue-shared';
 import { DicomwebClient, DicomwebError, jsonValue, loadCalciumReports, type JsonDataset } from '../core/store/dicomweb';
 import { DEFAULT_SCREENING_LIMITS, assessSeries, choosePerStudy, type ScreeningLimits, type SeriesAssessment } from '../core/screening/eligibility';
 import { alreadyScored, screeningJobId, screeningMaker, type ScreeningMaker } from '../core/screening/current';
 import { labellerIdentity, LABELLER_HELP, labellerOption } from './worker-labeller';
+import { dicomDate } from '../core/dicom/values';
 
 export const SCREEN_HELP = `cacs screen: find new CT series in a DICOMweb archive and queue them for scoring
 
@@ -92,11 +93,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${SCREEN_HELP}\n`);
     return 0;
   }
-  if (args.positionals.length > 0) throw new UsageError(`cacs screen takes no folder (got ${args.positionals.join(' ')}); give --dicomweb URL`);
-  const url = args.values.get('dicomweb');
-  if (url === undefined) throw new UsageError('--dicomweb URL is needed: the archive to screen, e.g. http://127.0.0.1:8042/dicom-web');
-  checkArchiveUrl(url, '--dicomweb');
-  const redisUrl = checkRedisUrl(args.values.get('redis'));
+  const { url, redisUrl } = queueEndpoints(args, 'screen', 'the archive to screen');
   if (args.flags.has('once') && args.values.has('interval')) throw new UsageError('--once and --interval exclude each other: give one');
   const intervalS = numberOption(args, 'interval', 'a number of seconds, e.g. 60', 1, 86_400) ?? 60;
   const lookbackDays = numberOption(args, 'lookback', 'a number of days, e.g. 2', 0, 3650) ?? 2;
@@ -109,7 +106,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
   const maker = screeningMaker(await labellerIdentity(labellerOption(args)));
   const client = new DicomwebClient({ url, timeoutMs: timeoutMs(args) });
 
-  const log = (line: string) => process.stdout.write(`${stamp()} ${line}\n`);
+  const log = logLine;
   const redis = redisConnection(redisUrl, (line) => log(line));
   const queue = new Queue<ScreenJob>(QUEUE_NAME, { connection: redis, prefix: PREFIX });
   queue.on('error', () => {}); // the connection's own handler reports outages once
@@ -137,10 +134,13 @@ export async function screenCommand(argv: string[]): Promise<number> {
       }
       first = false;
       if (args.flags.has('once') || stopping) return 0;
+      // A signal wakes the wait early; the timer goes with it (a pending one would keep the process alive).
+      let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(resolve, intervalS * 1000);
+        timer = setTimeout(resolve, intervalS * 1000);
       });
+      clearTimeout(timer);
       wake = null;
       if (stopping) return 0;
     }
@@ -164,16 +164,14 @@ async function ask<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A real calendar date YYYYMMDD (a day that exists). */
 export function validDate(s: string): boolean {
-  if (!/^\d{8}$/.test(s)) return false;
-  const d = new Date(Date.UTC(Number(s.slice(0, 4)), Number(s.slice(4, 6)) - 1, Number(s.slice(6, 8))));
-  return d.toISOString().slice(0, 10).replace(/-/g, '') === s;
+  return /^\d{8}$/.test(s) && shiftDate(s, 0) === s;
 }
 
 /** YYYYMMDD moved by `days`. */
 export function shiftDate(s: string, days: number): string {
-  const d = new Date(Date.UTC(Number(s.slice(0, 4)), Number(s.slice(4, 6)) - 1, Number(s.slice(6, 8))) + days * 86_400_000);
-  return d.toISOString().slice(0, 10).replace(/-/g, '');
+  return dicomDate(new Date(Date.UTC(Number(s.slice(0, 4)), Number(s.slice(4, 6)) - 1, Number(s.slice(6, 8))) + days * 86_400_000));
 }
 
 const PAGE = 500;
@@ -201,7 +199,7 @@ async function onePass(ctx: PassContext): Promise<PassCounts> {
   if (from) query.StudyDate = `${shiftDate(from, -ctx.lookbackDays)}-`;
   const counts: PassCounts = { studies: 0, series: 0, queued: 0, alreadyQueued: 0, unfit: 0, alreadyScored: 0 };
   let newest = cursor;
-  const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+  const today = dicomDate(new Date());
   for (let offset = 0; ; offset += PAGE) {
     const studies = await ask(() => client.searchForStudies({ ...query, limit: String(PAGE), offset: String(offset) }));
     for (const study of studies) {

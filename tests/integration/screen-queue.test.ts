@@ -253,6 +253,15 @@ describe('cacs screen + cacs worker + cacs queue', () => {
     }
   });
 
+  it('a looping producer stops at once on SIGTERM, not after its interval', async () => {
+    const p = start(['screen', '--dicomweb', orthanc.dicomWebUrl, '--redis', redis.url, '--interval', '600']);
+    await waitFor('the first pass', async () => /pass done/.test(p.out()));
+    const t0 = Date.now();
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
   it('says what is wrong with its arguments', async () => {
     const r = await cacs(['worker', '--dicomweb', orthanc.dicomWebUrl], { cwd: tmp });
     expect(r.code).toBe(2);
