@@ -11,7 +11,8 @@
  *  - cacs:screen-last-pass: when the producer last finished a pass, and what it found.
  */
 import { Redis } from 'ioredis';
-import { UsageError } from './args';
+import { UsageError, type ParsedArgs } from './args';
+import { checkArchiveUrl } from './store';
 
 export const QUEUE_NAME = 'screen';
 export const PREFIX = 'cacs';
@@ -96,7 +97,18 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, (_m, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`);
 }
 
-/** Time stamp for log lines. */
-export function stamp(): string {
-  return new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+/** One line of a long-running command's log on stdout, time-stamped (UTC, to the second). */
+export function logLine(line: string): void {
+  process.stdout.write(`${new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')} ${line}\n`);
+}
+
+/**
+ * --dicomweb and --redis of `cacs screen` and `cacs worker`, checked (no folder argument);
+ * `role` says in the message what the archive is for.
+ */
+export function queueEndpoints(args: ParsedArgs, command: string, role: string): { url: string; redisUrl: string } {
+  if (args.positionals.length > 0) throw new UsageError(`cacs ${command} takes no folder (got ${args.positionals.join(' ')}); give --dicomweb URL`);
+  const url = args.values.get('dicomweb');
+  if (url === undefined) throw new UsageError(`--dicomweb URL is needed: ${role}, e.g. http://127.0.0.1:8042/dicom-web`);
+  return { url: checkArchiveUrl(url, '--dicomweb'), redisUrl: checkRedisUrl(args.values.get('redis')) };
 }

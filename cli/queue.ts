@@ -3,7 +3,7 @@
  * minute over the last hour (completed jobs' finish times), each failed series with its reason,
  * and the latest series the producer refused. Changes nothing in Redis.
  */
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import { parseArgs, numberOption, UsageError, type OptionTable } from './args';
 import { LAST_PASS_KEY, PREFIX, QUEUE_NAME, REFUSED_KEY, checkRedisUrl, redactUrl, redisConnection, type ScreenJob, type ScreenJobResult } from './queue-shared';
 
@@ -72,15 +72,15 @@ export async function readStatus(redisUrl: string, failedN = 20): Promise<QueueS
     clearTimeout(timer);
     const c = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
     const since = Date.now() - 3600_000;
-    const recent: Job[] = [];
+    const recent: Job<ScreenJob, ScreenJobResult>[] = [];
     // Completed jobs come newest first; read pages until one reaches past the hour.
     for (let start = 0; ; start += 500) {
-      const page = (await queue.getCompleted(start, start + 499)) as Job[];
+      const page = await queue.getCompleted(start, start + 499);
       recent.push(...page.filter((j) => (j.finishedOn ?? 0) >= since));
       if (page.length < 500 || page.some((j) => (j.finishedOn ?? 0) < since)) break;
     }
     const times = recent.map((j) => j.returnvalue?.scoringMs).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
-    const failedJobs = failedN > 0 ? ((await queue.getFailed(0, failedN - 1)) as Job[]) : [];
+    const failedJobs = failedN > 0 ? await queue.getFailed(0, failedN - 1) : [];
     const refusedRaw = await redis.lrange(REFUSED_KEY, 0, 9);
     return {
       redis: redactUrl(redisUrl),
@@ -103,8 +103,6 @@ export async function readStatus(redisUrl: string, failedN = 20): Promise<QueueS
     redis.disconnect();
   }
 }
-
-type Job = { data: ScreenJob; returnvalue?: ScreenJobResult; finishedOn?: number; failedReason?: string; attemptsMade: number };
 
 export function statusTable(s: QueueStatus): string {
   const c = s.counts;

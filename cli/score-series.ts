@@ -48,6 +48,20 @@ export interface ScoredSeries {
   autoLabelling: string;
 }
 
+/**
+ * CACS_TIMING=1: a function to call at the end of each phase, which reports how long the phase
+ * took (scripts/bench.ts and bench:screen read these lines); without it, nothing is reported.
+ */
+export function phaseTimer(report: (name: string, ms: number) => void): (name: string) => void {
+  const on = process.env.CACS_TIMING === '1';
+  let mark = performance.now();
+  return (name) => {
+    const now = performance.now();
+    if (on) report(name, now - mark);
+    mark = now;
+  };
+}
+
 export async function scoreSeries(opts: ScoreSeriesOptions): Promise<ScoredSeries> {
   const phase = opts.phase ?? (() => {});
   const { progress, input } = opts;

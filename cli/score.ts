@@ -4,6 +4,7 @@
 import type { ScoringSettings } from '../core/types';
 import { numberOption, parseArgs, UsageError, type OptionTable } from './args';
 import { Progress } from './folder';
+import { phaseTimer, scoreSeries } from './score-series';
 import { priorJson, resultJson, resultTable } from './output';
 import { readSeedsFile, type SeedPoint } from './seeds';
 import { readClinicalFile } from './clinical';
@@ -124,15 +125,8 @@ export async function scoreCommand(argv: string[]): Promise<number> {
 
   const progress = new Progress(args.flags.has('progress') || Boolean(process.stderr.isTTY));
   // CACS_TIMING=1: phase times on stderr (used by scripts/bench.ts to say where the time goes).
-  const timing = process.env.CACS_TIMING === '1';
-  let mark = performance.now();
-  const phase = (name: string) => {
-    const now = performance.now();
-    if (timing) process.stderr.write(`timing ${name} ${(now - mark).toFixed(0)} ms\n`);
-    mark = now;
-  };
+  const phase = phaseTimer((name, ms) => process.stderr.write(`timing ${name} ${ms.toFixed(0)} ms\n`));
   phase('start');
-  const { scoreSeries } = await import('./score-series');
   const scored = await scoreSeries({
     input: dicomweb !== undefined ? { dicomweb, studyUid: study!, seriesUid } : { folder: folder!, seriesUid },
     settings,

@@ -22,8 +22,9 @@ import path from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { numberOption, parseArgs, UsageError, type OptionTable } from './args';
 import { Progress } from './folder';
+import { phaseTimer, scoreSeries } from './score-series';
 import { checkArchiveUrl, DEFAULT_OUTBOX, outboxStudyFolder, storeScore, timeoutMs } from './store';
-import { PREFIX, QUEUE_NAME, checkRedisUrl, redactUrl, redisConnection, stamp, type ScreenJob, type ScreenJobResult } from './queue-shared';
+import { PREFIX, QUEUE_NAME, logLine, queueEndpoints, redactUrl, redisConnection, type ScreenJob, type ScreenJobResult } from './queue-shared';
 import { LABELLER_HELP, labellerIdentity, labellerOption } from './worker-labeller';
 import { alreadyScored, screeningMaker } from '../core/screening/current';
 import { DicomwebError, loadCalciumReports } from '../core/store/dicomweb';
@@ -70,12 +71,8 @@ export async function workerCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${WORKER_HELP}\n`);
     return 0;
   }
-  if (args.positionals.length > 0) throw new UsageError(`cacs worker takes no folder (got ${args.positionals.join(' ')})`);
-  const url = args.values.get('dicomweb');
-  if (url === undefined) throw new UsageError('--dicomweb URL is needed: the archive to read series from, e.g. http://127.0.0.1:8042/dicom-web');
-  checkArchiveUrl(url, '--dicomweb');
+  const { url, redisUrl } = queueEndpoints(args, 'worker', 'the archive to read series from');
   const storeUrl = checkArchiveUrl(args.values.get('store') ?? url, '--store');
-  const redisUrl = checkRedisUrl(args.values.get('redis'));
   const concurrency = numberOption(args, 'concurrency', 'a number of jobs, e.g. 1', 1, 64) ?? 1;
   const lockS = numberOption(args, 'lock-duration', 'a number of seconds, e.g. 30', 2, 3600) ?? 30;
   const outbox = path.resolve(args.values.get('outbox') ?? DEFAULT_OUTBOX);
@@ -84,7 +81,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const maker = screeningMaker(await labellerIdentity(kind));
   const name = `${os.hostname()}:${process.pid}`;
 
-  const log = (line: string) => process.stdout.write(`${stamp()} ${line}\n`);
+  const log = logLine;
   const progress = new Progress(false);
   const { DecodePool } = await import('./decode-pool');
   const pool: DecodePool = new DecodePool();
@@ -94,6 +91,8 @@ export async function workerCommand(argv: string[]): Promise<number> {
     const t0 = performance.now();
     const { studyInstanceUid: study, seriesInstanceUid: series } = job.data;
     const label = `series ${series} of study ${study}`;
+    // CACS_TIMING=1: each phase's time on stdout (bench:screen's breakdown), as `cacs score` does on stderr.
+    const phase = phaseTimer((name, ms) => log(`timing ${series} ${name} ${ms.toFixed(0)} ms`));
     try {
       // 1. What an earlier attempt encoded but could not store goes first (never a second version).
       const studyDir = outboxStudyFolder(outbox, study);
@@ -112,14 +111,6 @@ export async function workerCommand(argv: string[]): Promise<number> {
         return { outcome: 'skipped', message: `no scoring needed: ${already}`, totalAgatston: null, version: null, scoringMs: ms, totalMs: ms };
       }
       // 3. Score and store.
-      const { scoreSeries } = await import('./score-series');
-      // CACS_TIMING=1: each phase's time on stdout (bench:screen's breakdown), as `cacs score` does on stderr.
-      let mark = performance.now();
-      const phase = (name: string) => {
-        const now = performance.now();
-        if (process.env.CACS_TIMING === '1') log(`timing ${series} ${name} ${(now - mark).toFixed(0)} ms`);
-        mark = now;
-      };
       phase('archive-check');
       const scored = await scoreSeries({ input: { dicomweb: url, studyUid: study, seriesUid: series }, labeller: kind, timeoutMs: timeout, progress, pool, phase });
       const scoringMs = Math.round(performance.now() - t0);
