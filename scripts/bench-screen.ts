@@ -34,6 +34,8 @@ import { stowInstances } from './demo-study';
 import { REPO_ROOT } from './lib/build.mjs';
 import { DicomwebClient, jsonValue } from '../core/store/dicomweb';
 import { readPart10 } from '../core/dicom/part10';
+import { median } from '../core/math';
+import { listFiles } from '../cli/folder';
 
 const argv = process.argv.slice(2);
 const ROUNDS = Number(argv.includes('--rounds') ? argv[argv.indexOf('--rounds') + 1] : 3);
@@ -41,23 +43,11 @@ const DATA = path.resolve(REPO_ROOT, '../shared/data');
 const SCANS = ['acrin-chest-ct', 'covid-ct-md/P002', 'covid-ct-md/cap001', 'covid-ct-md/cap002', 'covid-ct-md/normal001'];
 const CACS = path.join(REPO_ROOT, 'bin', 'cacs.mjs');
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+/** The bytes of every file of a scan's folder (the CLI's own folder walk, cli/folder.ts). */
 function filesOf(dir: string): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.push(new Uint8Array(fs.readFileSync(p)));
-    }
-  };
-  walk(dir);
-  return out;
+  return listFiles(dir).files.map((f) => new Uint8Array(fs.readFileSync(f)));
 }
 
 /**

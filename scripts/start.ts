@@ -3,7 +3,6 @@
 // demo study into an empty archive, serves everything on one origin and prints the URL.
 // With --screen also the screening queue: a local Redis (scripts/lib/redis.mjs), one producer
 // (`cacs screen`) and one worker (`cacs worker`), stopped with the rest.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +12,7 @@ import { ensureOrthancInstalled, isPortFree, startOrthanc, UserError as OrthancU
 import { startServer, UserError as ServerUserError } from './server.mjs';
 import { archiveIsEmpty, storeDemoStudy } from './demo-study';
 import { ensureRedisInstalled, startRedis } from './lib/redis.mjs';
+import { startService } from './lib/service.mjs';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -223,7 +223,7 @@ async function main() {
  * The screening queue beside the archive: a local Redis (own folder, loopback, append-only file),
  * one producer and one worker as child processes (their lines prefixed), each ended with
  * SIGTERM on stop (the worker finishes its job first) and by the parent-death signal if this
- * process is killed.
+ * process is killed (scripts/lib/service.mjs).
  */
 async function startScreening(
   dicomWebUrl: string,
@@ -240,20 +240,16 @@ async function startScreening(
   cleanups.push(redis.stop);
   const outbox = path.join(opts.screenDir, 'outbox');
   fs.mkdirSync(outbox, { recursive: true });
-  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
   const cacs = path.join(REPO_ROOT, 'bin', 'cacs.mjs');
   const run = (name: string, args: string[]) => {
-    const argv = [process.execPath, cacs, ...args];
-    const child = setpriv ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.screenDir }) : spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.screenDir });
     const prefix = (chunk: Buffer) => String(chunk).split('\n').filter(Boolean).forEach((line) => console.log(`[${name}] ${line}`));
-    child.stdout!.on('data', prefix);
-    child.stderr!.on('data', prefix);
-    const ended = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
-      if (!stopping()) console.error(`Warning: the screening ${name} stopped (${signal ?? `exit code ${code}`}); the viewer goes on without it.`);
-      resolve();
-    }));
+    const service = startService(`screening-${name}`, process.execPath, [cacs, ...args], { onOutput: prefix, cwd: opts.screenDir });
+    const ended = service.exited.then((how) => {
+      if (!stopping()) console.error(`Warning: the screening ${name} stopped (${how}); the viewer goes on without it.`);
+    });
     cleanups.push(async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      // SIGTERM lets the worker finish the job in hand; it gets up to 30 s for that.
+      if (!service.hasExited()) service.kill('SIGTERM');
       await Promise.race([ended, new Promise((r) => setTimeout(r, 30_000))]);
     });
   };

@@ -154,9 +154,12 @@ function classify(ds: NaturalDataset, hasPixels: boolean): ParsedInstance['kind'
   const sopClass = str(ds, 'SOPClassUID') ?? '';
   const modality = (str(ds, 'Modality') ?? '').toUpperCase();
   if (sopClass === MEDIA_DIRECTORY_STORAGE || NON_IMAGE_MODALITIES.has(modality) || !hasPixels || !has(ds, 'Rows')) return 'non-image';
-  const imageType = strs(ds, 'ImageType');
-  if (imageType.some((t) => t === 'LOCALIZER' || t === 'SCOUT' || t === 'TOPOGRAM')) return 'localizer';
-  return 'image';
+  return isLocalizer(ds) ? 'localizer' : 'image';
+}
+
+/** A localizer (scout, topogram) by its ImageType: a projection image, not a slice of the volume. */
+export function isLocalizer(ds: NaturalDataset): boolean {
+  return strs(ds, 'ImageType').some((t) => t === 'LOCALIZER' || t === 'SCOUT' || t === 'TOPOGRAM');
 }
 
 /**

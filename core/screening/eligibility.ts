@@ -14,7 +14,7 @@
 import { num, str, strs, type NaturalDataset } from '../dicom/dataset';
 import { seriesFacts } from '../dicom/facts';
 import { GeometryError, stackGeometry } from '../dicom/geometry';
-import { summariseDatasets } from '../dicom/read';
+import { isLocalizer, summariseDatasets } from '../dicom/read';
 import { isSharpKernel } from '../checks';
 
 export interface ScreeningLimits {
@@ -67,9 +67,10 @@ export function assessSeries(datasets: NaturalDataset[], limits: ScreeningLimits
   };
   const unfit = (why: string): SeriesAssessment => ({ ...base, unfit: why });
   if (datasets.length === 0) return unfit('no instances');
-  const summary = summariseDatasets(datasets).find((s) => s.seriesInstanceUid === base.seriesInstanceUid) ?? summariseDatasets(datasets)[0];
+  const summaries = summariseDatasets(datasets);
+  const summary = summaries.find((s) => s.seriesInstanceUid === base.seriesInstanceUid) ?? summaries[0];
   if (summary.notScorable) return unfit(summary.notScorable);
-  const images = datasets.filter((d) => !strs(d, 'ImageType').some((t) => t === 'LOCALIZER' || t === 'SCOUT' || t === 'TOPOGRAM'));
+  const images = datasets.filter((d) => !isLocalizer(d));
   let stack;
   try {
     stack = stackGeometry(images.map((dataset, n) => ({ name: `instance ${n + 1}`, dataset })));

@@ -1,4 +1,5 @@
-// A server process this process starts and owns (Orthanc, Redis): started under
+// A server process this process starts and owns (Orthanc, Redis, the screening queue's producer
+// and worker under `npm start -- --screen`): started under
 // `setpriv --pdeathsig TERM` where available, so it gets SIGTERM when its parent dies however it
 // dies; killed by pid on this process's exit; with a pid file in CACS_PID_DIR for a supervisor
 // (.ci/run) that stops exactly what was started. Nothing is ever stopped by name.
@@ -33,13 +34,17 @@ export function runningPids(kind) {
 /**
  * Start `bin argv` as a service of `kind` ('orthanc', 'redis': also the pid file's prefix).
  * Returns { child, pid, exited (promise of 'exit code N' / 'signal S'), hasExited(), stderr(),
- * stop() (SIGTERM, SIGKILL after 10 s), kill(signal) }. `onExit` runs once it has exited.
+ * stop() (SIGTERM, SIGKILL after 10 s), kill(signal) }. `onExit` runs once it has exited;
+ * `onOutput` gets its stdout and stderr as they come (else stdout is dropped); `cwd` its folder.
  */
-export function startService(kind, bin, argv, { onExit } = {}) {
+export function startService(kind, bin, argv, { onExit, onOutput, cwd } = {}) {
   const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
-  const child = setpriv
-    ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', bin, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(bin, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const options = { stdio: ['ignore', onOutput ? 'pipe' : 'ignore', 'pipe'], cwd };
+  const child = setpriv ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', bin, ...argv], options) : spawn(bin, argv, options);
+  if (onOutput) {
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
+  }
   const pid = child.pid;
   const pidDir = process.env.CACS_PID_DIR;
   const pidFile = pidDir && pid ? path.join(pidDir, `${kind}-${pid}.pid`) : null;

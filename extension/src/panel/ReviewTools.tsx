@@ -79,7 +79,7 @@ export function Progress({ state, commandsManager }: { state: SessionState; comm
         type="button"
         data-testid="calcium-cancel"
         onClick={() => commandsManager.runCommand('calciumScoringCancel')}
-        style={{ fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+        style={s.smallButton}
       >
         Cancel
       </button>

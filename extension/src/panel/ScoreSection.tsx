@@ -8,7 +8,7 @@ import { oneDecimal, resultHeadline, reviewStatus } from '../../../core/encode/r
 import { storedArteryTotals, storedHeadline } from '../../../core/encode/stored-view';
 import { RiskForm } from './RiskForm';
 import type { CommandsManager } from '../ohif';
-import { session, type SaveState, type SessionState, type StoredView } from '../scoring/session';
+import { isBusy, session, type SaveState, type SessionState, type StoredView } from '../scoring/session';
 import { useContractAttributes, HotkeyList, LabellerLine, Progress } from './ReviewTools';
 import * as s from './styles';
 
@@ -258,7 +258,7 @@ function LesionList({ result, commandsManager }: { result: ScoringResult; comman
         <button
           type="button"
           onClick={() => setShowAll(true)}
-          style={{ margin: '6px 0', fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+          style={{ ...s.smallButton, margin: '6px 0' }}
         >
           Show all {unassigned.length} (click them on the image instead, then “Exclude unassigned”)
         </button>
@@ -268,7 +268,7 @@ function LesionList({ result, commandsManager }: { result: ScoringResult; comman
         <button
           type="button"
           onClick={() => setShowAllExcluded(true)}
-          style={{ margin: '6px 0', fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+          style={{ ...s.smallButton, margin: '6px 0' }}
         >
           Show all {excluded.length} excluded
         </button>
@@ -393,7 +393,7 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
     session.reset(displaySetInstanceUID);
   }, [displaySetInstanceUID]);
   const contract = useContractAttributes(state);
-  const busy = state.status === 'loading' || state.status === 'detecting' || state.status === 'labelling';
+  const busy = isBusy(state);
   // A stored result of this series is on screen while its lesions are still being found.
   const preview = stored?.phase === 'preview' && state.status !== 'scored' ? stored : null;
   // "Score again" (a fresh automatic scoring) once there is a result on screen, stored or scored.
@@ -535,7 +535,7 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
               data-testid="calcium-confirm-automatic"
               onClick={() => commandsManager.runCommand('calciumScoringConfirmAutomatic')}
               title="Accept every remaining automatic label as it stands (Ctrl+Z undoes it)"
-              style={{ fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+              style={s.smallButton}
             >
               Confirm automatic labels
             </button>
@@ -550,7 +550,7 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
               type="button"
               data-testid="calcium-exclude-unassigned"
               onClick={() => commandsManager.runCommand('calciumScoringExcludeUnassigned')}
-              style={{ fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
+              style={s.smallButton}
             >
               Exclude unassigned
             </button>

@@ -25,3 +25,5 @@ export const th: CSSProperties = { textAlign: 'left', color: colors.muted, fontW
 export const td: CSSProperties = { padding: '3px 0', textAlign: 'right' };
 export const warning: CSSProperties = { color: colors.warn, margin: '4px 0', fontSize: 12 };
 export const error: CSSProperties = { color: colors.error, margin: '8px 0' };
+/** A small outlined button (Cancel, Exclude unassigned, Show all ...). */
+export const smallButton: CSSProperties = { fontSize: 12, padding: '2px 6px', borderRadius: 4, border: `1px solid ${colors.muted}`, background: 'transparent', color: colors.text, cursor: 'pointer' };

@@ -31,6 +31,11 @@ export type SessionState =
   | { status: 'scored'; result: ScoringResult; elapsedMs: number; restored: string | null }
   | { status: 'error'; message: string; problems: string[] | null };
 
+/** Loading, finding lesions or labelling: a scoring is under way. */
+export function isBusy(state: SessionState): boolean {
+  return state.status === 'loading' || state.status === 'detecting' || state.status === 'labelling';
+}
+
 /**
  * The current calcium report the archive holds for the displayed series, as the panel shows it:
  * at once from the SR (phase 'preview', while the CT loads and its lesions are found), then with
@@ -337,8 +342,7 @@ export class CalciumSession {
    * The mode calls it whenever display sets are added.
    */
   checkViewerReports(): void {
-    const busy = this.state.status === 'loading' || this.state.status === 'detecting' || this.state.status === 'labelling';
-    if (!this.viewerLook || this.stored || this.freshRun || !busy) return;
+    if (!this.viewerLook || this.stored || this.freshRun || !isBusy(this.state)) return;
     this.stored = this.lookInViewer();
     if (!this.stored) return;
     performance.mark('calcium:restored-shown');
@@ -370,8 +374,7 @@ export class CalciumSession {
 
   /** Stop loading / scoring / labelling; the reader can start again with "Score". */
   cancel(): void {
-    const busy = this.state.status === 'loading' || this.state.status === 'detecting' || this.state.status === 'labelling';
-    if (!busy) return;
+    if (!isBusy(this.state)) return;
     this.run++;
     this.cancelJob();
     this.set({ status: 'cancelled' });
@@ -384,8 +387,7 @@ export class CalciumSession {
    * on without restoring; once scored, the series is loaded and scored anew.
    */
   async scoreAgain(displaySet: DisplaySet, extensionManager: ExtensionManager, archive?: ArchiveAccess | null): Promise<void> {
-    const busy = this.state.status === 'loading' || this.state.status === 'detecting' || this.state.status === 'labelling';
-    if (busy && this.displaySetInstanceUID === displaySet.displaySetInstanceUID) {
+    if (isBusy(this.state) && this.displaySetInstanceUID === displaySet.displaySetInstanceUID) {
       this.freshRun = true;
       if (this.stored) this.stored = { ...this.stored, phase: 'set aside' };
       this.notify();
