@@ -94,9 +94,14 @@ function SaveBar({ commandsManager }: { commandsManager: CommandsManager }) {
       </button>
       {save.status === 'saved' && (
         <>
-          <p style={{ ...s.sub, margin: '6px 0 2px', color: s.colors.accent }} data-testid="calcium-save-message">
+          <p style={{ ...s.sub, margin: '6px 0 2px', color: s.colors.accent }} data-testid="calcium-save-message" data-unchanged={save.unchanged ? 'true' : 'false'}>
             {save.message}
           </p>
+          {save.warnings.map((w) => (
+            <p key={w} style={{ ...s.error, margin: '4px 0' }} role="alert" data-testid="calcium-save-warning">
+              {w}
+            </p>
+          ))}
           <p style={s.sub} data-testid="calcium-report-text">
             {save.reportText}
           </p>

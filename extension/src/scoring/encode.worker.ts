@@ -4,12 +4,15 @@
 import { Assignment, type AssignmentJson, type LesionSet } from '../../../core/index';
 import { encodeResult, type EncodeOptions } from '../../../core/encode/index';
 import type { CtVolume, ScoringResult } from '../../../core/types';
+import type { PriorComparison } from '../../../core/prior';
 
 export interface EncodeRequest {
   result: ScoringResult;
   lesionSet: LesionSet;
   assignment: AssignmentJson;
   volume: CtVolume;
+  /** The comparison with a prior study, when one was made (SR, PDF and report text carry it). */
+  prior: PriorComparison | null;
   options: EncodeOptions;
 }
 
@@ -17,8 +20,8 @@ export type EncodeReply =
   | {
       type: 'done';
       hu: Int16Array;
+      /** In store order: SEG, SR, PDF. */
       objects: { kind: string; bytes: Uint8Array; sopInstanceUid: string; sopClassUid: string; seriesInstanceUid: string }[];
-      sr: { seriesInstanceUid: string; sopInstanceUid: string; sopClassUid: string };
       reportText: string;
       warnings: string[];
     }
@@ -27,10 +30,10 @@ export type EncodeReply =
 const ctx = self as unknown as { postMessage: (msg: EncodeReply, transfer?: Transferable[]) => void; onmessage: ((e: MessageEvent<EncodeRequest>) => void) | null };
 
 ctx.onmessage = async (e: MessageEvent<EncodeRequest>) => {
-  const { result, lesionSet, volume, options } = e.data;
+  const { result, lesionSet, volume, prior, options } = e.data;
   try {
     const assignment = Assignment.fromJSON(lesionSet, e.data.assignment);
-    const encoded = await encodeResult({ result, lesionSet, assignment, volume }, options);
+    const encoded = await encodeResult({ result, lesionSet, assignment, volume, prior }, options);
     const objects = encoded.all.map((o) => ({
       kind: o.kind,
       bytes: o.bytes,
@@ -44,7 +47,6 @@ ctx.onmessage = async (e: MessageEvent<EncodeRequest>) => {
         type: 'done',
         hu: volume.hu,
         objects,
-        sr: { seriesInstanceUid: encoded.sr.seriesInstanceUid, sopInstanceUid: encoded.sr.sopInstanceUid, sopClassUid: encoded.sr.sopClassUid },
         reportText: encoded.reportText,
         warnings: encoded.warnings,
       },
