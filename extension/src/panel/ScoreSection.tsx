@@ -94,7 +94,13 @@ function SaveBar({ commandsManager }: { commandsManager: CommandsManager }) {
       </button>
       {save.status === 'saved' && (
         <>
-          <p style={{ ...s.sub, margin: '6px 0 2px', color: s.colors.accent }} data-testid="calcium-save-message" data-unchanged={save.unchanged ? 'true' : 'false'}>
+          <p
+            style={{ ...s.sub, margin: '6px 0 2px', color: s.colors.accent }}
+            data-testid="calcium-save-message"
+            data-unchanged={save.unchanged ? 'true' : 'false'}
+            data-version={save.version}
+            data-sr-uid={save.sopInstanceUid}
+          >
             {save.message}
           </p>
           {save.warnings.map((w) => (

@@ -23,6 +23,8 @@ export type SaveState =
       message: string;
       reportText: string;
       version: number;
+      /** The SR that is now the current report (the one stored, or the archive's when unchanged). */
+      sopInstanceUid: string;
       /** The archive's current report already said this: nothing was stored. */
       unchanged: boolean;
       /** What the reader should know (another reader saving the same study at once, source UIDs). */
@@ -619,6 +621,7 @@ export class CalciumSession {
       this.setSave({
         status: 'saved',
         version: this.lastSr.version,
+        sopInstanceUid: this.lastSr.sopInstanceUid,
         unchanged: saved.unchanged,
         warnings: saved.warnings,
         reportText: saved.encoded.reportText,
