@@ -147,7 +147,7 @@ export function dicomwebClientTransport(
     const what = `the calcium ${obj.kind}`;
     let answer: unknown;
     try {
-      answer = await client.storeInstances({ datasets: [partOf(obj.bytes)] });
+      answer = await client.storeInstances({ datasets: [arrayBufferOf(obj.bytes)] });
     } catch (e) {
       throw dicomwebClientError(e, url, what);
     }
@@ -158,7 +158,7 @@ export function dicomwebClientTransport(
 }
 
 /** The bytes as an ArrayBuffer of their own (what XMLHttpRequest sends). */
-export function partOf(bytes: Uint8Array): ArrayBuffer {
+export function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
     ? bytes.buffer
     : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);

@@ -7,7 +7,7 @@
 //  - read (the stored report, for a second reader): the data source's configured wadoRoot and
 //    the same authorization header the data source sends.
 import { data as dcmjsData } from 'dcmjs';
-import { dicomwebClientError, partOf, type StoreTransport } from '../../core/store/stow';
+import { dicomwebClientError, arrayBufferOf, type StoreTransport } from '../../core/store/stow';
 import type { CommandsManager, ExtensionManager } from './ohif';
 
 /** The part of an OHIF data source used here. */
@@ -99,7 +99,7 @@ export function dataSourceTransport(commandsManager: CommandsManager, source: Ac
   const url = source.wadoRoot ?? source.name;
   return async (obj) => {
     const t0 = performance.now();
-    const buffer = partOf(obj.bytes);
+    const buffer = arrayBufferOf(obj.bytes);
     const dicomDict = dcmjsData.DicomMessage.readFile(buffer);
     const dataset = dcmjsData.DicomMetaDictionary.naturalizeDataset(dicomDict.dict);
     dataset._meta = dcmjsData.DicomMetaDictionary.namifyDataset(dicomDict.meta);
