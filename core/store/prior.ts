@@ -24,7 +24,7 @@ export interface PriorSearchStudy {
 export type NoPriorReason = 'no-patient-id' | 'no-study-date' | 'no-earlier-study' | 'no-report';
 
 export type PriorSearch =
-  | { found: true; report: CalciumReport; /** Earlier studies of the patient looked at, the found one included. */ studiesSearched: number }
+  | { found: true; report: CalciumReport; /** Earlier studies of the patient whose reports were read, the found one included. */ studiesSearched: number }
   | { found: false; reason: NoPriorReason; /** One line, "No prior: ...". */ note: string };
 
 export const samePatient = (a: string | null | undefined, b: string | null | undefined): boolean => (a ?? '').trim() === (b ?? '').trim();
@@ -49,12 +49,14 @@ export async function findPriorReport(client: DicomwebClient, current: PriorSear
   const today = isoDate(current.studyDate);
   if (!today) return { found: false, reason: 'no-study-date', note: 'No prior: this series has no study date, so it cannot be told which studies are earlier.' };
   const studies = (await (opts.search ?? client).searchForStudies({ PatientID: pid }))
-    .map((s) => ({ uid: jsonValue(s, '0020000D'), date: isoDate(jsonValue(s, '00080020')), pid: jsonValue(s, '00100020') }))
+    .map((s) => ({ uid: jsonValue(s, '0020000D'), date: isoDate(jsonValue(s, '00080020')), pid: jsonValue(s, '00100020'), modalities: s['00080061']?.Value }))
     // An archive that ignores the PatientID filter still answers only this patient's studies here.
-    .filter((s): s is { uid: string; date: string; pid: string | null } => !!s.uid && s.uid !== current.studyInstanceUid && !!s.date && s.date < today && samePatient(s.pid ?? pid, pid))
+    .filter((s): s is typeof s & { uid: string; date: string } => !!s.uid && s.uid !== current.studyInstanceUid && !!s.date && s.date < today && samePatient(s.pid ?? pid, pid))
     .sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0));
   let searched = 0;
   for (const s of studies) {
+    // A study whose modalities the archive lists without SR holds no report: no request for it.
+    if (Array.isArray(s.modalities) && s.modalities.length > 0 && !s.modalities.includes('SR')) continue;
     searched++;
     const report = await priorReportOfStudy(client, s.uid);
     if (report && samePatient(report.patientId, pid)) return { found: true, report, studiesSearched: searched };

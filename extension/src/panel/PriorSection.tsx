@@ -55,6 +55,7 @@ export function PriorSection() {
       data-prior-study={r.studyInstanceUid}
       data-prior-date={date ?? ''}
       data-prior-total={r.total.agatston.toFixed(2)}
+      data-now-total={c ? c.current.total.toFixed(2) : undefined}
       data-change={c ? c.change.total.toFixed(2) : undefined}
       data-annualised={c && c.annualisedChange !== null ? c.annualisedChange.toFixed(2) : undefined}
       data-progression={c ? (c.progression ? 'yes' : 'no') : undefined}
