@@ -16,7 +16,7 @@ import { CancelledError, scoreOnMain, startScoringJob, type ScoringDone, type Sc
 import { volumeFromDisplaySet } from './volumeFromViewer';
 import type { LabellerKind, LabellingInfo } from './workerProtocol';
 import { compareWithPrior, priorCurrentOf, searchPrior, type PriorView } from './prior';
-import type { PriorComparison } from '../../../core/prior';
+import type { AcquisitionFacts, PriorComparison } from '../../../core/prior';
 import { seriesFactsFromInstances } from '../seriesFacts';
 
 export type SaveState =
@@ -188,10 +188,10 @@ export class CalciumSession {
       return;
     }
     if (this.prior && this.prior.status !== 'error' && this.prior.current.studyInstanceUid === studyUid) return;
-    const instances = (displaySet.instances ?? displaySet.images ?? []) as Record<string, unknown>[];
-    let acquisition = null;
+    const instances = displaySet.instances ?? displaySet.images ?? [];
+    let acquisition: AcquisitionFacts | null = null;
     try {
-      const f = seriesFactsFromInstances(instances as never);
+      const f = seriesFactsFromInstances(instances);
       acquisition = { kvp: f.kvp, sliceThicknessMm: f.sliceThicknessMm, convolutionKernel: f.convolutionKernel };
     } catch {
       // no instances yet: the scored result's facts are used once there is one
