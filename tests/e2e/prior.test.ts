@@ -3,11 +3,17 @@
 // study (2022) with a stored automatic calcium result and the current study (2025) with none; for
 // a second patient a prior scanned at 100 kVp beside a current study at 120 kVp; and the demo
 // study, whose patient has no other study.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stowInstances, storeDemoStudy, type StoredStudy } from '../../scripts/demo-study';
 import { writeCtSeries } from '../../core/dicom/write-ct';
 import { DEMO_PLAQUES, generatePhantom, type PlaqueSpec } from '../../core/phantom/index';
-import { loadCalciumResults } from '../../core/store/dicomweb';
+import { DicomwebClient, jsonValue, loadCalciumResults } from '../../core/store/dicomweb';
+import { readPart10 } from '../../core/dicom/part10';
 import { oneDecimal } from '../../core/encode/report-text';
 import { ARTERIES, type ScoringResult } from '../../core/types';
 import { screenshot, startStack, type Stack } from './harness';
@@ -50,6 +56,22 @@ async function open(stack: Stack, studyUid: string): Promise<void> {
 
 async function scored(page: Page): Promise<void> {
   await page.locator('[data-testid="calcium-score-section"][data-state="done"]').waitFor({ timeout: 150_000 });
+}
+
+/** The text of the newest summary PDF stored in a study (pdftotext, as tests/integration/encode-validators.test.ts reads it). */
+async function storedPdfText(dicomWebUrl: string, studyUid: string): Promise<string> {
+  const client = new DicomwebClient({ url: dicomWebUrl });
+  const docs = await client.searchForInstances(studyUid, null, { Modality: 'DOC' });
+  expect(docs.length).toBeGreaterThan(0);
+  const newest = docs.map((d) => ({ series: jsonValue(d, '0020000E')!, sop: jsonValue(d, '00080018')! }))[docs.length - 1];
+  const ds = readPart10(await client.retrieveInstance(studyUid, newest.series, newest.sop)) as Record<string, any>;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cacs-prior-pdf-')), 'summary.pdf');
+  try {
+    fs.writeFileSync(file, new Uint8Array(ds.EncapsulatedDocument[0]).subarray(0, ds.EncapsulatedDocumentLength));
+    return (await promisify(execFile)('pdftotext', ['-layout', file, '-'])).stdout;
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
 }
 
 /** The stored report's total as the SR keeps it (2 decimals). */
@@ -159,7 +181,24 @@ describe('the prior scan beside the current one', () => {
     expect(back.current!.prior!.change).toBeCloseTo(now - then, 1);
     expect(back.current!.prior!.annualisedChange).toBeCloseTo((now - then) / YEARS, 1);
     expect(back.current!.reportText).toMatch(/Compared with the prior study of 2022-03-01 \(Agatston \d+\.\d\), the (provisional )?total changed by \+\d+\.\d, \+\d+\.\d per year; progression by the square-root method \(Hokanson 2004\): yes/);
+    // The summary page has its "Compared with prior" block (the only DOC in the study: one save).
+    const pdf = await storedPdfText(stack.dicomWebUrl, CURRENT_STUDY);
+    expect(pdf).toContain('Compared with prior');
+    expect(pdf).toMatch(new RegExp(`Prior study 2022-03-01 \\(${PRIOR_STUDY.replace(/\./g, '\\.')}\\): total Agatston ${then.toFixed(1).replace('.', '\\.')}`));
+    expect(pdf).toMatch(/Progression: yes \(sqrt difference \d+\.\d\d; square-root method/);
   }, 240_000);
+
+  it('reopened, the saved result comes back with the same comparison', async () => {
+    const { page } = stack;
+    const saved = (await loadCalciumResults({ url: stack.dicomWebUrl }, CURRENT_STUDY)).current!;
+    await open(stack, CURRENT_STUDY);
+    await page.locator('[data-testid="calcium-score-section"][data-state="done"][data-restored="applied"]').waitFor({ timeout: 150_000 });
+    const section = page.locator('[data-testid="calcium-prior"][data-status="found"]');
+    await expect.poll(() => section.getAttribute('data-change'), { timeout: 10_000 }).not.toBeNull();
+    expect(Number(await section.getAttribute('data-now-total'))).toBeCloseTo(saved.total.agatston, 1);
+    expect(Number(await section.getAttribute('data-change'))).toBeCloseTo(saved.prior!.change!, 1);
+    expect(await section.getAttribute('data-progression')).toBe('yes');
+  }, 300_000);
 
   it('a prior scanned at another kVp carries the warning that the scores are not comparable, before and after scoring', async () => {
     const { page } = stack;
