@@ -140,6 +140,10 @@ describe('the prior scan beside the current one', () => {
     // Same scanner settings: no "not comparable"; the prior was automatic, and that is said.
     expect(await section.getAttribute('data-comparable')).toBe('true');
     expect(await page.getByTestId('calcium-prior-not-comparable').count()).toBe(0);
+    // Beside, not in the way: the reader's own total and the review cue stay in the window.
+    const inWindow = (testId: string) => page.getByTestId(testId).evaluate((e) => e.getBoundingClientRect().bottom <= window.innerHeight && e.getBoundingClientRect().top >= 0);
+    expect(await inWindow('calcium-total')).toBe(true);
+    expect(await inWindow('calcium-review-cue')).toBe(true);
     await screenshot(page, 'viewer-prior-comparison');
   }, 300_000);
 

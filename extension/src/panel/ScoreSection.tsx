@@ -448,8 +448,8 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
           {stored.difference}
         </p>
       )}
-      {/* The patient's prior result, and the change once there is a score, above the current one. */}
-      <PriorSection />
+      {/* The patient's prior result while there is no score yet (then under the score's table, in Result). */}
+      {state.status !== 'scored' && <PriorSection />}
       {state.status === 'scored' && <Result result={state.result} elapsedMs={state.elapsedMs} commandsManager={commandsManager} />}
     </section>
   );
@@ -561,6 +561,8 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
         )}
         </div>
       </div>
+      {/* The prior beside the current result: the change and progression, below the review cues so they stay in view. */}
+      <PriorSection />
       <MassFactor result={result} commandsManager={commandsManager} />
       <ClickToAssign commandsManager={commandsManager} />
       <HotkeyList />
