@@ -11,9 +11,9 @@ export interface EncodeRequest {
   lesionSet: LesionSet;
   assignment: AssignmentJson;
   volume: CtVolume;
-  /** The comparison with a prior study, when one was made (SR, PDF and report text carry it). */
-  prior: PriorComparison | null;
   options: EncodeOptions;
+  /** The comparison with the patient's prior result (SR, PDF, report text), when there is one. */
+  prior?: PriorComparison | null;
 }
 
 export type EncodeReply =
@@ -30,10 +30,10 @@ export type EncodeReply =
 const ctx = self as unknown as { postMessage: (msg: EncodeReply, transfer?: Transferable[]) => void; onmessage: ((e: MessageEvent<EncodeRequest>) => void) | null };
 
 ctx.onmessage = async (e: MessageEvent<EncodeRequest>) => {
-  const { result, lesionSet, volume, prior, options } = e.data;
+  const { result, lesionSet, volume, options, prior } = e.data;
   try {
     const assignment = Assignment.fromJSON(lesionSet, e.data.assignment);
-    const encoded = await encodeResult({ result, lesionSet, assignment, volume, prior }, options);
+    const encoded = await encodeResult({ result, lesionSet, assignment, volume, prior: prior ?? null }, options);
     const objects = encoded.all.map((o) => ({
       kind: o.kind,
       bytes: o.bytes,
