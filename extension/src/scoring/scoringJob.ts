@@ -161,8 +161,7 @@ export function startScoringJob(
 /**
  * Helper decode workers beside the scoring worker: one per further core, at most 3, and none
  * without cross-origin isolation (no SharedArrayBuffer to decode into). The viewer starts them
- * and hands the scoring worker a port to each: webpack cannot start a module
- * worker from inside another here.
+ * and hands the scoring worker a port to each, so they can be stopped with the job from here.
  */
 export function decodeHelpers(): number {
   const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
