@@ -16,9 +16,8 @@
  *   caller must name one (error listing uid, description and slice count of each).
  */
 import dcmjs from 'dcmjs';
-import type { CtVolume, SeriesFacts, SliceInstance, SourceContext, Vec3 } from '../types';
+import type { CtVolume, SeriesFacts, SourceContext, Vec3 } from '../types';
 import { has, num, nums, str, strs, type NaturalDataset } from './dataset';
-import { seriesFacts, sourceContext } from './facts';
 import { GeometryError, volumeGeometry } from './geometry';
 import { cross, norm } from '../math';
 import { checkPixelModule, MAX_CT_MATRIX, MAX_VOLUME_VOXELS } from '../checks';
