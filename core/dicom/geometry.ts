@@ -8,11 +8,14 @@
  *
  * Works on naturalized datasets (dcmjs or OHIF's instances: attribute keyword -> value). Every
  * refusal is a GeometryError whose message names the slice and says what is wrong.
+ * volumeGeometry adds the slices' identities, acquisition facts and study context: the file
+ * reader and the viewer build a volume's geometry with it.
  * Also the mapping between voxel indices and patient coordinates of a volume's geometry.
  */
-import type { Vec3, VolumeGeometry } from '../types';
+import type { CtVolume, SliceInstance, Vec3, VolumeGeometry } from '../types';
 import { cross, dot, median, norm, normalize, sub } from '../math';
 import { num, nums, str, type NaturalDataset } from './dataset';
+import { seriesFacts, sourceContext } from './facts';
 
 export class GeometryError extends Error {
   override name = 'GeometryError';
@@ -148,6 +151,42 @@ export function stackGeometry<T extends StackInput>(slicesIn: readonly T[], opts
     lengthMm: unique[unique.length - 1].along - unique[0].along,
     warnings,
   };
+}
+
+/**
+ * The geometry of a series from its slices' headers alone (no pixel data): sorted and checked
+ * by core/dicom/geometry.ts, with the slices' identities, the acquisition facts and the study
+ * context. The file reader (planVolume) and the viewer (its headers from OHIF's metadata)
+ * build a volume's geometry with this one function. Throws GeometryError.
+ */
+export function volumeGeometry<T extends StackInput>(slicesIn: readonly T[], opts: { allowGaps?: boolean } = {}): { geometry: Omit<CtVolume, 'hu'>; slices: T[]; warnings: string[] } {
+  const stack = stackGeometry(slicesIn, { allowGaps: opts.allowGaps });
+  const { rows, columns, rowCosines, columnCosines, normal, sliceIncrementMm: increment } = stack;
+  const spacing = stack.pixelSpacingMm;
+  const datasets = stack.slices.map((s) => s.dataset);
+  // CT Image Storage when a header does not say.
+  const instances: SliceInstance[] = datasets.map((ds) => ({
+    sopInstanceUid: str(ds, 'SOPInstanceUID') ?? '',
+    sopClassUid: str(ds, 'SOPClassUID') ?? '1.2.840.10008.5.1.4.1.1.2',
+    instanceNumber: num(ds, 'InstanceNumber'),
+  }));
+  const facts = seriesFacts(datasets, { rows, columns, sliceCount: datasets.length, increment, spacing: [spacing[0], spacing[1]], lengthMm: stack.lengthMm });
+  const geometry: Omit<CtVolume, 'hu'> = {
+    columns,
+    rows,
+    slices: datasets.length,
+    columnSpacingMm: spacing[1],
+    rowSpacingMm: spacing[0],
+    sliceIncrementMm: increment,
+    imagePositionsMm: stack.positionsMm,
+    rowCosines,
+    columnCosines,
+    normal,
+    instances,
+    facts,
+    source: sourceContext(slicesIn[0].dataset),
+  };
+  return { geometry, slices: stack.slices, warnings: [...stack.warnings] };
 }
 
 /** Voxel (i, j, k) centre to patient coordinates (mm). */

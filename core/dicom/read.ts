@@ -16,10 +16,9 @@
  *   caller must name one (error listing uid, description and slice count of each).
  */
 import dcmjs from 'dcmjs';
-import type { CtVolume, SeriesFacts, SliceInstance, SourceContext, Vec3 } from '../types';
+import type { CtVolume, SeriesFacts, SourceContext, Vec3 } from '../types';
 import { has, num, nums, str, strs, type NaturalDataset } from './dataset';
-import { seriesFacts, sourceContext } from './facts';
-import { GeometryError, stackGeometry, type StackGeometry } from './geometry';
+import { GeometryError, volumeGeometry } from './geometry';
 import { cross, norm } from '../math';
 import { checkPixelModule, MAX_CT_MATRIX, MAX_VOLUME_VOXELS } from '../checks';
 import { checkEncodedFrame, decodeFailureMessage, frameToHu, isSupportedTransferSyntax, needsCodecs, transferSyntaxName, TS, type PixelLayout } from './pixels';
@@ -367,19 +366,18 @@ export function planVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): 
   const warnings: string[] = [];
   if (slicesIn.length < 2) throw new DicomReadError(`a volume needs at least 2 slices, the series has ${slicesIn.length}`);
   // Size, orientation, spacing, order, copies, gaps and tilt: core/dicom/geometry.ts (shared with the viewer).
-  let stack: StackGeometry<ParsedInstance>;
+  let planned: ReturnType<typeof volumeGeometry<ParsedInstance>>;
   try {
-    stack = stackGeometry(slicesIn, { allowGaps: opts.allowGaps });
+    planned = volumeGeometry(slicesIn, { allowGaps: opts.allowGaps });
   } catch (e) {
     if (e instanceof GeometryError) throw new DicomReadError(e.message);
     throw e;
   }
-  const { rows, columns, rowCosines, columnCosines, normal, sliceIncrementMm: increment } = stack;
-  const spacing = stack.pixelSpacingMm;
-  const unique = stack.slices.map((inst, k) => ({ inst, position: stack.positionsMm[k] }));
-  warnings.push(...stack.warnings);
+  const { geometry } = planned;
+  const { rows, columns } = geometry;
+  warnings.push(...planned.warnings);
 
-  const sliceCount = unique.length;
+  const sliceCount = planned.slices.length;
   const sliceSize = rows * columns;
   if (sliceSize * sliceCount > MAX_VOLUME_VOXELS && rows <= MAX_CT_MATRIX && columns <= MAX_CT_MATRIX) {
     throw new DicomReadError(
@@ -387,9 +385,8 @@ export function planVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): 
     );
   }
   const jobs: SliceJob[] = [];
-  const instances: SliceInstance[] = [];
   for (let k = 0; k < sliceCount; k++) {
-    const { inst } = unique[k];
+    const inst = planned.slices[k];
     const ds = inst.dataset;
     if (!isSupportedTransferSyntax(inst.transferSyntaxUid)) {
       throw new DicomReadError(`${inst.name}: transfer syntax ${transferSyntaxName(inst.transferSyntaxUid)} is not supported; convert the series (e.g. dcmdjpeg/gdcmconv --raw) first`);
@@ -417,25 +414,7 @@ export function planVolume(slicesIn: ParsedInstance[], opts: ReadOptions = {}): 
       throw new DicomReadError(`${inst.name}: pixel data holds ${inst.frames[0].byteLength} bytes, ${rows}x${columns} pixels need ${bytesNeeded}; the file is truncated`);
     }
     jobs.push({ k, name: inst.name, frame: inst.frames[0], transferSyntaxUid: inst.transferSyntaxUid, layout });
-    instances.push({ sopInstanceUid: str(ds, 'SOPInstanceUID') ?? '', sopClassUid: str(ds, 'SOPClassUID') ?? CT_IMAGE_STORAGE, instanceNumber: num(ds, 'InstanceNumber') });
   }
-
-  const facts = seriesFacts(unique.map((g) => g.inst.dataset), { rows, columns, sliceCount, increment, spacing: [spacing[0], spacing[1]], lengthMm: stack.lengthMm });
-  const geometry: Omit<CtVolume, 'hu'> = {
-    columns,
-    rows,
-    slices: sliceCount,
-    columnSpacingMm: spacing[1],
-    rowSpacingMm: spacing[0],
-    sliceIncrementMm: increment,
-    imagePositionsMm: unique.map((g) => g.position),
-    rowCosines,
-    columnCosines,
-    normal,
-    instances,
-    facts,
-    source: sourceContext(slicesIn[0].dataset),
-  };
   return { geometry, jobs, warnings };
 }
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { GeometryError, stackGeometry } from '../../core/dicom/geometry';
+import { GeometryError, stackGeometry, volumeGeometry } from '../../core/dicom/geometry';
+import { readPart10 } from '../../core/dicom/part10';
+import { planSeries } from '../../core/dicom/read';
+import { asFiles, series } from './read-fixtures';
 
 /** A slice header as OHIF's naturalized instances carry it (numbers, arrays). */
 function slice(z: number, extra: Record<string, unknown> = {}) {
@@ -46,5 +49,27 @@ describe('stackGeometry (one geometry for the file reader and the viewer)', () =
     expect(stackGeometry(gap, { allowGaps: true }).warnings[0]).toMatch(/1 slice missing/);
     const tilted = [0, 3, 6].map((z) => slice(z, { ImagePositionPatient: [-1, -1 + z * 0.3, z] }));
     expect(stackGeometry(tilted).warnings.join(' ')).toMatch(/gantry tilt/);
+  });
+});
+
+describe('volumeGeometry (the volume the viewer scores has the file reader geometry)', () => {
+  it("gives from headers alone (OHIF's instance metadata) exactly the geometry the reader plans from the files", () => {
+    // Shuffled, as a display set may list its instances.
+    const { datasets } = series(6, { stepMm: 2.5 });
+    const files = asFiles([datasets[3], datasets[0], datasets[5], datasets[1], datasets[4], datasets[2]]);
+    const fromFiles = planSeries(files).plan.geometry;
+    // Headers without pixels, as OHIF's metadata carries them.
+    const headers = files.map((f, n) => {
+      const { PixelData: _pixels, ...ds } = readPart10(f.bytes) as Record<string, unknown>;
+      return { name: `instance ${n + 1}`, dataset: ds };
+    });
+    const fromHeaders = volumeGeometry(headers).geometry;
+    expect(fromHeaders).toEqual(fromFiles);
+    expect(fromHeaders.instances.map((i) => i.instanceNumber)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(fromHeaders.sliceIncrementMm).toBe(2.5);
+  });
+
+  it('refuses what the reader refuses, with the same GeometryError', () => {
+    expect(() => volumeGeometry([slice(0)])).toThrow(GeometryError);
   });
 });

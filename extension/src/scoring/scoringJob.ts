@@ -4,7 +4,7 @@
 // main thread, so scoring never depends on it.
 import { InputError, scoreVolume, type AssignmentJson, type LesionSet } from '../../../core/index';
 import type { CtVolume, ScoringResult, ScoringSettings } from '../../../core/types';
-import type { LabellerKind, WorkerRequest, WorkerMessage, LabellingInfo } from './workerProtocol';
+import type { LabellerKind, WorkerRequest, WorkerMessage, LabellingInfo, SeriesSource } from './workerProtocol';
 
 export interface ScoringDone {
   result: ScoringResult;
@@ -16,10 +16,12 @@ export interface ScoringDone {
   hu: Int16Array;
   /** What the automatic labeller did (null: none ran). */
   labelling: LabellingInfo | null;
+  /** The geometry of the volume the worker fetched itself (absent: it scored the viewer's volume). */
+  geometry?: Omit<CtVolume, 'hu'>;
 }
 
 export interface ScoringProgress {
-  (phase: 'scoring' | 'labelling', done: number, total: number): void;
+  (phase: 'loading' | 'scoring' | 'labelling', done: number, total: number): void;
 }
 
 function scoreOnMain(volume: CtVolume, settings: Partial<ScoringSettings> | undefined, onProgress: ScoringProgress): ScoringDone {
@@ -32,6 +34,12 @@ export interface ScoringJob {
   promise: Promise<ScoringDone>;
   /** Hand over the loaded volume; its voxels are transferred to the worker. */
   start(volume: CtVolume): void;
+  /**
+   * Let the worker fetch and decode the series itself, then score it (promise). Resolves true
+   * once the worker has read it, false (with a console note) when it could not: then start()
+   * with the viewer's volume.
+   */
+  fetchAndScore(source: SeriesSource): Promise<boolean>;
   cancel(): void;
 }
 
@@ -85,22 +93,42 @@ export function startScoringJob(
           }
         });
       },
+      // No worker to fetch with: the viewer's cache path.
+      fetchAndScore: async () => false,
       cancel: () => settle(() => reject(new CancelledError())),
     };
   }
   const w = worker;
+  let fetching: ((read: boolean) => void) | null = null;
+  // Decode helpers of the worker's own read: stopped once it has read the series.
+  const helpers: Worker[] = [];
+  const stopHelpers = () => helpers.splice(0).forEach((h) => h.terminate());
   w.onmessage = (e: MessageEvent<WorkerMessage>) => {
     const m = e.data;
     if (m.type === 'progress') {
       if (!settled) onProgress(m.phase, m.done, m.total);
       return;
     }
+    if (m.type === 'fetched' || m.type === 'fetch-failed') {
+      if (m.type === 'fetched') {
+        performance.mark('calcium:fetched');
+        console.info(`[calcium-scoring] The series was read by the scoring worker in ${Math.round(m.ms)} ms (${m.helpers} decode helper${m.helpers === 1 ? '' : 's'}).`);
+      } else console.info(`[calcium-scoring] The scoring worker could not read the series itself (${m.message}); reading it from the viewer's image cache instead.`);
+      stopHelpers();
+      fetching?.(m.type === 'fetched');
+      fetching = null;
+      return;
+    }
+    stopHelpers();
     w.terminate();
     if (m.type === 'done') settle(() => resolve({ ...m }));
     else settle(() => reject(m.problems ? new InputError(m.problems) : new Error(m.message)));
   };
   w.onerror = (e) => {
+    stopHelpers();
     w.terminate();
+    fetching?.(false);
+    fetching = null;
     // The voxels went to the worker: the caller reloads them (from the viewer's cache) to retry.
     settle(() => reject(new Error(`The scoring worker failed: ${e.message || 'it could not start'}.`)));
   };
@@ -112,11 +140,54 @@ export function startScoringJob(
       // Transferred, not copied: a 135 x 512 x 512 chest CT is 70 MB of Int16.
       w.postMessage(request, [volume.hu.buffer as ArrayBuffer]);
     },
+    fetchAndScore: (source) =>
+      new Promise<boolean>((res) => {
+        if (settled) return res(false);
+        fetching = res;
+        const decoders = startDecoders();
+        helpers.push(...decoders.workers);
+        w.postMessage({ type: 'fetch-and-score', source, settings, autoLabel: options.autoLabel, labeller: options.labeller, decoders: decoders.ports } satisfies WorkerRequest, decoders.ports);
+      }),
     cancel: () => {
+      stopHelpers();
       w.terminate();
+      fetching?.(false);
+      fetching = null;
       settle(() => reject(new CancelledError()));
     },
   };
+}
+
+/**
+ * Helper decode workers beside the scoring worker: one per further core, at most 3, and none
+ * without cross-origin isolation (no SharedArrayBuffer to decode into). The viewer starts them
+ * and hands the scoring worker a port to each, so they can be stopped with the job from here.
+ */
+export function decodeHelpers(): number {
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  if (g.crossOriginIsolated !== true || typeof SharedArrayBuffer === 'undefined') return 0;
+  return Math.max(0, Math.min(3, (g.navigator?.hardwareConcurrency ?? 1) - 1));
+}
+
+/**
+ * Helper decode workers for the scoring worker's own read (decodeHelpers: one per
+ * further core where the page is cross-origin isolated), each with a port for the scoring worker.
+ */
+function startDecoders(): { workers: Worker[]; ports: MessagePort[] } {
+  const workers: Worker[] = [];
+  const ports: MessagePort[] = [];
+  for (let n = 0; n < decodeHelpers(); n++) {
+    try {
+      const helper = new Worker(new URL('./decode.worker.ts', import.meta.url), { type: 'module', name: 'calcium-decode' });
+      const channel = new MessageChannel();
+      helper.postMessage({ port: channel.port1 }, [channel.port1]);
+      workers.push(helper);
+      ports.push(channel.port2);
+    } catch {
+      break;
+    }
+  }
+  return { workers, ports };
 }
 
 /** For a failed worker: score the (reloaded) volume on the main thread. */

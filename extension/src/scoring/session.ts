@@ -12,8 +12,8 @@ import { dataSourceTransport, type ActiveDataSource } from '../dataSource';
 import type { CommandsManager, DisplaySet, ExtensionManager } from '../ohif';
 import { workerEncoder } from './encodeJob';
 import { CancelledError, scoreOnMain, startScoringJob, type ScoringDone, type ScoringJob } from './scoringJob';
-import { volumeFromDisplaySet } from './volumeFromViewer';
-import type { LabellerKind, LabellingInfo } from './workerProtocol';
+import { geometryOfDisplaySet, volumeFromDisplaySet } from './volumeFromViewer';
+import type { LabellerKind, LabellingInfo, SeriesSource } from './workerProtocol';
 import { compareWithPrior, priorCurrentOf, searchPrior, type PriorView } from './prior';
 import type { AcquisitionFacts, PriorComparison } from '../../../core/prior';
 import { seriesFactsFromInstances } from '../seriesFacts';
@@ -300,34 +300,44 @@ export class CalciumSession {
     this.startPriorSearch(archive, displaySet, studyUid);
     try {
       this.set({ status: 'loading', loaded: 0, total: displaySet.instances?.length ?? 0 });
-      const load = () =>
-        volumeFromDisplaySet(
-          displaySet,
-          extensionManager,
-          (loaded, total) => {
-            if (live()) this.set({ status: 'loading', loaded, total });
-          },
-          abort.signal,
-        );
-      const onProgress = (phase: 'scoring' | 'labelling', d: number, t: number) => {
-        if (live()) this.set(phase === 'scoring' ? { status: 'detecting', done: d, total: t } : { status: 'labelling', done: d, total: t });
+      const onLoaded = (loaded: number, total: number) => {
+        if (live()) this.set({ status: 'loading', loaded, total });
+      };
+      const load = () => volumeFromDisplaySet(displaySet, extensionManager, onLoaded, abort.signal);
+      const onProgress = (phase: 'loading' | 'scoring' | 'labelling', d: number, t: number) => {
+        if (!live()) return;
+        if (phase === 'loading') onLoaded(d, t);
+        else this.set(phase === 'scoring' ? { status: 'detecting', done: d, total: t } : { status: 'labelling', done: d, total: t });
       };
       // The worker starts now and loads the labeller while the slices load.
       const job = startScoringJob(settings, onProgress, { autoLabel: this.autoLabel, labeller: labellerKind() });
       this.job = job;
-      let loaded: Awaited<ReturnType<typeof load>>;
+      // The geometry and image ids from OHIF's metadata (no pixels): the overlay draws on these.
+      let shown: ReturnType<typeof geometryOfDisplaySet>;
+      let volume: Omit<CtVolume, 'hu'>;
+      let done: ScoringDone;
       try {
-        loaded = await load();
+        shown = geometryOfDisplaySet(displaySet, extensionManager);
+        // The worker reads the series itself through the data source when it is DICOMweb, so
+        // scoring never waits for the display's loader; else (files opened with OHIF's Upload,
+        // or the worker cannot read it) the viewer's image cache.
+        const source = seriesSourceOf(displaySet, shown.geometry, archive);
+        if (!source) console.info("[calcium-scoring] The data source is not DICOMweb: the series is read from the viewer's image cache.");
+        const fetched = source ? await job.fetchAndScore(source) : false;
+        if (!live()) return;
+        volume = shown.geometry;
+        if (!fetched) {
+          const loaded = await load();
+          if (!live()) return;
+          volume = loaded.volume;
+          this.set({ status: 'detecting', done: 0, total: volume.slices });
+          job.start(loaded.volume);
+        }
       } catch (e) {
         job.cancel();
         if (this.job === job) this.job = null;
         throw e;
       }
-      const { volume, imageIds } = loaded;
-      if (!live()) return;
-      this.set({ status: 'detecting', done: 0, total: volume.slices });
-      let done: ScoringDone;
-      job.start(volume);
       try {
         done = await job.promise;
       } catch (e) {
@@ -336,11 +346,16 @@ export class CalciumSession {
         console.warn('[calcium-scoring]', (e as Error).message, 'Scoring on the main thread.');
         const again = await load();
         if (!live()) return;
+        volume = again.volume;
         done = scoreOnMain(again.volume, settings, onProgress);
       } finally {
         if (this.job === job) this.job = null;
       }
       if (!live()) return;
+      // The worker's own read is the same series, sorted the same way (core volumeGeometry).
+      if (done.geometry) volume = done.geometry;
+      const bySop = new Map(shown.geometry.instances.map((inst, k) => [inst.sopInstanceUid, shown.imageIds[k]]));
+      const imageIds = volume.instances.map((inst) => bySop.get(inst.sopInstanceUid) ?? '');
       const scored: CtVolume = { ...volume, hu: done.hu };
       this.imageIds = imageIds;
       this.volume = scored;
@@ -791,6 +806,25 @@ export class CalciumSession {
 function labellerKind(): LabellerKind {
   const v = (globalThis as { config?: { calciumScoring?: { labeller?: unknown } } }).config?.calciumScoring?.labeller;
   return v === 'model' ? 'model' : 'rules';
+}
+
+/**
+ * Where the scoring worker reads the displayed series itself: the data source's WADO root
+ * (absolute: the worker resolves URLs against its own script) and headers; null when the data
+ * source is not DICOMweb.
+ */
+function seriesSourceOf(displaySet: DisplaySet, geometry: Omit<CtVolume, 'hu'>, archive: ArchiveAccess | null | undefined): SeriesSource | null {
+  const studyUid = geometry.source.studyInstanceUid || displaySet.StudyInstanceUID || '';
+  const seriesUid = geometry.source.seriesInstanceUid || displaySet.SeriesInstanceUID || '';
+  if (!archive?.url || !studyUid || !seriesUid) return null;
+  let wadoRoot: string;
+  try {
+    wadoRoot = new URL(archive.url, globalThis.location?.href).href;
+  } catch {
+    return null;
+  }
+  if (!/^https?:/i.test(wadoRoot)) return null;
+  return { wadoRoot, headers: archive.headers, studyUid, seriesUid, sopInstanceUids: geometry.instances.map((i) => i.sopInstanceUid) };
 }
 
 /**
