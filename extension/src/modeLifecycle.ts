@@ -9,7 +9,7 @@ import { displayedDisplaySet } from './displayedSeries';
 import { hostLibraries } from './host';
 import type { CommandsManager, ExtensionManager, ServicesManager, Subscription } from './ohif';
 import { LesionOverlay } from './scoring/overlay';
-import { session } from './scoring/session';
+import { calciumScoringService } from './service';
 import { ASSIGN_TOOL, ASSIGN_TOOL_INSTANCES, registerAssignTool } from './tools/assignTool';
 
 export const TOOL_GROUP_ID = 'default';
@@ -65,6 +65,7 @@ function toolbarButtons() {
 
 export function enterMode({ servicesManager, extensionManager, commandsManager }: LifecycleArgs): void {
   exitMode();
+  const session = calciumScoringService(servicesManager);
   const disposers: (() => void)[] = [];
   const services = servicesManager.services as Record<string, unknown>;
 
@@ -84,7 +85,7 @@ export function enterMode({ servicesManager, extensionManager, commandsManager }
   }
 
   // The overlay follows the session.
-  overlay = new LesionOverlay(servicesManager, extensionManager);
+  overlay = new LesionOverlay(servicesManager, extensionManager, session);
   disposers.push(overlay.start());
 
   // Score the displayed series as soon as it is known.

@@ -2,13 +2,13 @@
 // CT series' acquisition facts and the warnings a reader needs before trusting a score.
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { archiveStatus } from '../archive';
-import { session } from '../scoring/session';
 import type { DisplayedSeries } from '../getCommandsModule';
 import type { CommandsManager, ExtensionManager, ServicesManager, Subscription } from '../ohif';
 import { checkAcquisition } from '../../../core/checks';
 import { mm } from '../seriesFacts';
 import type { SeriesFacts } from '../../../core/types';
 import { ScoreSection } from './ScoreSection';
+import { useCalciumService } from './service';
 import * as s from './styles';
 
 export interface PanelProps {
@@ -96,6 +96,7 @@ function FactsTable({ facts }: { facts: SeriesFacts }) {
 
 export function CalciumPanel(props: PanelProps) {
   const shown = useDisplayedSeries(props);
+  const session = useCalciumService();
   // Once scored, the core's checks (in the result) say the same and more: show them only there.
   const scored = useSyncExternalStore(
     (fn) => session.subscribe(fn),

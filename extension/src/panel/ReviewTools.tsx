@@ -4,7 +4,8 @@ import { useSyncExternalStore } from 'react';
 import { ARTERIES } from '../../../core/types';
 import { CALCIUM_HOTKEYS, keyText } from '../hotkeys';
 import type { CommandsManager } from '../ohif';
-import { session, type SessionState } from '../scoring/session';
+import type { CalciumSession, SessionState } from '../scoring/session';
+import { useCalciumService } from './service';
 import * as s from './styles';
 
 /**
@@ -16,6 +17,7 @@ import * as s from './styles';
  * lesions are found) | "applied" (its labels are on the lesions found now).
  */
 export function useContractAttributes(state: SessionState): Record<string, string> {
+  const session = useCalciumService();
   const overlay = useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.overlayState,
@@ -24,13 +26,13 @@ export function useContractAttributes(state: SessionState): Record<string, strin
     (fn) => session.subscribe(fn),
     () => session.stored,
   );
-  const attrs: Record<string, string> = { ...contractAttributes(state), 'data-overlay': overlay };
+  const attrs: Record<string, string> = { ...contractAttributes(state, session), 'data-overlay': overlay };
   if (stored?.phase === 'applied' && state.status === 'scored') attrs['data-restored'] = 'applied';
   else if (stored?.phase === 'preview' && state.status !== 'scored') attrs['data-restored'] = 'preview';
   return attrs;
 }
 
-export function contractAttributes(state: SessionState): Record<string, string> {
+export function contractAttributes(state: SessionState, session: CalciumSession): Record<string, string> {
   const phase =
     state.status === 'loading'
       ? 'loading'
@@ -43,13 +45,13 @@ export function contractAttributes(state: SessionState): Record<string, string> 
   if (state.status === 'scored') {
     attrs['data-total-agatston'] = state.result.total.agatston.toFixed(2);
     attrs['data-candidates'] = String(session.lesionSet?.lesions.length ?? 0);
-    attrs['data-auto-labelled'] = String(autoLabelled());
+    attrs['data-auto-labelled'] = String(autoLabelled(session));
   }
   return attrs;
 }
 
 /** Lesions with at least one slice component on an artery by the automatic labeller. */
-export function autoLabelled(): number {
+export function autoLabelled(session: CalciumSession): number {
   const { lesionSet, assignment } = session;
   if (!lesionSet || !assignment) return 0;
   const arteries = new Set<string>(ARTERIES);
@@ -89,6 +91,7 @@ export function Progress({ state, commandsManager }: { state: SessionState; comm
 
 /** Which backend the labeller ran on and how long each step took. */
 export function LabellerLine() {
+  const session = useCalciumService();
   const info = session.labelling;
   if (!info) return null;
   const ms = (x: number) => `${Math.round(x)} ms`;

@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import { parseClinicalInputs } from '../../../core/risk';
 import type { ClinicalInputs, ScoringResult } from '../../../core/types';
-import { session } from '../scoring/session';
+import { useCalciumService } from './service';
 import * as s from './styles';
 
 type Flag = 'diabetes' | 'currentSmoker' | 'antihypertensiveMedication' | 'lipidLoweringMedication' | 'familyHistoryOfHeartAttack';
@@ -53,6 +53,7 @@ const row = { ...s.sub, display: 'flex', alignItems: 'center', gap: 6, margin: '
 
 /** The form and the risk it gives; `result` is the current scoring result (its risk summary). */
 export function RiskForm({ result }: { result: ScoringResult }) {
+  const session = useCalciumService();
   const [form, setForm] = useState<Form>(() => fromInputs(session.clinical));
   const [problems, setProblems] = useState<string[]>([]);
   const [open, setOpen] = useState(session.clinical !== null);

@@ -8,7 +8,8 @@ import { oneDecimal, resultHeadline, reviewStatus } from '../../../core/encode/r
 import { storedArteryTotals, storedHeadline } from '../../../core/encode/stored-view';
 import { RiskForm } from './RiskForm';
 import type { CommandsManager } from '../ohif';
-import { isBusy, session, type SaveState, type SessionState, type StoredView } from '../scoring/session';
+import { isBusy, type SaveState, type SessionState, type StoredView } from '../scoring/session';
+import { useCalciumService } from './service';
 import { useContractAttributes, HotkeyList, LabellerLine, Progress } from './ReviewTools';
 import * as s from './styles';
 
@@ -48,6 +49,7 @@ function LabelButton(props: {
 }
 
 function useSession(): SessionState {
+  const session = useCalciumService();
   return useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.state,
@@ -55,6 +57,7 @@ function useSession(): SessionState {
 }
 
 function useStored(): StoredView | null {
+  const session = useCalciumService();
   return useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.stored,
@@ -62,6 +65,7 @@ function useStored(): StoredView | null {
 }
 
 function useSaveState(): SaveState {
+  const session = useCalciumService();
   return useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.saveState,
@@ -69,6 +73,7 @@ function useSaveState(): SaveState {
 }
 
 function SaveBar({ commandsManager }: { commandsManager: CommandsManager }) {
+  const session = useCalciumService();
   const save = useSaveState();
   const saving = save.status === 'saving';
   const correction = session.savedVersion > 0;
@@ -122,6 +127,7 @@ function SaveBar({ commandsManager }: { commandsManager: CommandsManager }) {
 }
 
 function useClick(): { armed: LesionLabel | null; message: string | null } {
+  const session = useCalciumService();
   const armed = useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.armedLabel,
@@ -222,6 +228,7 @@ const UNASSIGNED_SHOWN = 40;
 
 /** Lesions grouped: on an artery first, then not assigned (in slice order, capped), then excluded. */
 function LesionList({ result, commandsManager }: { result: ScoringResult; commandsManager: CommandsManager }) {
+  const session = useCalciumService();
   const [showAll, setShowAll] = useState(false);
   const [showAllExcluded, setShowAllExcluded] = useState(false);
   // The selection: a lesion, or one part of a split lesion.
@@ -387,11 +394,12 @@ function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: 
 }
 
 export function ScoreSection({ commandsManager, displaySetInstanceUID }: { commandsManager: CommandsManager; displaySetInstanceUID: string }) {
+  const session = useCalciumService();
   const state = useSession();
   const stored = useStored();
   useEffect(() => {
     session.reset(displaySetInstanceUID);
-  }, [displaySetInstanceUID]);
+  }, [session, displaySetInstanceUID]);
   const contract = useContractAttributes(state);
   const busy = isBusy(state);
   // A stored result of this series is on screen while its lesions are still being found.

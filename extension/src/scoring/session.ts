@@ -776,13 +776,3 @@ function storeErrorText(e: unknown): string {
   return err?.message ?? String(e);
 }
 
-/**
- * The session of the calcium scoring service (service.ts, registered by the extension with
- * OHIF's servicesManager): commands reach it as servicesManager.services.calciumScoringService;
- * this live binding points the panel's modules at the same instance.
- */
-export let session: CalciumSession = new CalciumSession();
-
-export function useSessionOf(instance: CalciumSession): void {
-  session = instance;
-}
