@@ -7,6 +7,7 @@ import type { CommandsManager } from '../ohif';
 import type { CalciumSession, SessionState } from '../scoring/session';
 import { useCalciumService } from './service';
 import * as s from './styles';
+import { PanelButton, useT } from './ui';
 
 /**
  * The stable test contract (README): on [data-testid="calcium-score-section"],
@@ -60,14 +61,15 @@ export function autoLabelled(session: CalciumSession): number {
 
 /** Progress while loading / scoring / labelling, with Cancel. */
 export function Progress({ state, commandsManager }: { state: SessionState; commandsManager: CommandsManager }) {
+  const t = useT();
   let text: string | null = null;
-  if (state.status === 'loading') text = `Loading slices ${state.loaded} / ${state.total}…`;
-  else if (state.status === 'detecting') text = `Finding calcified lesions, slice ${state.done} / ${state.total}…`;
-  else if (state.status === 'labelling') text = 'Proposing arteries (automatic labelling)…';
+  if (state.status === 'loading') text = t('loadingSlices', { loaded: state.loaded, total: state.total });
+  else if (state.status === 'detecting') text = t('findingLesions', { done: state.done, total: state.total });
+  else if (state.status === 'labelling') text = t('proposingArteries');
   if (state.status === 'cancelled') {
     return (
       <p style={s.sub} data-testid="calcium-progress">
-        Scoring cancelled. Press “Score this series” to start again.
+        {t('scoringCancelled')}
       </p>
     );
   }
@@ -77,14 +79,9 @@ export function Progress({ state, commandsManager }: { state: SessionState; comm
       <p style={{ ...s.sub, flex: 1, margin: 0 }} data-testid="calcium-progress">
         {text}
       </p>
-      <button
-        type="button"
-        data-testid="calcium-cancel"
-        onClick={() => commandsManager.runCommand('calciumScoringCancel')}
-        style={s.smallButton}
-      >
-        Cancel
-      </button>
+      <PanelButton kind="small" data-testid="calcium-cancel" onClick={() => commandsManager.runCommand('calciumScoringCancel')}>
+        {t('cancel')}
+      </PanelButton>
     </div>
   );
 }
@@ -92,16 +89,19 @@ export function Progress({ state, commandsManager }: { state: SessionState; comm
 /** Which backend the labeller ran on and how long each step took. */
 export function LabellerLine() {
   const session = useCalciumService();
+  const t = useT();
   const info = session.labelling;
   if (!info) return null;
-  const ms = (x: number) => `${Math.round(x)} ms`;
+  const ms = (x: number) => t('milliseconds', { ms: Math.round(x) });
+  const times = { anatomy: ms(info.anatomyMs), features: ms(info.featuresMs), inference: ms(info.inferenceMs) };
+  const labelled = t(info.autoLabelled === 1 ? 'lesionsLabelledOne' : 'lesionsLabelledOther', { count: info.autoLabelled });
   return (
     <p style={{ ...s.sub, margin: '0 0 6px' }} data-testid="calcium-labeller" data-backend={info.backend ?? ''}>
       {info.backend === 'rules'
-        ? `Automatic labels: anatomy rules (${info.modelName ?? 'rules'} ${info.modelVersion ?? ''}) · anatomy ${ms(info.anatomyMs)}, lesion measures ${ms(info.featuresMs)}, rules ${ms(info.inferenceMs)} · ${info.autoLabelled} lesion${info.autoLabelled === 1 ? '' : 's'} labelled`
+        ? t('labellerRules', { model: info.modelName ?? 'rules', version: info.modelVersion ?? '', ...times, labelled })
         : info.backend
-          ? `Automatic labels: ${info.modelName ?? 'model'} ${info.modelVersion ?? ''} on ${info.backend} · anatomy ${ms(info.anatomyMs)}, features ${ms(info.featuresMs)}, inference ${ms(info.inferenceMs)} · ${info.autoLabelled} lesion${info.autoLabelled === 1 ? '' : 's'} labelled`
-          : 'Automatic labels: none.'}
+          ? t('labellerModel', { model: info.modelName ?? 'model', version: info.modelVersion ?? '', backend: info.backend, ...times, labelled })
+          : t('labellerNone')}
       {info.warning ? ` ${info.warning}` : ''}
     </p>
   );
@@ -109,9 +109,10 @@ export function LabellerLine() {
 
 /** The mode's hotkeys. */
 export function HotkeyList() {
+  const t = useT();
   return (
     <details style={{ margin: '8px 0' }} data-testid="calcium-hotkeys">
-      <summary style={{ ...s.sub, cursor: 'pointer' }}>Keyboard shortcuts</summary>
+      <summary style={{ ...s.sub, cursor: 'pointer' }}>{t('keyboardShortcuts')}</summary>
       <table style={s.table}>
         <tbody>
           {CALCIUM_HOTKEYS.map((h) => (
