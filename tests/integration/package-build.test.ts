@@ -18,7 +18,7 @@ const REACT_INTERNALS = /__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED/;
 const jsFiles = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
 
 describe('the extension package for a build-time install', () => {
-  it('imports react, react-dom and the JSX runtime from the host and carries no copy of React; the URL bundle keeps its own', () => {
+  it('imports react, react-dom, the JSX runtime, react-i18next and @ohif/ui-next from the host and carries no copy of React; the URL bundle keeps its own and imports none of them', () => {
     const r = spawnSync('npx', ['webpack', '--mode', 'production', '--env', 'package'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const entry = fs.readFileSync(path.join(PACKAGE_DIR, 'index.js'), 'utf8');
