@@ -22,17 +22,13 @@ import { componentFeatures } from '../core/labelling/features';
 import { generatePhantom } from '../core/phantom/index';
 import { detectLesions } from '../core/scoring/detect';
 import type { CtVolume } from '../core/types';
+import { median } from '../core/math';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ACRIN = path.resolve(REPO_ROOT, '../shared/data/acrin-chest-ct');
 const argv = process.argv.slice(2);
 const runs = argv.includes('--runs') ? Math.max(1, Number(argv[argv.indexOf('--runs') + 1]) || 5) : 5;
 
-const median = (a: number[]) => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const ms = (v: number) => `${v.toFixed(0)} ms`;
 
 function bench(name: string, volume: CtVolume, aimMs: number): void {

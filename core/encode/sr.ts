@@ -127,7 +127,7 @@ export function lesionTrackingId(artery: Artery, n: number): string {
 }
 
 /**
- * Planar regions of a set of slice components: the rectangle around each component's pixels
+ * Planar regions of a set of slice components: an outline around each component's pixels
  * on its CT slice, largest component first (the one OHIF draws for a group).
  */
 function componentRegions(set: LesionSetLike, componentIds: number[], marginPx = 1, avoidSlices: Set<number> = new Set()): PlanarRegion[] {
@@ -157,10 +157,24 @@ function componentRegions(set: LesionSetLike, componentIds: number[], marginPx =
       const inst = g.instances[c.slice];
       return {
         graphicType: 'POLYLINE' as const,
-        points: [x0, y0, x1, y0, x1, y1, x0, y1, x0, y0],
+        points: octagon(x0, y0, x1, y1),
         image: { sopClassUid: inst.sopClassUid, sopInstanceUid: inst.sopInstanceUid },
       };
     });
+}
+
+/**
+ * The closed outline drawn around calcium: the box (x0, y0)-(x1, y1) with its corners cut, 8
+ * vertices and the first repeated (9 points). Not a 4- or 5-point box on purpose: OHIF's SR
+ * hydrator (cornerstone adapters, registered types "DCM:111030-POLYLINE-4/5") takes such a box
+ * for one of its own RectangleROI measurements, offers to "track" the report, and then shows
+ * the box's pixel statistics, or 0 before they are computed, instead of the calcium scores,
+ * which live in the groups it cannot take (docs/dicom-objects.md §2.2). No adapter takes a
+ * 9-point polyline, so OHIF keeps the report in its SR viewport, where the scores are drawn.
+ */
+export function octagon(x0: number, y0: number, x1: number, y1: number): number[] {
+  const c = Math.min(x1 - x0, y1 - y0) / 4;
+  return [x0 + c, y0, x1 - c, y0, x1, y0 + c, x1, y1 - c, x1 - c, y1, x0 + c, y1, x0, y1 - c, x0, y0 + c, x0 + c, y0];
 }
 
 /** One TID 1411 group per lesion on an artery: its outlines, Agatston score, volume and mass. */

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { encodeResult } from '../../core/encode/index';
 import { readPart10 } from '../../core/encode/dicom-io';
@@ -10,6 +13,7 @@ import { ARTERY_CODES, SEGMENT, SOP_CLASS } from '../../core/dicom/codes';
 import { makeFixture, type Blob } from '../helpers/encode-fixtures';
 
 const now = new Date('2026-11-25T12:00:00Z');
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
 function srItems(ds: Record<string, any>): Record<string, any>[] {
   const out: Record<string, any>[] = [];
@@ -100,10 +104,48 @@ describe('calcium SR (TID 1500)', () => {
     const first = meas.ContentSequence.filter((c: any) => c.ConceptNameCodeSequence[0].CodeValue === '125007')[1];
     const region = first.ContentSequence.find((c: any) => c.ValueType === 'SCOORD');
     expect(region.GraphicType).toBe('POLYLINE');
-    // The LM outline group: LM plaque pixels i 44..46, j 20..22 -> rectangle (43,19)-(48,24), closed.
-    expect([...region.GraphicData]).toEqual([43, 19, 48, 19, 48, 24, 43, 24, 43, 19]);
+    // The LM outline group: LM plaque pixels i 44..46, j 20..22 -> box (43,19)-(48,24) with its
+    // corners cut by a quarter of its side (1.25 px): 8 vertices, closed.
+    expect([...region.GraphicData]).toEqual([44.25, 19, 46.75, 19, 48, 20.25, 48, 22.75, 46.75, 24, 44.25, 24, 43, 22.75, 43, 20.25, 44.25, 19]);
     const off = await encodeResult({ ...f }, { now, pdf: false });
     expect(readCalciumSr(off.sr.bytes).lesions).toEqual([]);
+  });
+
+  it('draws no outline that OHIF\'s SR hydrator would take for a measurement of its own', async () => {
+    // OHIF 3.13's hydrator (cornerstone adapters) takes an "Image Region" POLYLINE of 4 or 5
+    // points for a RectangleROI, or a POINT of 1 or 2 for a Probe, and then shows that shape's
+    // pixel statistics (or 0) instead of the scores: docs/dicom-objects.md §2.2.
+    const enc = await encodeResult({ ...f }, { now, pdf: false, lesionGroups: true });
+    const regions = srItems(readPart10(enc.sr.bytes) as Record<string, any>).filter((i) => i.ValueType === 'SCOORD');
+    expect(regions.length).toBeGreaterThan(4);
+    for (const r of regions) {
+      expect(r.ConceptNameCodeSequence[0]).toMatchObject({ CodeValue: '111030', CodingSchemeDesignator: 'DCM' });
+      expect(r.GraphicType).toBe('POLYLINE');
+      const n = r.GraphicData.length / 2;
+      expect(n).toBe(9);
+      // Closed: the last point is the first.
+      expect([r.GraphicData[16], r.GraphicData[17]]).toEqual([r.GraphicData[0], r.GraphicData[1]]);
+    }
+  });
+
+  it('reads a report stored by an earlier version (box outlines, OHIF offered to track it)', () => {
+    // Written by this encoder before the outlines became octagons (tests/fixtures/README.md): the
+    // archive keeps such reports, and a second reader must still continue from them.
+    const bytes = new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'calcium-sr-rectangle-outlines.dcm')));
+    const boxes = srItems(readPart10(bytes) as Record<string, any>).filter((i) => i.ValueType === 'SCOORD');
+    expect(boxes.length).toBeGreaterThan(0);
+    for (const b of boxes) expect(b.GraphicData.length / 2).toBe(5);
+    const r = readCalciumSr(bytes);
+    expect(Object.keys(r.arteries)).toEqual(['LM', 'LAD', 'LCX', 'RCA']);
+    expect(r.arteries.LAD).toMatchObject({ agatston: 72, volumeMm3: 54, massMg: 18.055, lesionCount: 1, trackingId: 'LAD coronary calcium' });
+    expect(r.arteries.RCA).toMatchObject({ agatston: 90, volumeMm3: 90, massMg: 23.405, lesionCount: 1 });
+    expect(r.arteries.LCX).toMatchObject({ agatston: 8, volumeMm3: 12, massMg: 2.229, lesionCount: 1 });
+    expect(r.arteries.LM).toMatchObject({ agatston: 2.25, volumeMm3: 6.75, massMg: 0.903, lesionCount: 1 });
+    expect(r.total).toEqual({ agatston: 172.25, volumeMm3: 162.75, massMg: 44.591, lesionCount: 4 });
+    expect(r.version).toBe(1);
+    expect(r.reviewState).toBe('reviewed');
+    expect(r.observerName).toBe('Reader^Old');
+    expect(r.seg).not.toBeNull();
   });
 
   it('records warnings, whether a reader reviewed, and the report version', async () => {
