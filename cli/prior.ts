@@ -1,15 +1,16 @@
 /**
  * `cacs score --prior STUDY_UID|auto`: find the patient's earlier calcium result in the archive
  * and compare the new score with it (core/prior.ts).
- *  - STUDY_UID: that study's current calcium report (core/store loadCalciumReports + readback's
- *    currentReport); a study of another patient (PatientID differs) is refused (UsageError);
- *  - auto: the patient's other studies by PatientID over QIDO-RS, newest earlier study (by
- *    StudyDate) that holds a calcium report.
+ *  - STUDY_UID: that study's current calcium report (core/store/prior.ts priorReportOfStudy); a
+ *    study of another patient (PatientID differs) is refused (UsageError);
+ *  - auto: the newest earlier study of the patient that holds a calcium report, by the search
+ *    the viewer's panel uses too (core/store/prior.ts findPriorReport).
  * A prior that is not there, or an archive that does not answer, is a one-line note: the score
  * is printed and stored all the same.
  */
-import { currentReport, type CalciumReport } from '../core/encode/readback';
-import { DicomwebClient, DicomwebError, jsonValue, loadCalciumReports } from '../core/store/dicomweb';
+import type { CalciumReport } from '../core/encode/readback';
+import { DicomwebClient, DicomwebError } from '../core/store/dicomweb';
+import { findPriorReport, priorReportOfStudy, samePatient } from '../core/store/prior';
 import { isoDate } from '../core/prior';
 import { UsageError } from './args';
 import type { Progress } from './folder';
@@ -28,18 +29,6 @@ export interface PriorLookup {
   note: string | null;
 }
 
-const samePatient = (a: string | null, b: string | null) => (a ?? '').trim() === (b ?? '').trim();
-
-/** The archive's current calcium report of a study, or null (none, or the study is not there). */
-async function currentOf(client: DicomwebClient, studyUid: string): Promise<CalciumReport | null> {
-  try {
-    return currentReport(await loadCalciumReports(client, studyUid));
-  } catch (e) {
-    if (e instanceof DicomwebError && e.status === 404) return null;
-    throw e;
-  }
-}
-
 export async function findPrior(opts: {
   requested: string;
   url: string;
@@ -54,7 +43,7 @@ export async function findPrior(opts: {
     if (requested !== 'auto') {
       if (requested === current.studyInstanceUid) throw new UsageError(`--prior ${requested} is the study being scored; give an earlier study of the patient, or --prior auto`);
       opts.progress.note(`reading the calcium reports of prior study ${requested} from ${client.url}`);
-      const report = await currentOf(client, requested);
+      const report = await priorReportOfStudy(client, requested);
       if (!report) return none(`No prior: study ${requested} holds no calcium report at ${client.url}.`);
       if (!samePatient(report.patientId, current.patientId)) {
         throw new UsageError(
@@ -63,24 +52,13 @@ export async function findPrior(opts: {
       }
       return { requested, report, note: null };
     }
-    const pid = (current.patientId ?? '').trim();
-    if (!pid) return none('No prior: this series has no PatientID, so --prior auto cannot find the patient\'s other studies; give --prior STUDY_UID.');
-    const today = isoDate(current.studyDate);
-    if (!today) return none('No prior: this series has no study date, so --prior auto cannot tell which studies are earlier; give --prior STUDY_UID.');
-    opts.progress.note(`searching ${client.url} for earlier studies of patient ${pid}`);
-    const studies = (await client.searchForStudies({ PatientID: pid }))
-      .map((s) => ({ uid: jsonValue(s, '0020000D'), date: isoDate(jsonValue(s, '00080020')), pid: jsonValue(s, '00100020') }))
-      .filter((s): s is { uid: string; date: string; pid: string | null } => !!s.uid && s.uid !== current.studyInstanceUid && !!s.date && s.date < today && samePatient(s.pid ?? pid, pid))
-      .sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0));
-    for (const s of studies) {
-      const report = await currentOf(client, s.uid);
-      if (report && samePatient(report.patientId, pid)) return { requested, report, note: null };
-    }
-    return none(
-      studies.length === 0
-        ? `No prior: the archive holds no earlier study of patient ${pid}.`
-        : `No prior: none of the ${studies.length} earlier ${studies.length === 1 ? 'study' : 'studies'} of patient ${pid} holds a calcium report.`,
-    );
+    if (current.patientId?.trim() && isoDate(current.studyDate)) opts.progress.note(`searching ${client.url} for earlier studies of patient ${current.patientId.trim()}`);
+    const found = await findPriorReport(client, current);
+    if (found.found) return { requested, report: found.report, note: null };
+    // The search is core's (the viewer's too); only the way round a missing header is the CLI's.
+    if (found.reason === 'no-patient-id') return none("No prior: this series has no PatientID, so --prior auto cannot find the patient's other studies; give --prior STUDY_UID.");
+    if (found.reason === 'no-study-date') return none('No prior: this series has no study date, so --prior auto cannot tell which studies are earlier; give --prior STUDY_UID.');
+    return none(found.note);
   } catch (e) {
     if (e instanceof DicomwebError) return none(`No prior: the archive did not answer (${e.message}).`);
     throw e;

@@ -11,7 +11,7 @@ import type { CommandsManager, ExtensionManager } from './ohif';
 
 /** The part of an OHIF data source used here. */
 export interface OhifDataSource {
-  getConfig?: () => { name?: string; sourceName?: string; wadoRoot?: string; requestOptions?: { auth?: string | (() => string) } } | undefined;
+  getConfig?: () => { name?: string; sourceName?: string; wadoRoot?: string; qidoRoot?: string; requestOptions?: { auth?: string | (() => string) } } | undefined;
   store?: { dicom?: (dataset: unknown, request?: unknown, dicomDict?: unknown) => Promise<unknown> };
 }
 
@@ -24,6 +24,8 @@ export interface ActiveDataSource {
   name: string | null;
   dataSource: OhifDataSource | null;
   wadoRoot: string | null;
+  /** Its QIDO-RS root (the prior's study search). */
+  qidoRoot: string | null;
   /** Headers the data source sends (Authorization), for the read-back requests. */
   headers: Record<string, string>;
 }
@@ -71,7 +73,7 @@ export function activeDataSource(extensionManager: ExtensionManager, userAuthent
   const auth = config?.requestOptions?.auth;
   const credentials = typeof auth === 'function' ? auth() : auth;
   if (!headers.Authorization && typeof credentials === 'string' && credentials) headers.Authorization = `Basic ${btoa(credentials)}`;
-  return { name: mgr.activeDataSourceName ?? config?.name ?? config?.sourceName ?? null, dataSource, wadoRoot: config?.wadoRoot ?? null, headers };
+  return { name: mgr.activeDataSourceName ?? config?.name ?? config?.sourceName ?? null, dataSource, wadoRoot: config?.wadoRoot ?? null, qidoRoot: config?.qidoRoot ?? null, headers };
 }
 
 export function dataSourceWadoRoot(extensionManager: ExtensionManager): string | null {

@@ -71,7 +71,7 @@ export default function getCommandsModule({ servicesManager, extensionManager, c
 
   /** Where the stored calcium reports are read: the data source, and first what the viewer already holds. */
   const archiveOf = (source: ActiveDataSource): ArchiveAccess | null =>
-    source.wadoRoot ? { url: source.wadoRoot, headers: source.headers, inViewer: (studyUid) => calciumReportsInViewer(servicesManager, studyUid) } : null;
+    source.wadoRoot ? { url: source.wadoRoot, qidoUrl: source.qidoRoot, headers: source.headers, inViewer: (studyUid) => calciumReportsInViewer(servicesManager, studyUid) } : null;
 
   const actions = {
     /** Set up the mode: score at once, overlay, tool, hotkeys (mode.onModeEnter). */

@@ -15,11 +15,14 @@ import { DEMO_PLAQUES, generatePhantom, type PlaqueSpec } from '../../core/phant
 import { ctFileName, writeCtSeries } from '../../core/dicom/write-ct';
 import { loadCalciumResults } from '../../core/store/dicomweb';
 import { cacs } from '../helpers/cacs';
+import { stowInstances } from '../../scripts/demo-study';
 
 const PATIENT = 'CACS-PRIOR-7';
 const PRIOR_STUDY = '2.25.7001';
 const CURRENT_STUDY = '2.25.7002';
 const OTHER_STUDY = '2.25.7003';
+// A CT of the patient between the two, with no calcium result: the search goes past it.
+const BETWEEN_STUDY = '2.25.7004';
 
 let orthanc: { url: string; dicomWebUrl: string; stop: () => Promise<void> };
 let tmp: string;
@@ -53,6 +56,8 @@ beforeAll(async () => {
   writeStudy('prior', { seed: 11, study: PRIOR_STUDY, date: '20220301', patientId: PATIENT, plaques: small });
   writeStudy('current', { seed: 12, study: CURRENT_STUDY, date: '20250301', patientId: PATIENT, plaques: DEMO_PLAQUES });
   writeStudy('other', { seed: 13, study: OTHER_STUDY, date: '20210101', patientId: 'SOMEONE-ELSE', plaques: small });
+  writeStudy('between', { seed: 14, study: BETWEEN_STUDY, date: '20230601', patientId: PATIENT, plaques: small });
+  await stowInstances(orthanc.dicomWebUrl, fs.readdirSync(dirs.between.series).map((f) => new Uint8Array(fs.readFileSync(path.join(dirs.between.series, f)))));
 }, 120_000);
 
 afterAll(async () => {
@@ -87,7 +92,7 @@ describe('cacs score --prior with a real archive', () => {
     expect(priorTotal).toBeGreaterThan(0);
   }, 300_000);
 
-  it('--prior auto finds the earlier study of the patient: JSON "prior" with change, per year and progression; the stored SR carries it', async () => {
+  it('--prior auto finds the newest earlier study of the patient that holds a result (past a later CT without one): JSON "prior" with change, per year and progression; the stored SR carries it', async () => {
     const r = await score('current', ['--prior', 'auto', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);

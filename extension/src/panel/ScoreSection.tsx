@@ -7,6 +7,7 @@ import { viewerImageRange } from '../../../core/slices';
 import { oneDecimal, resultHeadline, reviewStatus } from '../../../core/encode/report-text';
 import { storedArteryTotals, storedHeadline } from '../../../core/encode/stored-view';
 import { RiskForm } from './RiskForm';
+import { PriorSection } from './PriorSection';
 import type { CommandsManager } from '../ohif';
 import { isBusy, type SaveState, type SessionState, type StoredView } from '../scoring/session';
 import { useCalciumService } from './service';
@@ -433,6 +434,8 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
           {stored.difference}
         </p>
       )}
+      {/* The patient's prior result while there is no score yet (then under the score's table, in Result). */}
+      {state.status !== 'scored' && <PriorSection />}
       {state.status === 'scored' && <Result result={state.result} elapsedMs={state.elapsedMs} commandsManager={commandsManager} />}
     </section>
   );
@@ -543,6 +546,8 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
         )}
         </div>
       </div>
+      {/* The prior beside the current result: the change and progression, below the review cues so they stay in view. */}
+      <PriorSection />
       <MassFactor result={result} commandsManager={commandsManager} />
       <ClickToAssign commandsManager={commandsManager} />
       <HotkeyList />

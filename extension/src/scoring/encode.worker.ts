@@ -4,6 +4,7 @@
 import { Assignment, type AssignmentJson, type LesionSet } from '../../../core/index';
 import { encodeResult, type EncodeOptions } from '../../../core/encode/index';
 import type { CtVolume, ScoringResult } from '../../../core/types';
+import type { PriorComparison } from '../../../core/prior';
 
 export interface EncodeRequest {
   result: ScoringResult;
@@ -11,6 +12,8 @@ export interface EncodeRequest {
   assignment: AssignmentJson;
   volume: CtVolume;
   options: EncodeOptions;
+  /** The comparison with the patient's prior result (SR, PDF, report text), when there is one. */
+  prior?: PriorComparison | null;
 }
 
 export type EncodeReply =
@@ -27,10 +30,10 @@ export type EncodeReply =
 const ctx = self as unknown as { postMessage: (msg: EncodeReply, transfer?: Transferable[]) => void; onmessage: ((e: MessageEvent<EncodeRequest>) => void) | null };
 
 ctx.onmessage = async (e: MessageEvent<EncodeRequest>) => {
-  const { result, lesionSet, volume, options } = e.data;
+  const { result, lesionSet, volume, options, prior } = e.data;
   try {
     const assignment = Assignment.fromJSON(lesionSet, e.data.assignment);
-    const encoded = await encodeResult({ result, lesionSet, assignment, volume }, options);
+    const encoded = await encodeResult({ result, lesionSet, assignment, volume, prior: prior ?? null }, options);
     const objects = encoded.all.map((o) => ({
       kind: o.kind,
       bytes: o.bytes,

@@ -15,6 +15,9 @@ import type { EncodeOptions } from '../../../core/encode/index';
 import { CancelledError, scoreOnMain, startScoringJob, type ScoringDone, type ScoringJob } from './scoringJob';
 import { volumeFromDisplaySet } from './volumeFromViewer';
 import type { LabellerKind, LabellingInfo } from './workerProtocol';
+import { compareWithPrior, priorCurrentOf, searchPrior, type PriorView } from './prior';
+import type { AcquisitionFacts, PriorComparison } from '../../../core/prior';
+import { seriesFactsFromInstances } from '../seriesFacts';
 
 export type SaveState =
   | { status: 'idle' }
@@ -59,6 +62,8 @@ type StoredRead = { view: StoredView; seg: Promise<CalciumSegReadback | null> | 
 /** Where the stored reports are read from: the data source's WADO root and its headers. */
 export interface ArchiveAccess {
   url: string;
+  /** The data source's QIDO root, for the study search of the prior (url when not given). */
+  qidoUrl?: string | null;
   headers: Record<string, string>;
   /**
    * The calcium reports of a study the viewer already holds (OHIF's metadata of its SR series):
@@ -105,6 +110,8 @@ export class CalciumSession {
   private viewerLook: { inViewer: (studyUid: string) => CalciumReport[]; studyUid: string; seriesUid: string } | null = null;
   /** The MESA inputs the reader entered (panel risk form), or restored from the stored SR. */
   clinical: ClinicalInputs | null = null;
+  /** The patient's prior calcium result (an earlier study), searched while the series loads; null: no archive to search. */
+  prior: PriorView | null = null;
   private listeners = new Set<() => void>();
   private run = 0;
 
@@ -169,6 +176,41 @@ export class CalciumSession {
     const seg = withSeg ? loadReportSeg(client, studyUid, view.report) : null;
     seg?.catch(() => undefined); // its failure is reported when the labels are applied
     return { view, seg };
+  }
+
+  /**
+   * Search the archive for the patient's prior calcium result (metadata only, beside the image
+   * loading), once per study: another series of the same study keeps what was found.
+   */
+  private startPriorSearch(archive: ArchiveAccess | null | undefined, displaySet: DisplaySet, studyUid: string) {
+    if (!archive || !studyUid) {
+      this.prior = null;
+      return;
+    }
+    if (this.prior && this.prior.status !== 'error' && this.prior.current.studyInstanceUid === studyUid) return;
+    const instances = displaySet.instances ?? displaySet.images ?? [];
+    let acquisition: AcquisitionFacts | null = null;
+    try {
+      const f = seriesFactsFromInstances(instances);
+      acquisition = { kvp: f.kvp, sliceThicknessMm: f.sliceThicknessMm, convolutionKernel: f.convolutionKernel };
+    } catch {
+      // no instances yet: the scored result's facts are used once there is one
+    }
+    const current = priorCurrentOf(studyUid, instances[0], acquisition);
+    const view: PriorView = { status: 'searching', current };
+    this.prior = view;
+    void searchPrior(archive, current).then((found) => {
+      if (this.prior !== view) return;
+      this.prior = found;
+      performance.mark(`calcium:prior-${found.status}`);
+      this.notify();
+    });
+  }
+
+  /** The comparison with the prior: of the reader's result, else of the stored report on screen; null without a prior. */
+  priorComparison(): PriorComparison | null {
+    const stored = this.storedNow();
+    return compareWithPrior(this.prior, this.state.status === 'scored' ? { result: this.state.result } : stored?.phase === 'preview' ? { report: stored.report } : null);
   }
 
   /**
@@ -245,6 +287,7 @@ export class CalciumSession {
       if (read && !shown) performance.mark('calcium:restored-shown');
       this.notify();
     });
+    this.startPriorSearch(archive, displaySet, studyUid);
     try {
       this.set({ status: 'loading', loaded: 0, total: displaySet.instances?.length ?? 0 });
       const load = () =>
@@ -565,7 +608,7 @@ export class CalciumSession {
       let encoded: EncodedForStore;
       try {
         // The reader's name goes into the SR (person observer) once the result is reviewed.
-        encoded = await encodeOffThread(result, this.lesionSet, this.assignment, volume, { version, predecessor: this.lastSr, reviewerName: opts.reviewerName ?? null } satisfies EncodeOptions);
+        encoded = await encodeOffThread(result, this.lesionSet, this.assignment, volume, { version, predecessor: this.lastSr, reviewerName: opts.reviewerName ?? null } satisfies EncodeOptions, this.priorComparison());
       } catch (e) {
         const hu = (e as { hu?: Int16Array }).hu;
         if (hu && this.volume === volume) this.volume = { ...volume, hu };
