@@ -837,14 +837,3 @@ function storeTimeLimitS(fallback: number): number {
   const v = (globalThis as { config?: { calciumScoring?: { storeTimeLimitS?: unknown } } }).config?.calciumScoring?.storeTimeLimitS;
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
 }
-
-/**
- * The session of the calcium scoring service (service.ts, registered by the extension with
- * OHIF's servicesManager): commands reach it as servicesManager.services.calciumScoringService;
- * this live binding points the panel's modules at the same instance.
- */
-export let session: CalciumSession = new CalciumSession();
-
-export function useSessionOf(instance: CalciumSession): void {
-  session = instance;
-}
