@@ -11,9 +11,14 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
 // The package for a build-time install (`npm pack` in extension/, OHIF's pluginConfig.json or
 // `yarn cli link-extension`): React comes from the host viewer's build (peerDependencies, as in
-// OHIF's extension template), so it is left out of that bundle. Cornerstone and @ohif/core are
-// only imported as types, so neither bundle carries them.
-const HOST_PROVIDED = ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime'];
+// OHIF's extension template), so it is left out of that bundle, and so do OHIF's i18next binding
+// and UI components, which the package's panel uses (the panel's UI adapter, below).
+// Cornerstone and @ohif/core are only imported as types, so neither bundle carries them.
+const HOST_PROVIDED = ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react-i18next', '@ohif/ui-next'];
+// The panel's UI adapter (strings and buttons): its own t() and buttons in the bundle loaded by
+// URL, which cannot reach the host's React; react-i18next and @ohif/ui-next in the package.
+const PANEL_UI = path.join(ROOT, 'extension/src/panel/ui');
+const PANEL_UI_HOST = path.join(ROOT, 'extension/src/panel/ui.ohif.tsx');
 
 function bundle(name, entry, { hostReact = false } = {}) {
   return {
@@ -38,6 +43,7 @@ function bundle(name, entry, { hostReact = false } = {}) {
       extensions: ['.ts', '.tsx', '.js', '.mjs'],
       // core/ uses ESM-style "./x.js" specifiers for .ts files.
       extensionAlias: { '.js': ['.ts', '.tsx', '.js'] },
+      ...(hostReact ? { alias: { [`${PANEL_UI}$`]: PANEL_UI_HOST } } : {}),
     },
     module: {
       rules: [

@@ -117,8 +117,8 @@ function randomBoundary(): string {
   return `cacs-${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** STOW-RS answers 200 even when an instance failed: look for it in FailedSOPSequence (0008,1198). */
-function failedInResponse(bodyText: string, sopInstanceUids: string[]): string | null {
+/** STOW-RS answers 200 even when an instance failed: look for it in FailedSOPSequence (0008,1198); null when it is not there. */
+export function failedInResponse(bodyText: string, sopInstanceUids: string[]): string | null {
   try {
     const json = JSON.parse(bodyText) as Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>;
     for (const item of json['00081198']?.Value ?? []) {

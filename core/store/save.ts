@@ -8,12 +8,18 @@
  *  5. read the reports again: when another report continued the same version at the same time
  *     (two readers saving at once), say so.
  * Encoding stays pure (core/encode); this module is where encoding meets the archive.
+ *
+ * The CLI, the screening worker and the viewer all save through saveToArchive; what differs is
+ * given as seams: `encoder` (the viewer encodes in its Web Worker, the default is encodeResult
+ * here), `transport` (how one object is sent, stow.ts: the viewer's data source, default fetch)
+ * and `url` + `headers` + `fetch` for the reads (the viewer's data source's WADO root and its
+ * authorisation header).
  */
 import { ARTERIES, type Totals } from '../types';
 import { encodeResult, type EncodeInput, type EncodeOptions, type EncodedResult } from '../encode/index';
 import { currentReport, readCalciumSr, type CalciumReport } from '../encode/readback';
 import { DicomwebClient, DicomwebError, loadCalciumReports, nextVersionAfter } from './dicomweb';
-import { storeResult, type StoreOptions, type StoreOutcome } from './stow';
+import { storeResult, type StorableObject, type StoreOptions, type StoreOutcome } from './stow';
 
 /** Encode and store in one call, as the given version; the outcome says what was stored and keeps what was not. */
 export async function encodeAndStore(
@@ -47,14 +53,28 @@ export function reportContentKey(r: CalciumReport): string {
   });
 }
 
-export interface SaveOptions extends Omit<StoreOptions, 'client'> {
+/** What saving needs of an encoded result: the objects in store order, the SR among them, the report text. */
+export interface EncodedForSave {
+  /** In store order: SEG, then SR (which references the SEG), then PDF. */
+  all: StorableObject[];
+  sr: StorableObject;
+  reportText: string;
+  warnings: string[];
+}
+
+/** Encodes the result as the version the chain gives (default: core encodeResult, on this thread). */
+export type Encoder<E extends EncodedForSave = EncodedResult> = (input: EncodeInput, options: EncodeOptions) => Promise<E>;
+
+export interface SaveOptions<E extends EncodedForSave = EncodedResult> extends StoreOptions {
   /** Encoder options other than the version chain (reviewer, verifier, outlines, PDF). */
   encode?: Omit<EncodeOptions, 'version' | 'predecessor'>;
+  /** How to encode (the viewer: in its Web Worker); default core encodeResult. */
+  encoder?: Encoder<E>;
   /**
    * Called once the objects are encoded and before the first is sent, e.g. to write them to an
    * outbox first so that nothing is lost if the process dies mid-upload.
    */
-  beforeStore?: (encoded: EncodedResult, chain: SaveChain) => void | Promise<void>;
+  beforeStore?: (encoded: E, chain: SaveChain) => void | Promise<void>;
 }
 
 export interface SaveChain {
@@ -65,13 +85,13 @@ export interface SaveChain {
   known: boolean;
 }
 
-export interface SaveOutcome {
+export interface SaveOutcome<E extends EncodedForSave = EncodedResult> {
   /** Everything the archive should hold is there (stored now, or already there: `unchanged`). */
   ok: boolean;
   /** The archive's current report already says exactly this; nothing was stored. */
   unchanged: boolean;
   chain: SaveChain;
-  encoded: EncodedResult;
+  encoded: E;
   /** Empty when unchanged; else the store outcome (failure and pending = the outbox). */
   outcome: StoreOutcome;
   /** The current report when unchanged (what the archive already holds). */
@@ -84,7 +104,7 @@ export interface SaveOutcome {
 
 const versionOf = (r: CalciumReport) => `version ${r.version} (${r.sopInstanceUid})`;
 
-export async function saveToArchive(input: EncodeInput, opts: SaveOptions): Promise<SaveOutcome> {
+export async function saveToArchive<E extends EncodedForSave = EncodedResult>(input: EncodeInput, opts: SaveOptions<E>): Promise<SaveOutcome<E>> {
   const client = new DicomwebClient({ url: opts.url, fetch: opts.fetch, headers: opts.headers, timeoutMs: opts.timeoutMs });
   const studyUid = input.volume.source.studyInstanceUid;
   let reports: CalciumReport[] | null = null;
@@ -98,7 +118,8 @@ export async function saveToArchive(input: EncodeInput, opts: SaveOptions): Prom
   const current = reports ? currentReport(reports) : null;
   const next = nextVersionAfter(current);
   const chain: SaveChain = { version: next.version, predecessor: current && next.predecessor ? { ...next.predecessor, version: current.version } : null, known: reports !== null };
-  const encoded = await encodeResult(input, { ...(opts.encode ?? {}), version: chain.version, predecessor: chain.predecessor });
+  const encode = opts.encoder ?? (encodeResult as unknown as Encoder<E>);
+  const encoded = await encode(input, { ...(opts.encode ?? {}), version: chain.version, predecessor: chain.predecessor });
   const warnings = [...encoded.warnings];
 
   if (current && reportContentKey(readCalciumSr(encoded.sr.bytes)) === reportContentKey(current)) {

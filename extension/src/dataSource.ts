@@ -7,6 +7,7 @@
 //  - read (the stored report, for a second reader): the data source's configured wadoRoot and
 //    the same authorization header the data source sends.
 import { data as dcmjsData } from 'dcmjs';
+import { dicomwebClientError, arrayBufferOf, type StoreTransport } from '../../core/store/stow';
 import type { CommandsManager, ExtensionManager } from './ohif';
 
 /** The part of an OHIF data source used here. */
@@ -80,25 +81,40 @@ export function dataSourceWadoRoot(extensionManager: ExtensionManager): string |
   return activeDataSource(extensionManager).wadoRoot;
 }
 
-export type StoreObject = (bytes: Uint8Array) => Promise<void>;
-
 /**
- * A function storing one Part-10 object through the data source (createStoreFunction), or a
- * one-line reason why there is none.
+ * The store transport of core saveToArchive (core/store/stow.ts) through the data source:
+ * createStoreFunction, so that OHIF's metadata store learns the new instances (the series show
+ * in the study browser without reloading) and the data source's own client sends them with its
+ * authorisation. Or a one-line reason why the data source cannot store.
+ *
+ * A failure comes back as dicomweb-client gives it (the XMLHttpRequest), classified by core
+ * (transient or final, with the archive's answer). OHIF's request cannot be cancelled: at the
+ * time limit core stops waiting for it and keeps the objects.
  */
-export function dataSourceStore(commandsManager: CommandsManager, source: ActiveDataSource): StoreObject | string {
+export function dataSourceTransport(commandsManager: CommandsManager, source: ActiveDataSource, timing?: (phase: string, ms: number) => void): StoreTransport | string {
   if (!source.dataSource?.store?.dicom || !source.name) return 'The viewer has no DICOMweb data source that can store (see app-config.js).';
   const storeFn = commandsManager.runCommand('createStoreFunction', { dataSource: source.name }) as
     | ((dataset: unknown, opts?: { dicomDict?: unknown }) => Promise<void>)
     | null
     | undefined;
   if (typeof storeFn !== 'function') return `The data source "${source.name}" cannot store DICOM objects.`;
-  return async (bytes: Uint8Array) => {
-    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const url = source.wadoRoot ?? source.name;
+  return async (obj) => {
+    const t0 = performance.now();
+    const buffer = arrayBufferOf(obj.bytes);
     const dicomDict = dcmjsData.DicomMessage.readFile(buffer);
     const dataset = dcmjsData.DicomMetaDictionary.naturalizeDataset(dicomDict.dict);
     dataset._meta = dcmjsData.DicomMetaDictionary.namifyDataset(dicomDict.meta);
-    // The exact dataset we encoded is written back by OHIF's store.dicom from this dict.
-    await storeFn(dataset, { dicomDict });
+    const t1 = performance.now();
+    timing?.(`${obj.kind} read`, t1 - t0);
+    try {
+      // The exact dataset we encoded is written back by OHIF's store.dicom from this dict.
+      await storeFn(dataset, { dicomDict });
+    } catch (e) {
+      throw dicomwebClientError(e, url, `the calcium ${obj.kind}`);
+    } finally {
+      timing?.(`${obj.kind} store`, performance.now() - t1);
+    }
+    return null;
   };
 }

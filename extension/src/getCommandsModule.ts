@@ -5,12 +5,13 @@ import { ARTERIES, type LesionLabel, type ScoringResult, type SeriesFacts, type 
 import { activeDataSource, signedInReaderName, type ActiveDataSource } from './dataSource';
 import { displayedDisplaySet } from './displayedSeries';
 import { CALCIUM_WINDOW } from './hotkeys';
-import { enterMode, exitMode, TOOL_GROUP_ID } from './modeLifecycle';
+import { enterMode, exitMode } from './modeLifecycle';
 import type { ExtensionParams } from './ohif';
-import { session, type ArchiveAccess } from './scoring/session';
+import type { ArchiveAccess } from './scoring/session';
+import { calciumScoringService } from './service';
 import { calciumReportsInViewer } from './storedInViewer';
 import { seriesFactsFromInstances } from './seriesFacts';
-import { toolNameOf } from './tools/assignTool';
+import { TOOL_GROUP_ID, toolNameOf } from './tools/assignTool';
 
 export interface DisplayedSeries {
   displaySetInstanceUID: string;
@@ -36,6 +37,8 @@ interface CornerstoneViewportService {
 }
 
 export default function getCommandsModule({ servicesManager, extensionManager, commandsManager }: ExtensionParams) {
+  // The viewer state, from the service the extension registered (preRegistration runs first).
+  const session = calciumScoringService(servicesManager);
   const activeViewport = (): StackViewport | null => {
     const { viewportGridService } = servicesManager.services;
     const viewportId = viewportGridService.getState().activeViewportId;

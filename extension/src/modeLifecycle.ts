@@ -3,17 +3,14 @@
 // the commands calciumScoringModeEnter / calciumScoringModeExit, which run these.
 //  - scores the displayed CT series at once (and again when another series is displayed);
 //  - draws the lesion overlay;
-//  - adds the click-to-assign tool instances to the mode's tool group and toolbar;
-// The mode itself binds the hotkeys (mode/src/index.ts).
+//  - adds the click-to-assign tool instances to the mode's tool group;
+// The mode itself binds the hotkeys and puts the tool's buttons in the toolbar (mode/src/index.ts).
 import { displayedDisplaySet } from './displayedSeries';
 import { hostLibraries } from './host';
 import type { CommandsManager, ExtensionManager, ServicesManager, Subscription } from './ohif';
 import { LesionOverlay } from './scoring/overlay';
-import { session } from './scoring/session';
-import { ASSIGN_TOOL, ASSIGN_TOOL_INSTANCES, registerAssignTool } from './tools/assignTool';
-
-export const TOOL_GROUP_ID = 'default';
-export const WINDOW_BUTTON = 'CalciumWindow';
+import { calciumScoringService } from './service';
+import { ASSIGN_TOOL, ASSIGN_TOOL_INSTANCES, registerAssignTool, TOOL_GROUP_ID } from './tools/assignTool';
 
 interface LifecycleArgs {
   servicesManager: ServicesManager;
@@ -28,47 +25,18 @@ interface ToolGroup {
 interface ToolGroupService {
   getToolGroup: (id: string) => ToolGroup | undefined;
 }
-interface ToolbarService {
-  register: (buttons: unknown[]) => void;
-  updateSection: (key: string, ids: string[]) => void;
-}
 
 let current: (() => void) | null = null;
 /** The overlay of the current mode visit (the benchmark waits on its `settled`). */
 export let overlay: LesionOverlay | null = null;
 
-function toolbarButtons() {
-  const buttons: unknown[] = ASSIGN_TOOL_INSTANCES.map((t) => ({
-    id: t.toolName,
-    uiType: 'ohif.toolButton',
-    props: {
-      icon: 'tool-freehand-roi',
-      label: t.label === 'OTHER' ? 'Exclude' : `Assign ${t.text}`,
-      tooltip: t.label === 'OTHER' ? 'Click a lesion to exclude it (X)' : `Click a lesion to assign it to ${t.text}`,
-      commands: [{ commandName: 'setToolActiveToolbar', commandOptions: { toolGroupIds: [TOOL_GROUP_ID] } }],
-      evaluate: 'evaluate.cornerstoneTool',
-    },
-  }));
-  buttons.push({
-    id: WINDOW_BUTTON,
-    uiType: 'ohif.toolButton',
-    props: {
-      icon: 'tool-window-level',
-      label: 'Calcium window',
-      tooltip: 'Calcium window W 800 / L 300 (W)',
-      commands: 'calciumScoringWindowPreset',
-      evaluate: 'evaluate.action',
-    },
-  });
-  return buttons;
-}
-
 export function enterMode({ servicesManager, extensionManager, commandsManager }: LifecycleArgs): void {
   exitMode();
+  const session = calciumScoringService(servicesManager);
   const disposers: (() => void)[] = [];
   const services = servicesManager.services as Record<string, unknown>;
 
-  // The tool and its instances, in the mode's tool group; toolbar buttons for them.
+  // The tool and its instances, in the mode's tool group (the mode's toolbar buttons activate them).
   try {
     const libs = hostLibraries(extensionManager);
     registerAssignTool(libs, (label, pointMm) => session.assignAtPoint(pointMm, label));
@@ -76,15 +44,12 @@ export function enterMode({ servicesManager, extensionManager, commandsManager }
     for (const t of ASSIGN_TOOL_INSTANCES) {
       if (group && !group.hasTool(t.toolName)) group.addToolInstance(t.toolName, ASSIGN_TOOL, { label: t.label });
     }
-    const toolbar = services.toolbarService as ToolbarService | undefined;
-    toolbar?.register(toolbarButtons());
-    toolbar?.updateSection('primary', [...ASSIGN_TOOL_INSTANCES.map((t) => t.toolName), WINDOW_BUTTON]);
   } catch (e) {
     console.error('[calcium-scoring] Could not add the click-to-assign tool:', e);
   }
 
   // The overlay follows the session.
-  overlay = new LesionOverlay(servicesManager, extensionManager);
+  overlay = new LesionOverlay(servicesManager, extensionManager, session);
   disposers.push(overlay.start());
 
   // Score the displayed series as soon as it is known.

@@ -1,10 +1,11 @@
 // The OHIF mode "Calcium Scoring" (id "calcium-scoring"): thin, as OHIF's own modes are:
-// routes, layout, SOP class handlers, hanging protocol, hotkeys. Tool groups, toolbar and mode
-// enter/exit come from the viewer's own basic mode (loaded through the host's loader), so
-// this mode behaves like the stock ones and follows the host's version; on enter it also asks
-// the extension to set up scoring (score at once, overlay, click-to-assign tool), and removes
-// that on exit.
+// routes, layout, SOP class handlers, hanging protocol, hotkeys, toolbar. Tool groups, the
+// stock toolbar and mode enter/exit come from the viewer's own basic mode (loaded through the
+// host's loader), so this mode behaves like the stock ones and follows the host's version; on
+// enter it also asks the extension to set up scoring (score at once, overlay, click-to-assign
+// tool), adds its own buttons to the toolbar (toolbarButtons.ts), and removes that on exit.
 import { CALCIUM_HOTKEYS, mergeHotkeys, type HotkeyBinding } from '../../extension/src/hotkeys';
+import { PRIMARY_SECTION, toolbarButtons } from './toolbarButtons';
 
 const MODE_ID = 'calcium-scoring';
 const EXTENSION_PACKAGE = 'ohif-calcium-scoring-extension';
@@ -101,6 +102,12 @@ interface LifecycleArgs {
 }
 type Hook = (this: unknown, args: LifecycleArgs) => void;
 
+interface ToolbarService {
+  sections?: { primary?: string };
+  register: (buttons: unknown[]) => void;
+  updateSection: (key: string, ids: string[]) => void;
+}
+
 interface CustomizationService {
   getCustomization: (key: string) => unknown;
   setCustomizations: (c: Record<string, unknown>) => void;
@@ -144,7 +151,12 @@ async function modeFactory({ modeConfiguration, loadModules }: ModeFactoryArgs) 
     onModeEnter(this: unknown, args: LifecycleArgs) {
       baseEnter?.call(this, args);
       setModeCustomizations(args.servicesManager.services);
+      // The extension's tool instances join the tool group first, then their buttons go in the
+      // toolbar (after the basic mode's own primary tools).
       args.commandsManager.runCommand('calciumScoringModeEnter');
+      const toolbar = args.servicesManager.services.toolbarService as ToolbarService | undefined;
+      toolbar?.register(toolbarButtons);
+      toolbar?.updateSection(toolbar.sections?.primary ?? 'primary', PRIMARY_SECTION);
     },
     onModeExit(this: unknown, args: LifecycleArgs) {
       try {

@@ -45,8 +45,9 @@ describe('storing through the viewer\'s dicomweb-client', () => {
         sent.push(datasets.length);
       },
     };
-    const { storeResult } = await import('../../core/store/stow');
-    const out = await storeResult([obj('SEG'), obj('SR'), obj('PDF')], { url: 'http://viewer/dicom-web', client, retries: 2, sleep: async () => {} });
+    const { storeResult, dicomwebClientTransport } = await import('../../core/store/stow');
+    const transport = dicomwebClientTransport(client, 'http://viewer/dicom-web');
+    const out = await storeResult([obj('SEG'), obj('SR'), obj('PDF')], { url: 'http://viewer/dicom-web', transport, retries: 2, sleep: async () => {} });
     expect(sent).toEqual([1]);
     expect(out.stored.map((s) => s.kind)).toEqual(['SEG']);
     expect(out.failure).toMatchObject({ kind: 'SR', status: 409, attempts: 1 });

@@ -2,13 +2,15 @@
 // CT series' acquisition facts and the warnings a reader needs before trusting a score.
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { archiveStatus } from '../archive';
-import { session } from '../scoring/session';
 import type { DisplayedSeries } from '../getCommandsModule';
 import type { CommandsManager, ExtensionManager, ServicesManager, Subscription } from '../ohif';
 import { checkAcquisition } from '../../../core/checks';
 import { mm } from '../seriesFacts';
 import type { SeriesFacts } from '../../../core/types';
 import { ScoreSection } from './ScoreSection';
+import { english, type StringKey, type T } from '../i18n/index';
+import { useCalciumService } from './service';
+import { useT } from './ui';
 import * as s from './styles';
 
 export interface PanelProps {
@@ -19,28 +21,29 @@ export interface PanelProps {
 
 type Shown = { kind: 'series'; series: DisplayedSeries } | { kind: 'none'; message: string } | { kind: 'error'; message: string };
 
-function readDisplayed(commandsManager: CommandsManager): Shown {
+function readDisplayed(commandsManager: CommandsManager, t: T): Shown {
   try {
     const series = commandsManager.runCommand('getCalciumScoringSeries') as DisplayedSeries | null | undefined;
-    return series ? { kind: 'series', series } : { kind: 'none', message: 'No CT series is displayed yet.' };
+    return series ? { kind: 'series', series } : { kind: 'none', message: t('noSeries') };
   } catch (e) {
-    return { kind: 'error', message: `Could not read the series' headers: ${(e as Error).message}` };
+    return { kind: 'error', message: t('seriesHeadersError', { message: (e as Error).message }) };
   }
 }
 
 /** Re-read the displayed series whenever the grid or the loaded display sets change. */
 function useDisplayedSeries({ servicesManager, commandsManager }: PanelProps): Shown {
-  const [shown, setShown] = useState<Shown>(() => readDisplayed(commandsManager));
+  const t = useT();
+  const [shown, setShown] = useState<Shown>(() => readDisplayed(commandsManager, t));
   useEffect(() => {
     const { viewportGridService, displaySetService } = servicesManager.services;
-    const update = () => setShown(readDisplayed(commandsManager));
+    const update = () => setShown(readDisplayed(commandsManager, t));
     const subs: Subscription[] = [];
     for (const svc of [viewportGridService, displaySetService]) {
       for (const event of Object.values(svc.EVENTS ?? {})) subs.push(svc.subscribe(event, update));
     }
     update();
     return () => subs.forEach((sub) => sub.unsubscribe());
-  }, [servicesManager, commandsManager]);
+  }, [servicesManager, commandsManager, t]);
   return shown;
 }
 
@@ -56,35 +59,38 @@ function useArchiveProblem(extensionManager: ExtensionManager): string | null {
   return message;
 }
 
-function yesNo(v: boolean | null, yes: string, no: string): string {
-  return v === null ? 'not stated' : v ? yes : no;
+function yesNo(v: boolean | null, yes: string, no: string, t: T): string {
+  return v === null ? t('notStated') : v ? yes : no;
 }
 
-export function factRows(f: SeriesFacts): [string, string][] {
+/** The facts table's rows: the fact's name (a string key) and its value as shown. */
+export function factRows(f: SeriesFacts, t: T): [StringKey, string][] {
   return [
-    ['Slices', String(f.sliceCount)],
-    ['Slice thickness', mm(f.sliceThicknessMm)],
-    ['Slice increment', mm(f.sliceIncrementMm)],
-    ['Tube voltage', f.kvp === null ? 'not stated' : `${f.kvp} kV`],
-    ['Kernel', f.convolutionKernel ?? 'not stated'],
-    ['ECG gating', yesNo(f.gated, 'gated', 'not gated')],
-    ['Contrast', f.contrast === true ? (f.contrastAgent ?? 'yes') : f.contrast === false ? 'none' : 'none stated'],
-    ['Pixel spacing', f.pixelSpacingMm ? `${mm(f.pixelSpacingMm[0]).replace(' mm', '')} x ${mm(f.pixelSpacingMm[1])}` : 'not stated'],
-    ['Matrix', `${f.columns} x ${f.rows}`],
-    ['Scanner', [f.manufacturer, f.manufacturerModelName].filter(Boolean).join(' ') || 'not stated'],
+    ['factSlices', String(f.sliceCount)],
+    ['factSliceThickness', mm(f.sliceThicknessMm)],
+    ['factSliceIncrement', mm(f.sliceIncrementMm)],
+    ['factTubeVoltage', f.kvp === null ? t('notStated') : t('kilovolts', { kvp: f.kvp })],
+    ['factKernel', f.convolutionKernel ?? t('notStated')],
+    ['factEcgGating', yesNo(f.gated, t('gated'), t('notGated'), t)],
+    ['factContrast', f.contrast === true ? (f.contrastAgent ?? t('contrastYes')) : f.contrast === false ? t('contrastNone') : t('contrastNoneStated')],
+    ['factPixelSpacing', f.pixelSpacingMm ? `${mm(f.pixelSpacingMm[0]).replace(' mm', '')} x ${mm(f.pixelSpacingMm[1])}` : t('notStated')],
+    ['factMatrix', `${f.columns} x ${f.rows}`],
+    ['factScanner', [f.manufacturer, f.manufacturerModelName].filter(Boolean).join(' ') || t('notStated')],
   ];
 }
 
 function FactsTable({ facts }: { facts: SeriesFacts }) {
+  const t = useT();
   return (
     <table style={s.table} data-testid="calcium-series-facts">
       <tbody>
-        {factRows(facts).map(([k, v], i) => (
+        {factRows(facts, t).map(([k, v], i) => (
           <tr key={k} style={i % 2 ? { background: s.colors.rowAlt } : undefined}>
             <th style={s.th} scope="row">
-              {k}
+              {t(k)}
             </th>
-            <td style={s.td} data-fact={k}>
+            {/* data-fact: the fact's English name whatever the language (the test contract). */}
+            <td style={s.td} data-fact={english[k]}>
               {v}
             </td>
           </tr>
@@ -96,6 +102,8 @@ function FactsTable({ facts }: { facts: SeriesFacts }) {
 
 export function CalciumPanel(props: PanelProps) {
   const shown = useDisplayedSeries(props);
+  const session = useCalciumService();
+  const t = useT();
   // Once scored, the core's checks (in the result) say the same and more: show them only there.
   const scored = useSyncExternalStore(
     (fn) => session.subscribe(fn),
@@ -104,7 +112,7 @@ export function CalciumPanel(props: PanelProps) {
   const archiveProblem = useArchiveProblem(props.extensionManager);
   return (
     <div style={s.panel} data-testid="calcium-panel-root">
-      <h2 style={s.heading}>Calcium scoring</h2>
+      <h2 style={s.heading}>{t('panelTitle')}</h2>
       {archiveProblem && (
         <p style={s.error} role="alert">
           {archiveProblem}
@@ -119,8 +127,9 @@ export function CalciumPanel(props: PanelProps) {
       {shown.kind === 'series' && (
         <>
           <p style={s.sub} data-testid="calcium-series-title">
-            Series {shown.series.seriesNumber ?? '?'}
-            {shown.series.seriesDescription ? `: ${shown.series.seriesDescription}` : ''}
+            {shown.series.seriesDescription
+              ? t('seriesTitleWithDescription', { number: shown.series.seriesNumber ?? '?', description: shown.series.seriesDescription })
+              : t('seriesTitle', { number: shown.series.seriesNumber ?? '?' })}
           </p>
           <FactsTable facts={shown.series.facts} />
           {!scored && checkAcquisition(shown.series.facts, shown.series.facts.sliceIncrementMm).map((w) => (

@@ -7,11 +7,14 @@ import { ARTERIES } from '../../../core/types';
 import { labelHex } from '../../../core/palette';
 import { isoDate, signedScore, type PriorComparison } from '../../../core/prior';
 import { oneDecimal } from '../../../core/encode/report-text';
-import { session } from '../scoring/session';
+import type { T } from '../i18n/index';
 import { acquisitionWarning, type PriorView } from '../scoring/prior';
+import { useCalciumService } from './service';
 import * as s from './styles';
+import { useT } from './ui';
 
 function usePrior(): { view: PriorView | null; comparison: PriorComparison | null; provisional: boolean } {
+  const session = useCalciumService();
   // The comparison is derived afresh from what the session holds; these three decide it.
   const view = useSyncExternalStore(
     (fn) => session.subscribe(fn),
@@ -29,14 +32,15 @@ function usePrior(): { view: PriorView | null; comparison: PriorComparison | nul
   return { view, comparison, provisional: state.status === 'scored' && state.result.risk.provisional === true };
 }
 
-const acquisitionText = (a: { kvp: number | null; sliceThicknessMm: number | null; convolutionKernel: string | null } | null) =>
-  a ? [a.kvp === null ? null : `${a.kvp} kV`, a.sliceThicknessMm === null ? null : `${a.sliceThicknessMm} mm`, a.convolutionKernel].filter(Boolean).join(', ') || 'acquisition not recorded' : 'acquisition not recorded';
+const acquisitionText = (a: { kvp: number | null; sliceThicknessMm: number | null; convolutionKernel: string | null } | null, t: T) =>
+  a ? [a.kvp === null ? null : t('kilovolts', { kvp: a.kvp }), a.sliceThicknessMm === null ? null : t('millimetres', { mm: a.sliceThicknessMm }), a.convolutionKernel].filter(Boolean).join(', ') || t('priorAcquisitionNotRecorded') : t('priorAcquisitionNotRecorded');
 
 export function PriorSection() {
+  const t = useT();
   const { view, comparison, provisional } = usePrior();
   if (!view) return null;
   if (view.status !== 'found') {
-    const text = view.status === 'searching' ? 'Looking for a prior calcium result of this patient…' : view.status === 'none' ? view.note : view.message;
+    const text = view.status === 'searching' ? t('priorSearching') : view.status === 'none' ? view.note : view.message;
     return (
       <p style={{ ...s.sub, margin: '0 0 8px' }} data-testid="calcium-prior" data-status={view.status}>
         {text}
@@ -62,17 +66,21 @@ export function PriorSection() {
       data-comparable={c ? String(c.comparable) : undefined}
       style={{ border: `1px solid ${s.colors.border}`, borderRadius: 4, padding: '6px 8px', margin: '0 0 10px' }}
     >
-      <h3 style={{ ...s.heading, fontSize: 13, margin: '0 0 2px' }}>Prior study {date ?? '(date unknown)'}</h3>
+      <h3 style={{ ...s.heading, fontSize: 13, margin: '0 0 2px' }}>{t('priorHeading', { date: date ?? t('priorDateUnknown') })}</h3>
       <p style={{ ...s.sub, margin: '0 0 4px' }} data-testid="calcium-prior-source">
-        Report version {r.version}, {r.reviewState === 'automatic' || (!r.reviewState && !r.reviewed) ? 'automatic, not reviewed' : r.reviewState === 'in review' ? 'in review' : 'reviewed'} · {acquisitionText(r.acquisition)}
+        {t('priorSource', {
+          version: r.version,
+          review: r.reviewState === 'automatic' || (!r.reviewState && !r.reviewed) ? t('priorReviewAutomatic') : r.reviewState === 'in review' ? t('priorReviewInReview') : t('priorReviewReviewed'),
+          acquisition: acquisitionText(r.acquisition, t),
+        })}
       </p>
       <table style={{ ...s.table, marginBottom: 4 }} data-testid="calcium-prior-table">
         <thead>
           <tr>
-            <th style={s.th}>Agatston</th>
-            <th style={{ ...s.th, textAlign: 'right' }}>Prior</th>
-            {c && <th style={{ ...s.th, textAlign: 'right' }}>Now</th>}
-            {c && <th style={{ ...s.th, textAlign: 'right' }}>Change</th>}
+            <th style={s.th}>{t('columnAgatston')}</th>
+            <th style={{ ...s.th, textAlign: 'right' }}>{t('columnPrior')}</th>
+            {c && <th style={{ ...s.th, textAlign: 'right' }}>{t('columnNow')}</th>}
+            {c && <th style={{ ...s.th, textAlign: 'right' }}>{t('columnChange')}</th>}
           </tr>
         </thead>
         <tbody>
@@ -99,7 +107,7 @@ export function PriorSection() {
           ))}
           <tr data-artery="Total" style={{ fontWeight: 600, borderTop: `1px solid ${s.colors.border}` }}>
             <th style={s.th} scope="row">
-              Total
+              {t('total')}
             </th>
             <td style={cell} data-col="prior">
               {oneDecimal(r.total.agatston)}
@@ -120,14 +128,16 @@ export function PriorSection() {
       {c ? (
         <>
           <p style={{ ...s.sub, margin: '0 0 2px' }} data-testid="calcium-prior-change">
-            Change {signedScore(c.change.total)} AU
-            {c.annualisedChange !== null ? `, ${signedScore(c.annualisedChange)} AU per year over ${c.intervalYears!.toFixed(1)} years` : ` (per year ${c.annualisedNote})`}
-            {provisional ? ' · the current total is provisional (assigned lesions only)' : ''}
+            {t('priorChange', {
+              change: signedScore(c.change.total),
+              perYear: c.annualisedChange !== null ? t('priorPerYear', { change: signedScore(c.annualisedChange), years: c.intervalYears!.toFixed(1) }) : t('priorPerYearNote', { note: c.annualisedNote ?? '' }),
+              provisional: provisional ? t('priorProvisional') : '',
+            })}
           </p>
           <p style={{ margin: '0 0 2px', fontWeight: 600, color: c.progression ? s.colors.warn : s.colors.text }} data-testid="calcium-prior-progression">
-            Progression: {c.progression ? 'yes' : 'no'}{' '}
+            {t('priorProgression', { answer: c.progression ? t('answerYes') : t('answerNo') })}{' '}
             <span style={{ fontWeight: 400, fontSize: 12, color: s.colors.muted }} title={c.method}>
-              (√now − √prior = {c.sqrtDifference.toFixed(2)}; yes from 2.5, square-root method, Hokanson 2004)
+              {t('priorSqrtRule', { difference: c.sqrtDifference.toFixed(2) })}
             </span>
           </p>
           {c.warnings.map((w) => (
@@ -143,7 +153,7 @@ export function PriorSection() {
               {early}
             </p>
           )}
-          <p style={{ ...s.sub, margin: 0, fontStyle: 'italic' }}>The change and progression follow once this series has a score.</p>
+          <p style={{ ...s.sub, margin: 0, fontStyle: 'italic' }}>{t('priorFollows')}</p>
         </>
       )}
     </div>

@@ -4,8 +4,10 @@ import { useSyncExternalStore } from 'react';
 import { ARTERIES } from '../../../core/types';
 import { CALCIUM_HOTKEYS, keyText } from '../hotkeys';
 import type { CommandsManager } from '../ohif';
-import { session, type SessionState } from '../scoring/session';
+import type { CalciumSession, SessionState } from '../scoring/session';
+import { useCalciumService } from './service';
 import * as s from './styles';
+import { PanelButton, useT } from './ui';
 
 /**
  * The stable test contract (README): on [data-testid="calcium-score-section"],
@@ -16,6 +18,7 @@ import * as s from './styles';
  * lesions are found) | "applied" (its labels are on the lesions found now).
  */
 export function useContractAttributes(state: SessionState): Record<string, string> {
+  const session = useCalciumService();
   const overlay = useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.overlayState,
@@ -24,13 +27,13 @@ export function useContractAttributes(state: SessionState): Record<string, strin
     (fn) => session.subscribe(fn),
     () => session.stored,
   );
-  const attrs: Record<string, string> = { ...contractAttributes(state), 'data-overlay': overlay };
+  const attrs: Record<string, string> = { ...contractAttributes(state, session), 'data-overlay': overlay };
   if (stored?.phase === 'applied' && state.status === 'scored') attrs['data-restored'] = 'applied';
   else if (stored?.phase === 'preview' && state.status !== 'scored') attrs['data-restored'] = 'preview';
   return attrs;
 }
 
-export function contractAttributes(state: SessionState): Record<string, string> {
+export function contractAttributes(state: SessionState, session: CalciumSession): Record<string, string> {
   const phase =
     state.status === 'loading'
       ? 'loading'
@@ -43,13 +46,13 @@ export function contractAttributes(state: SessionState): Record<string, string> 
   if (state.status === 'scored') {
     attrs['data-total-agatston'] = state.result.total.agatston.toFixed(2);
     attrs['data-candidates'] = String(session.lesionSet?.lesions.length ?? 0);
-    attrs['data-auto-labelled'] = String(autoLabelled());
+    attrs['data-auto-labelled'] = String(autoLabelled(session));
   }
   return attrs;
 }
 
 /** Lesions with at least one slice component on an artery by the automatic labeller. */
-export function autoLabelled(): number {
+export function autoLabelled(session: CalciumSession): number {
   const { lesionSet, assignment } = session;
   if (!lesionSet || !assignment) return 0;
   const arteries = new Set<string>(ARTERIES);
@@ -58,14 +61,15 @@ export function autoLabelled(): number {
 
 /** Progress while loading / scoring / labelling, with Cancel. */
 export function Progress({ state, commandsManager }: { state: SessionState; commandsManager: CommandsManager }) {
+  const t = useT();
   let text: string | null = null;
-  if (state.status === 'loading') text = `Loading slices ${state.loaded} / ${state.total}…`;
-  else if (state.status === 'detecting') text = `Finding calcified lesions, slice ${state.done} / ${state.total}…`;
-  else if (state.status === 'labelling') text = 'Proposing arteries (automatic labelling)…';
+  if (state.status === 'loading') text = t('loadingSlices', { loaded: state.loaded, total: state.total });
+  else if (state.status === 'detecting') text = t('findingLesions', { done: state.done, total: state.total });
+  else if (state.status === 'labelling') text = t('proposingArteries');
   if (state.status === 'cancelled') {
     return (
       <p style={s.sub} data-testid="calcium-progress">
-        Scoring cancelled. Press “Score this series” to start again.
+        {t('scoringCancelled')}
       </p>
     );
   }
@@ -75,30 +79,29 @@ export function Progress({ state, commandsManager }: { state: SessionState; comm
       <p style={{ ...s.sub, flex: 1, margin: 0 }} data-testid="calcium-progress">
         {text}
       </p>
-      <button
-        type="button"
-        data-testid="calcium-cancel"
-        onClick={() => commandsManager.runCommand('calciumScoringCancel')}
-        style={s.smallButton}
-      >
-        Cancel
-      </button>
+      <PanelButton kind="small" data-testid="calcium-cancel" onClick={() => commandsManager.runCommand('calciumScoringCancel')}>
+        {t('cancel')}
+      </PanelButton>
     </div>
   );
 }
 
 /** Which backend the labeller ran on and how long each step took. */
 export function LabellerLine() {
+  const session = useCalciumService();
+  const t = useT();
   const info = session.labelling;
   if (!info) return null;
-  const ms = (x: number) => `${Math.round(x)} ms`;
+  const ms = (x: number) => t('milliseconds', { ms: Math.round(x) });
+  const times = { anatomy: ms(info.anatomyMs), features: ms(info.featuresMs), inference: ms(info.inferenceMs) };
+  const labelled = t(info.autoLabelled === 1 ? 'lesionsLabelledOne' : 'lesionsLabelledOther', { count: info.autoLabelled });
   return (
     <p style={{ ...s.sub, margin: '0 0 6px' }} data-testid="calcium-labeller" data-backend={info.backend ?? ''}>
       {info.backend === 'rules'
-        ? `Automatic labels: anatomy rules (${info.modelName ?? 'rules'} ${info.modelVersion ?? ''}) · anatomy ${ms(info.anatomyMs)}, lesion measures ${ms(info.featuresMs)}, rules ${ms(info.inferenceMs)} · ${info.autoLabelled} lesion${info.autoLabelled === 1 ? '' : 's'} labelled`
+        ? t('labellerRules', { model: info.modelName ?? 'rules', version: info.modelVersion ?? '', ...times, labelled })
         : info.backend
-          ? `Automatic labels: ${info.modelName ?? 'model'} ${info.modelVersion ?? ''} on ${info.backend} · anatomy ${ms(info.anatomyMs)}, features ${ms(info.featuresMs)}, inference ${ms(info.inferenceMs)} · ${info.autoLabelled} lesion${info.autoLabelled === 1 ? '' : 's'} labelled`
-          : 'Automatic labels: none.'}
+          ? t('labellerModel', { model: info.modelName ?? 'model', version: info.modelVersion ?? '', backend: info.backend, ...times, labelled })
+          : t('labellerNone')}
       {info.warning ? ` ${info.warning}` : ''}
     </p>
   );
@@ -106,9 +109,10 @@ export function LabellerLine() {
 
 /** The mode's hotkeys. */
 export function HotkeyList() {
+  const t = useT();
   return (
     <details style={{ margin: '8px 0' }} data-testid="calcium-hotkeys">
-      <summary style={{ ...s.sub, cursor: 'pointer' }}>Keyboard shortcuts</summary>
+      <summary style={{ ...s.sub, cursor: 'pointer' }}>{t('keyboardShortcuts')}</summary>
       <table style={s.table}>
         <tbody>
           {CALCIUM_HOTKEYS.map((h) => (

@@ -5,17 +5,19 @@
 import { useState } from 'react';
 import { parseClinicalInputs } from '../../../core/risk';
 import type { ClinicalInputs, ScoringResult } from '../../../core/types';
-import { session } from '../scoring/session';
+import type { StringKey } from '../i18n/index';
+import { useCalciumService } from './service';
 import * as s from './styles';
+import { PanelButton, useT } from './ui';
 
 type Flag = 'diabetes' | 'currentSmoker' | 'antihypertensiveMedication' | 'lipidLoweringMedication' | 'familyHistoryOfHeartAttack';
 
-const FLAGS: { key: Flag; text: string }[] = [
-  { key: 'diabetes', text: 'Diabetes' },
-  { key: 'currentSmoker', text: 'Current smoker' },
-  { key: 'antihypertensiveMedication', text: 'Treated hypertension' },
-  { key: 'lipidLoweringMedication', text: 'Lipid-lowering therapy' },
-  { key: 'familyHistoryOfHeartAttack', text: 'Family history of heart attack' },
+const FLAGS: { key: Flag; text: StringKey }[] = [
+  { key: 'diabetes', text: 'flagDiabetes' },
+  { key: 'currentSmoker', text: 'flagCurrentSmoker' },
+  { key: 'antihypertensiveMedication', text: 'flagTreatedHypertension' },
+  { key: 'lipidLoweringMedication', text: 'flagLipidLowering' },
+  { key: 'familyHistoryOfHeartAttack', text: 'flagFamilyHistory' },
 ];
 
 interface Form {
@@ -53,6 +55,8 @@ const row = { ...s.sub, display: 'flex', alignItems: 'center', gap: 6, margin: '
 
 /** The form and the risk it gives; `result` is the current scoring result (its risk summary). */
 export function RiskForm({ result }: { result: ScoringResult }) {
+  const session = useCalciumService();
+  const t = useT();
   const [form, setForm] = useState<Form>(() => fromInputs(session.clinical));
   const [problems, setProblems] = useState<string[]>([]);
   const [open, setOpen] = useState(session.clinical !== null);
@@ -88,7 +92,7 @@ export function RiskForm({ result }: { result: ScoringResult }) {
         aria-expanded={open}
         style={{ all: 'unset', cursor: 'pointer', color: s.colors.accent, fontSize: 13, fontWeight: 600 }}
       >
-        {open ? '▾' : '▸'} Risk inputs (MESA 10-year CHD risk with CAC)
+        {open ? '▾' : '▸'} {t('riskInputs')}
       </button>
       {open && (
         <form
@@ -100,38 +104,38 @@ export function RiskForm({ result }: { result: ScoringResult }) {
           style={{ margin: '4px 0' }}
         >
           <label style={row}>
-            Age <input name="age" value={form.age} onChange={(e) => set({ age: e.target.value })} inputMode="numeric" style={input} /> years
+            {t('age')} <input name="age" value={form.age} onChange={(e) => set({ age: e.target.value })} inputMode="numeric" style={input} /> {t('years')}
           </label>
           <label style={row}>
-            Sex
+            {t('sex')}
             <select name="sex" value={form.sex} onChange={(e) => set({ sex: e.target.value as Form['sex'] })} style={input}>
-              <option value="">choose</option>
-              <option value="female">female</option>
-              <option value="male">male</option>
+              <option value="">{t('choose')}</option>
+              <option value="female">{t('female')}</option>
+              <option value="male">{t('male')}</option>
             </select>
           </label>
           <label style={row}>
-            Race/ethnicity
+            {t('raceEthnicity')}
             <select name="race" value={form.race} onChange={(e) => set({ race: e.target.value as Form['race'] })} style={{ ...input, width: 100 }}>
-              <option value="">choose</option>
-              <option value="white">White</option>
-              <option value="black">Black</option>
-              <option value="hispanic">Hispanic</option>
-              <option value="chinese">Chinese</option>
+              <option value="">{t('choose')}</option>
+              <option value="white">{t('raceWhite')}</option>
+              <option value="black">{t('raceBlack')}</option>
+              <option value="hispanic">{t('raceHispanic')}</option>
+              <option value="chinese">{t('raceChinese')}</option>
             </select>
           </label>
           <label style={row}>
-            Systolic BP <input name="sbp" value={form.sbp} onChange={(e) => set({ sbp: e.target.value })} inputMode="numeric" style={input} /> mmHg
+            {t('systolicBp')} <input name="sbp" value={form.sbp} onChange={(e) => set({ sbp: e.target.value })} inputMode="numeric" style={input} /> mmHg
           </label>
           <label style={row}>
-            Total cholesterol <input name="tc" value={form.tc} onChange={(e) => set({ tc: e.target.value })} inputMode="decimal" style={input} />
+            {t('totalCholesterol')} <input name="tc" value={form.tc} onChange={(e) => set({ tc: e.target.value })} inputMode="decimal" style={input} />
             <select name="cholUnit" value={form.cholUnit} onChange={(e) => set({ cholUnit: e.target.value as Form['cholUnit'] })} style={{ ...input, width: 72 }}>
               <option value="mg/dL">mg/dL</option>
               <option value="mmol/L">mmol/L</option>
             </select>
           </label>
           <label style={row}>
-            HDL cholesterol <input name="hdl" value={form.hdl} onChange={(e) => set({ hdl: e.target.value })} inputMode="decimal" style={input} /> {form.cholUnit}
+            {t('hdlCholesterol')} <input name="hdl" value={form.hdl} onChange={(e) => set({ hdl: e.target.value })} inputMode="decimal" style={input} /> {form.cholUnit}
           </label>
           {FLAGS.map(({ key, text }) => (
             <label key={key} style={row}>
@@ -141,16 +145,16 @@ export function RiskForm({ result }: { result: ScoringResult }) {
                 checked={form.flags[key]}
                 onChange={(e) => set({ flags: { ...form.flags, [key]: e.target.checked } })}
               />
-              {text}
+              {t(text)}
             </label>
           ))}
           <div style={{ display: 'flex', gap: 6, marginTop: 4 }}>
-            <button type="submit" data-testid="calcium-risk-apply" style={{ fontSize: 12, padding: '1px 8px', borderRadius: 4, border: `1px solid ${s.colors.accent}`, background: 'transparent', color: s.colors.accent, cursor: 'pointer' }}>
-              Compute risk
-            </button>
-            <button type="button" onClick={clear} style={{ fontSize: 12, padding: '1px 8px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}>
-              Clear
-            </button>
+            <PanelButton kind="small" type="submit" data-testid="calcium-risk-apply">
+              {t('computeRisk')}
+            </PanelButton>
+            <PanelButton kind="small" onClick={clear}>
+              {t('clear')}
+            </PanelButton>
           </div>
           {problems.length > 0 && (
             <div style={s.error} role="alert" data-testid="calcium-risk-problems">
@@ -166,9 +170,9 @@ export function RiskForm({ result }: { result: ScoringResult }) {
       {risk.clinical && (
         <div data-testid="calcium-risk-result" style={{ margin: '6px 0' }}>
           {risk.mesaTenYearChdRiskPercent != null ? (
-            <p style={{ margin: 0, fontWeight: 600 }}>MESA 10-year CHD risk with CAC: {risk.mesaTenYearChdRiskPercent.toFixed(1)} %</p>
+            <p style={{ margin: 0, fontWeight: 600 }}>{t('mesaRiskWithCac', { percent: risk.mesaTenYearChdRiskPercent.toFixed(1) })}</p>
           ) : (
-            <p style={{ margin: 0, fontWeight: 600 }}>MESA 10-year CHD risk: not computed</p>
+            <p style={{ margin: 0, fontWeight: 600 }}>{t('mesaRiskNotComputed')}</p>
           )}
           {(risk.mesaNotes ?? []).map((n) => (
             <p key={n} style={{ ...s.sub, margin: '2px 0' }}>

@@ -9,9 +9,11 @@ import { storedArteryTotals, storedHeadline } from '../../../core/encode/stored-
 import { RiskForm } from './RiskForm';
 import { PriorSection } from './PriorSection';
 import type { CommandsManager } from '../ohif';
-import { isBusy, session, type SaveState, type SessionState, type StoredView } from '../scoring/session';
+import { isBusy, type SaveState, type SessionState, type StoredView } from '../scoring/session';
+import { useCalciumService } from './service';
 import { useContractAttributes, HotkeyList, LabellerLine, Progress } from './ReviewTools';
 import * as s from './styles';
+import { PanelButton, useT } from './ui';
 
 // One palette everywhere (overlay, panel, SEG, PDF): core/palette.ts.
 const ARTERY_COLOURS = Object.fromEntries(LESION_LABELS.map((l) => [l, labelHex(l)])) as Record<LesionLabel, string>;
@@ -49,6 +51,7 @@ function LabelButton(props: {
 }
 
 function useSession(): SessionState {
+  const session = useCalciumService();
   return useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.state,
@@ -56,6 +59,7 @@ function useSession(): SessionState {
 }
 
 function useStored(): StoredView | null {
+  const session = useCalciumService();
   return useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.stored,
@@ -63,6 +67,7 @@ function useStored(): StoredView | null {
 }
 
 function useSaveState(): SaveState {
+  const session = useCalciumService();
   return useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.saveState,
@@ -70,34 +75,37 @@ function useSaveState(): SaveState {
 }
 
 function SaveBar({ commandsManager }: { commandsManager: CommandsManager }) {
+  const session = useCalciumService();
+  const t = useT();
   const save = useSaveState();
   const saving = save.status === 'saving';
   const correction = session.savedVersion > 0;
   return (
     <div style={{ margin: '10px 0' }} data-testid="calcium-save">
-      <button
-        type="button"
+      <PanelButton
+        kind="outline"
         disabled={saving}
         data-testid="calcium-save-button"
         onClick={() => void Promise.resolve(commandsManager.runCommand('calciumScoringSave')).catch((e: unknown) => console.error('[calcium-scoring] save:', e))}
-        style={{
-          width: '100%',
-          padding: '6px 0',
-          borderRadius: 4,
-          border: `1px solid ${s.colors.accent}`,
-          background: 'transparent',
-          color: s.colors.accent,
-          fontWeight: 600,
-          cursor: saving ? 'default' : 'pointer',
-        }}
       >
-        {saving ? 'Saving…' : save.status === 'saved' ? 'Saved' : correction ? 'Save correction to archive' : 'Save SR + SEG + PDF to archive'}
-      </button>
+        {saving ? t('saving') : save.status === 'saved' ? t('saved') : correction ? t('saveCorrection') : t('saveToArchive')}
+      </PanelButton>
       {save.status === 'saved' && (
         <>
-          <p style={{ ...s.sub, margin: '6px 0 2px', color: s.colors.accent }} data-testid="calcium-save-message">
+          <p
+            style={{ ...s.sub, margin: '6px 0 2px', color: s.colors.accent }}
+            data-testid="calcium-save-message"
+            data-unchanged={save.unchanged ? 'true' : 'false'}
+            data-version={save.version}
+            data-sr-uid={save.sopInstanceUid}
+          >
             {save.message}
           </p>
+          {save.warnings.map((w) => (
+            <p key={w} style={{ ...s.error, margin: '4px 0' }} role="alert" data-testid="calcium-save-warning">
+              {w}
+            </p>
+          ))}
           <p style={s.sub} data-testid="calcium-report-text">
             {save.reportText}
           </p>
@@ -108,7 +116,7 @@ function SaveBar({ commandsManager }: { commandsManager: CommandsManager }) {
           <p style={{ margin: 0 }}>{save.message}</p>
           {save.downloads && save.downloads.length > 0 && (
             <p style={{ margin: '4px 0 0' }}>
-              Not stored, download instead:{' '}
+              {t('notStoredDownload')}{' '}
               {save.downloads.map((d) => (
                 <a key={d.url} href={d.url} download={d.name} style={{ color: s.colors.accent, marginRight: 6 }}>
                   {d.name.split('-')[2] ?? d.name}
@@ -123,6 +131,7 @@ function SaveBar({ commandsManager }: { commandsManager: CommandsManager }) {
 }
 
 function useClick(): { armed: LesionLabel | null; message: string | null } {
+  const session = useCalciumService();
   const armed = useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.armedLabel,
@@ -136,16 +145,17 @@ function useClick(): { armed: LesionLabel | null; message: string | null } {
 
 /** Arm an artery, then click lesions on the image to assign them. */
 function ClickToAssign({ commandsManager }: { commandsManager: CommandsManager }) {
+  const t = useT();
   const { armed, message } = useClick();
   return (
     <div style={{ margin: '8px 0' }} data-testid="calcium-click-assign">
-      <p style={{ ...s.sub, margin: '0 0 4px' }}>{armed ? 'Click lesions on the image to assign them to:' : 'Assign by clicking on the image:'}</p>
+      <p style={{ ...s.sub, margin: '0 0 4px' }}>{armed ? t('clickToAssignArmed') : t('clickToAssign')}</p>
       <div style={{ display: 'flex', gap: 4 }}>
         {BUTTON_LABELS.map(({ label, text }) => (
           <LabelButton
             key={label}
             label={label}
-            text={text}
+            text={text ?? t('exclude')}
             active={armed === label}
             dashed
             data={{ 'data-arm': label }}
@@ -164,18 +174,20 @@ function ClickToAssign({ commandsManager }: { commandsManager: CommandsManager }
 
 /** The settings the score was computed with (also written into the SR). */
 function SettingsLine({ result }: { result: ScoringResult }) {
+  const t = useT();
   const st = result.settings;
-  const area = st.minAreaPixels !== null ? `${st.minAreaPixels} px` : `${st.minAreaMm2} mm²`;
-  const norm = st.normaliseToMm !== null ? ` · normalised to ${st.normaliseToMm} mm` : '';
+  const area = st.minAreaPixels !== null ? t('areaPixels', { count: st.minAreaPixels }) : t('areaMm2', { value: st.minAreaMm2 });
+  const normalised = st.normaliseToMm !== null ? t('normalisedTo', { mm: st.normaliseToMm }) : '';
   return (
     <p style={{ ...s.sub, margin: '0 0 6px' }} data-testid="calcium-settings">
-      Threshold ≥ {st.thresholdHu} HU · min area {area} · {st.connectivity2d}-connected{norm}
+      {t('settingsLine', { threshold: st.thresholdHu, area, connectivity: st.connectivity2d, normalised })}
     </p>
   );
 }
 
 /** Mass needs a calibration factor (docs/scoring.md §1.2); without one from the header, the reader may enter one. */
 function MassFactor({ result, commandsManager }: { result: ScoringResult; commandsManager: CommandsManager }) {
+  const t = useT();
   const st = result.settings;
   const [text, setText] = useState(st.massFactor === null ? '' : String(st.massFactor));
   const [error, setError] = useState<string | null>(null);
@@ -191,23 +203,19 @@ function MassFactor({ result, commandsManager }: { result: ScoringResult; comman
   return (
     <div style={{ margin: '6px 0' }} data-testid="calcium-mass-factor">
       <label style={{ ...s.sub, display: 'flex', alignItems: 'center', gap: 6, margin: 0 }}>
-        Mass factor
+        {t('massFactor')}
         <input
           value={text}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={(e) => e.key === 'Enter' && apply()}
-          placeholder="mg HA/cm³/HU"
+          placeholder={t('massFactorUnit')}
           inputMode="decimal"
           style={{ width: 90, background: 'transparent', color: s.colors.text, border: `1px solid ${s.colors.border}`, borderRadius: 4, padding: '1px 4px' }}
         />
-        <button
-          type="button"
-          onClick={apply}
-          style={{ fontSize: 12, padding: '1px 6px', borderRadius: 4, border: `1px solid ${s.colors.muted}`, background: 'transparent', color: s.colors.text, cursor: 'pointer' }}
-        >
-          Apply
-        </button>
-        {st.massFactor !== null && <span>({st.massFactorSource ?? 'given'})</span>}
+        <PanelButton kind="small" onClick={apply}>
+          {t('apply')}
+        </PanelButton>
+        {st.massFactor !== null && <span>({st.massFactorSource ?? t('massFactorGiven')})</span>}
       </label>
       {error && (
         <p style={s.error} role="alert">
@@ -223,6 +231,8 @@ const UNASSIGNED_SHOWN = 40;
 
 /** Lesions grouped: on an artery first, then not assigned (in slice order, capped), then excluded. */
 function LesionList({ result, commandsManager }: { result: ScoringResult; commandsManager: CommandsManager }) {
+  const session = useCalciumService();
+  const t = useT();
   const [showAll, setShowAll] = useState(false);
   const [showAllExcluded, setShowAllExcluded] = useState(false);
   // The selection: a lesion, or one part of a split lesion.
@@ -252,27 +262,19 @@ function LesionList({ result, commandsManager }: { result: ScoringResult; comman
     );
   return (
     <div data-testid="calcium-lesions">
-      <h3 style={{ ...s.heading, fontSize: 13, marginTop: 12 }}>Lesions ({result.lesions.length})</h3>
-      {group(`On an artery (${onArtery.length})`, onArtery, 'calcium-lesions-assigned')}
-      {group(`Not assigned (${unassigned.length})`, shownUnassigned, 'calcium-lesions-unassigned')}
+      <h3 style={{ ...s.heading, fontSize: 13, marginTop: 12 }}>{t('lesionsHeading', { count: result.lesions.length })}</h3>
+      {group(t('groupOnArtery', { count: onArtery.length }), onArtery, 'calcium-lesions-assigned')}
+      {group(t('groupUnassigned', { count: unassigned.length }), shownUnassigned, 'calcium-lesions-unassigned')}
       {unassigned.length > shownUnassigned.length && (
-        <button
-          type="button"
-          onClick={() => setShowAll(true)}
-          style={{ ...s.smallButton, margin: '6px 0' }}
-        >
-          Show all {unassigned.length} (click them on the image instead, then “Exclude unassigned”)
-        </button>
+        <PanelButton kind="small" onClick={() => setShowAll(true)} layout={{ margin: '6px 0' }}>
+          {t('showAllUnassigned', { count: unassigned.length })}
+        </PanelButton>
       )}
-      {group(`Excluded (${excluded.length})`, shownExcluded, 'calcium-lesions-excluded')}
+      {group(t('groupExcluded', { count: excluded.length }), shownExcluded, 'calcium-lesions-excluded')}
       {excluded.length > shownExcluded.length && (
-        <button
-          type="button"
-          onClick={() => setShowAllExcluded(true)}
-          style={{ ...s.smallButton, margin: '6px 0' }}
-        >
-          Show all {excluded.length} excluded
-        </button>
+        <PanelButton kind="small" onClick={() => setShowAllExcluded(true)} layout={{ margin: '6px 0' }}>
+          {t('showAllExcluded', { count: excluded.length })}
+        </PanelButton>
       )}
     </div>
   );
@@ -280,11 +282,12 @@ function LesionList({ result, commandsManager }: { result: ScoringResult; comman
 
 /** Per-artery and total scores: of the live result, or of a stored report while its lesions are found. */
 function ArteryTable({ result }: { result: { arteries: Record<Artery, Totals>; total: Totals } }) {
+  const tr = useT();
   const row = (name: string, t: Totals, strong = false) => (
     <tr key={name} style={strong ? { fontWeight: 600, borderTop: `1px solid ${s.colors.border}` } : undefined} data-artery={name}>
       <th style={s.th} scope="row">
         {name !== 'Total' && <span style={{ color: ARTERY_COLOURS[name as LesionLabel] }}>● </span>}
-        {name}
+        {name === 'Total' ? tr('total') : name}
       </th>
       {/* As the SR stores them (core oneDecimal): a stored report and its restored result read the same. */}
       <td style={s.td} data-col="agatston">
@@ -294,7 +297,7 @@ function ArteryTable({ result }: { result: { arteries: Record<Artery, Totals>; t
         {oneDecimal(t.volumeMm3)}
       </td>
       <td style={s.td} data-col="mass">
-        {t.massMg === null ? 'n/a' : oneDecimal(t.massMg, 3)}
+        {t.massMg === null ? tr('notApplicable') : oneDecimal(t.massMg, 3)}
       </td>
       <td style={s.td} data-col="lesions">
         {t.lesionCount}
@@ -305,11 +308,11 @@ function ArteryTable({ result }: { result: { arteries: Record<Artery, Totals>; t
     <table style={s.table} data-testid="calcium-artery-table">
       <thead>
         <tr>
-          <th style={s.th}>Artery</th>
-          <th style={{ ...s.th, textAlign: 'right' }}>Agatston</th>
-          <th style={{ ...s.th, textAlign: 'right' }}>mm³</th>
-          <th style={{ ...s.th, textAlign: 'right' }}>mg</th>
-          <th style={{ ...s.th, textAlign: 'right' }}>n</th>
+          <th style={s.th}>{tr('columnArtery')}</th>
+          <th style={{ ...s.th, textAlign: 'right' }}>{tr('columnAgatston')}</th>
+          <th style={{ ...s.th, textAlign: 'right' }}>{tr('columnVolume')}</th>
+          <th style={{ ...s.th, textAlign: 'right' }}>{tr('columnMass')}</th>
+          <th style={{ ...s.th, textAlign: 'right' }}>{tr('columnLesions')}</th>
         </tr>
       </thead>
       <tbody>
@@ -320,15 +323,17 @@ function ArteryTable({ result }: { result: { arteries: Record<Artery, Totals>; t
   );
 }
 
-const BUTTON_LABELS: { label: LesionLabel; text: string }[] = [
+/** The arteries by their names (one vocabulary everywhere), then Exclude (text null: the panel's t('exclude')). */
+const BUTTON_LABELS: { label: LesionLabel; text: string | null }[] = [
   ...ARTERIES.map((a) => ({ label: a as LesionLabel, text: a as string })),
-  { label: 'OTHER', text: 'Exclude' },
+  { label: 'OTHER', text: null },
 ];
 
 /** Re-rendered only when what it shows changes (a chest CT lists many rows). */
 const LesionRow = memo(LesionRowView, (a, b) => a.selected === b.selected && a.slices === b.slices && a.lesion.id === b.lesion.id && a.lesion.artery === b.lesion.artery && a.lesion.labelSource === b.lesion.labelSource && a.lesion.needsReview === b.lesion.needsReview && a.lesion.agatston === b.lesion.agatston && a.lesion.volumeMm3 === b.lesion.volumeMm3);
 
 function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: LesionMeasure; slices: number; commandsManager: CommandsManager; selected: boolean }) {
+  const t = useT();
   // The row's own id: on a split lesion's part, the assign changes that part only.
   const lesionId = lesion.id;
   const excluded = lesion.artery === 'OTHER';
@@ -353,22 +358,22 @@ function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: 
         type="button"
         onClick={() => void commandsManager.runCommand('calciumScoringJumpToLesion', { lesionId: lesion.id })}
         style={{ all: 'unset', cursor: 'pointer', display: 'block', width: '100%' }}
-        title="Show this lesion in the viewport"
+        title={t('showLesion')}
       >
         <span style={{ color: ARTERY_COLOURS[lesion.artery], fontWeight: 600 }}>
-          #{lesion.id} {lesion.artery === 'OTHER' ? 'excluded' : lesion.artery === 'UNASSIGNED' ? 'unassigned' : lesion.artery}
+          {lesion.artery === 'OTHER' ? t('lesionExcluded', { id: lesion.id }) : lesion.artery === 'UNASSIGNED' ? t('lesionUnassigned', { id: lesion.id }) : t('lesionOnArtery', { id: lesion.id, artery: lesion.artery })}
         </span>
         {lesion.labelSource === 'auto' && lesion.artery !== 'UNASSIGNED' ? (
           <span
             style={{ color: lesion.needsReview ? ARTERY_COLOURS.UNASSIGNED : s.colors.muted, marginLeft: 6, fontSize: 11 }}
-            title={lesion.needsReview ? 'Automatic label of low confidence: check it first' : 'Automatic label, not yet confirmed'}
+            title={lesion.needsReview ? t('autoCheckTitle') : t('autoTitle')}
           >
-            {lesion.needsReview ? 'auto · check' : 'auto'}
+            {lesion.needsReview ? t('autoCheck') : t('auto')}
           </span>
         ) : null}
         <span style={{ color: s.colors.muted, float: 'right' }}>
           {/* Image numbers as OHIF shows them (head first; core/slices.ts), like the PDF. */}
-          {lesion.agatston.toFixed(1)} AU · {lesion.volumeMm3.toFixed(1)} mm³ · {lesion.peakHU} HU · {viewerImageRange({ slices }, lesion.sliceRange)}
+          {t('lesionFigures', { agatston: lesion.agatston.toFixed(1), volume: lesion.volumeMm3.toFixed(1), peak: lesion.peakHU, images: viewerImageRange({ slices }, lesion.sliceRange) })}
         </span>
       </button>
       <div style={{ display: 'flex', gap: 4, marginTop: 4 }}>
@@ -376,7 +381,7 @@ function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: 
           <LabelButton
             key={label}
             label={label}
-            text={text}
+            text={text ?? t('exclude')}
             active={lesion.artery === label}
             data={{ 'data-assign': label }}
             onClick={() => commandsManager.runCommand('calciumScoringAssignLesion', { lesionId, label })}
@@ -388,11 +393,13 @@ function LesionRowView({ lesion, slices, commandsManager, selected }: { lesion: 
 }
 
 export function ScoreSection({ commandsManager, displaySetInstanceUID }: { commandsManager: CommandsManager; displaySetInstanceUID: string }) {
+  const session = useCalciumService();
+  const t = useT();
   const state = useSession();
   const stored = useStored();
   useEffect(() => {
     session.reset(displaySetInstanceUID);
-  }, [displaySetInstanceUID]);
+  }, [session, displaySetInstanceUID]);
   const contract = useContractAttributes(state);
   const busy = isBusy(state);
   // A stored result of this series is on screen while its lesions are still being found.
@@ -406,26 +413,16 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
   };
   return (
     <section data-testid="calcium-score-section" {...contract}>
-      <button
-        type="button"
+      <PanelButton
+        kind="primary"
         onClick={score}
         disabled={!enabled}
         data-testid="calcium-score-button"
-        title={again ? 'Score this series afresh, automatically: the stored labels are set aside for this session (the archive keeps the stored report until you save)' : undefined}
-        style={{
-          width: '100%',
-          padding: '6px 0',
-          margin: '6px 0 10px',
-          borderRadius: 4,
-          border: 'none',
-          background: enabled ? s.colors.accent : '#374151',
-          color: '#000',
-          fontWeight: 600,
-          cursor: enabled ? 'pointer' : 'default',
-        }}
+        title={again ? t('scoreAgainTitle') : undefined}
+        layout={{ margin: '6px 0 10px' }}
       >
-        {again ? 'Score again' : 'Score this series'}
-      </button>
+        {again ? t('scoreAgain') : t('scoreThisSeries')}
+      </PanelButton>
       <Progress state={state} commandsManager={commandsManager} />
       {state.status === 'error' && (
         <div style={s.error} role="alert" data-testid="calcium-score-error">
@@ -461,6 +458,7 @@ export function ScoreSection({ commandsManager, displaySetInstanceUID }: { comma
  * and the report text. The lesions follow with the stored labels, for review.
  */
 function StoredResult({ view, busy }: { view: StoredView; busy: boolean }) {
+  const t = useT();
   const r = view.report;
   const head = storedHeadline(r);
   return (
@@ -479,7 +477,7 @@ function StoredResult({ view, busy }: { view: StoredView; busy: boolean }) {
       {head.secondary && (
         <p style={s.sub} data-testid="calcium-stored-category">
           {head.secondary}
-          {head.provisional ? ' · provisional (assigned lesions only)' : ''}
+          {head.provisional ? t('provisionalAssignedOnly') : ''}
         </p>
       )}
       <div style={{ position: 'sticky', top: 0, zIndex: 1, background: '#000' }} data-testid="calcium-sticky-table">
@@ -490,17 +488,16 @@ function StoredResult({ view, busy }: { view: StoredView; busy: boolean }) {
           {r.reportText}
         </p>
       )}
-      {r.mesaRisk && <p style={s.sub}>MESA 10-year CHD risk: {r.mesaRisk}</p>}
+      {r.mesaRisk && <p style={s.sub}>{t('storedMesaRisk', { risk: r.mesaRisk })}</p>}
       <p style={{ ...s.sub, fontStyle: 'italic' }}>
-        {busy
-          ? `Restored from the archive.${view.older} The lesions follow with their stored labels once the images are loaded; “Score again” scores afresh instead.`
-          : `Restored from the archive.${view.older} Press “Score this series” to load the lesions for review.`}
+        {busy ? t('restoredWhileLoading', { older: view.older }) : t('restoredPressScore', { older: view.older })}
       </p>
     </div>
   );
 }
 
 function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult; elapsedMs: number; commandsManager: CommandsManager }) {
+  const t = useT();
   const unassigned = result.lesions.filter((l) => l.artery === 'UNASSIGNED').length;
   // Never a bare "0 / CAC-DRS 0" while candidates are unreviewed: the headline then counts them.
   const head = resultHeadline(result);
@@ -512,7 +509,7 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
       </p>
       <p style={s.sub} data-testid="calcium-category" data-review-state={review.state}>
         {head.secondary}
-        {result.risk.provisional ? ' · provisional (assigned lesions only)' : ''} · {review.text} · {(elapsedMs / 1000).toFixed(1)} s
+        {result.risk.provisional ? t('provisionalAssignedOnly') : ''} · {review.text} · {t('seconds', { s: (elapsedMs / 1000).toFixed(1) })}
       </p>
       <SettingsLine result={result} />
       <LabellerLine />
@@ -524,39 +521,38 @@ function Result({ result, elapsedMs, commandsManager }: { result: ScoringResult;
         <div data-testid="calcium-review-bar">
           {review.state !== 'reviewed' && (
             <p style={{ ...s.warning, fontWeight: 600 }} data-testid="calcium-review-cue" data-review-state={review.state}>
-              {review.state === 'automatic' ? 'Automatic, not reviewed' : 'In review'}: {review.toReview} candidate{review.toReview === 1 ? '' : 's'} left to review
+              {t('reviewCue', {
+                state: review.state === 'automatic' ? t('reviewAutomatic') : t('reviewInReview'),
+                left: t(review.toReview === 1 ? 'candidatesLeftOne' : 'candidatesLeftOther', { count: review.toReview }),
+              })}
             </p>
           )}
         {review.unconfirmed > 0 && (
           <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
             <p style={{ ...s.warning, flex: 1 }} data-testid="calcium-unconfirmed">
-              {review.unconfirmed} lesion{review.unconfirmed > 1 ? 's carry' : ' carries'} an automatic label
-              {result.labelling?.needsReview ? ` (${result.labelling.needsReview} marked "check")` : ''}: review them, then confirm the rest as they stand.
+              {t(review.unconfirmed > 1 ? 'unconfirmedOther' : 'unconfirmedOne', {
+                count: review.unconfirmed,
+                check: result.labelling?.needsReview ? t('markedCheck', { count: result.labelling.needsReview }) : '',
+              })}
             </p>
-            <button
-              type="button"
+            <PanelButton
+              kind="small"
               data-testid="calcium-confirm-automatic"
               onClick={() => commandsManager.runCommand('calciumScoringConfirmAutomatic')}
-              title="Accept every remaining automatic label as it stands (Ctrl+Z undoes it)"
-              style={s.smallButton}
+              title={t('confirmAutomaticTitle')}
             >
-              Confirm automatic labels
-            </button>
+              {t('confirmAutomatic')}
+            </PanelButton>
           </div>
         )}
         {unassigned > 0 && (
           <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
             <p style={{ ...s.warning, flex: 1 }}>
-              {unassigned} lesion{unassigned > 1 ? 's are' : ' is'} not assigned to an artery yet: assign the coronary ones below, then exclude the rest.
+              {t(unassigned > 1 ? 'unassignedOther' : 'unassignedOne', { count: unassigned })}
             </p>
-            <button
-              type="button"
-              data-testid="calcium-exclude-unassigned"
-              onClick={() => commandsManager.runCommand('calciumScoringExcludeUnassigned')}
-              style={s.smallButton}
-            >
-              Exclude unassigned
-            </button>
+            <PanelButton kind="small" data-testid="calcium-exclude-unassigned" onClick={() => commandsManager.runCommand('calciumScoringExcludeUnassigned')}>
+              {t('excludeUnassigned')}
+            </PanelButton>
           </div>
         )}
         </div>

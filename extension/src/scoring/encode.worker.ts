@@ -20,8 +20,8 @@ export type EncodeReply =
   | {
       type: 'done';
       hu: Int16Array;
+      /** In store order: SEG, SR, PDF. */
       objects: { kind: string; bytes: Uint8Array; sopInstanceUid: string; sopClassUid: string; seriesInstanceUid: string }[];
-      sr: { seriesInstanceUid: string; sopInstanceUid: string; sopClassUid: string };
       reportText: string;
       warnings: string[];
     }
@@ -47,7 +47,6 @@ ctx.onmessage = async (e: MessageEvent<EncodeRequest>) => {
         type: 'done',
         hu: volume.hu,
         objects,
-        sr: { seriesInstanceUid: encoded.sr.seriesInstanceUid, sopInstanceUid: encoded.sr.sopInstanceUid, sopClassUid: encoded.sr.sopClassUid },
         reportText: encoded.reportText,
         warnings: encoded.warnings,
       },

@@ -13,7 +13,7 @@ import type { Types as CoreTypes } from '@cornerstonejs/core';
 import { LABEL_LEGEND, LABEL_RGB } from '../../../core/palette';
 import type { DisplaySet, ExtensionManager, ServicesManager } from '../ohif';
 import { hostLibraries } from '../host';
-import { session } from './session';
+import type { CalciumSession } from './session';
 
 export const OVERLAY_SEGMENTATION_ID = 'calcium-scoring-lesions';
 const DRAWN_LABELS = ['LM', 'LAD', 'LCX', 'RCA', 'UNASSIGNED', 'OTHER'] as const;
@@ -66,10 +66,13 @@ export class LesionOverlay {
   constructor(
     private readonly servicesManager: ServicesManager,
     private readonly extensionManager: ExtensionManager,
+    /** The calcium scoring service (its session is what is drawn). */
+    private readonly session: CalciumSession,
   ) {}
 
   /** Follow the session: redraw after scoring, every edit and selection change. */
   start(): () => void {
+    const { session } = this;
     this.stopped = false;
     const unsubscribe = session.subscribe(() => {
       if (session.state.status !== 'scored') return;
@@ -89,6 +92,7 @@ export class LesionOverlay {
   }
 
   private schedule() {
+    const { session } = this;
     if (this.running) {
       this.again = true;
       return;
@@ -191,6 +195,7 @@ export class LesionOverlay {
 
   /** One pass; false when the viewport or its labelmap is not ready (nothing drawn). */
   private async draw(): Promise<boolean> {
+    const { session } = this;
     const { lesionSet, assignment, displaySetInstanceUID, imageIds } = session;
     if (!lesionSet || !assignment || !displaySetInstanceUID || session.state.status !== 'scored') return true;
     const version = session.assignmentVersion;

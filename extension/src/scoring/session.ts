@@ -8,10 +8,9 @@ import { currentReport, restoreAssignment, restoredMessage, versionStatuses, typ
 import { madeByLine, storedDifference } from '../../../core/encode/stored-view';
 // Loaded with the panel (not on demand): the archive's read goes out before the CT's images are asked for.
 import { DicomwebClient, loadCalciumReports, loadReportSeg } from '../../../core/store/dicomweb';
-import { dataSourceStore, type ActiveDataSource } from '../dataSource';
+import { dataSourceTransport, type ActiveDataSource } from '../dataSource';
 import type { CommandsManager, DisplaySet, ExtensionManager } from '../ohif';
-import { encodeOffThread, type EncodedForStore } from './encodeJob';
-import type { EncodeOptions } from '../../../core/encode/index';
+import { workerEncoder } from './encodeJob';
 import { CancelledError, scoreOnMain, startScoringJob, type ScoringDone, type ScoringJob } from './scoringJob';
 import { geometryOfDisplaySet, volumeFromDisplaySet } from './volumeFromViewer';
 import type { LabellerKind, LabellingInfo, SeriesSource } from './workerProtocol';
@@ -22,7 +21,18 @@ import { seriesFactsFromInstances } from '../seriesFacts';
 export type SaveState =
   | { status: 'idle' }
   | { status: 'saving' }
-  | { status: 'saved'; message: string; reportText: string; version: number }
+  | {
+      status: 'saved';
+      message: string;
+      reportText: string;
+      version: number;
+      /** The SR that is now the current report (the one stored, or the archive's when unchanged). */
+      sopInstanceUid: string;
+      /** The archive's current report already said this: nothing was stored. */
+      unchanged: boolean;
+      /** What the reader should know (another reader saving the same study at once, source UIDs). */
+      warnings: string[];
+    }
   | { status: 'error'; message: string; downloads?: { name: string; url: string }[] };
 
 export type SessionState =
@@ -594,17 +604,22 @@ export class CalciumSession {
   }
 
   /**
-   * Encode the current result as SEG + SR (TID 1500) + PDF (core/encode) and store them over
-   * STOW-RS through the viewer's data source. The encoder (dcmjs, pdf-lib) loads only when first saving.
+   * Save the current result through core saveToArchive, as the CLI and the screening worker do:
+   * the version chain read from the archive, nothing stored when the archive's current report
+   * already says the same ("unchanged"), SEG + SR (TID 1500) + PDF stored in order with retries
+   * and a time limit per request, what was not stored kept (the outbox, offered as downloads),
+   * and a warning when another reader saved the same study at the same time. Encoding runs in
+   * the encoding worker; storing goes through the data source (createStoreFunction), reading
+   * through its WADO root with its headers. The encoder (dcmjs, pdf-lib) loads only when first saving.
    */
   get savedVersion(): number {
     return this.lastSr?.version ?? 0;
   }
 
   async save(source: ActiveDataSource, commandsManager: CommandsManager, opts: { reviewerName?: string | null } = {}): Promise<SaveState> {
-    const store = dataSourceStore(commandsManager, source);
-    if (typeof store === 'string') {
-      this.setSave({ status: 'error', message: store });
+    const transport = dataSourceTransport(commandsManager, source, (phase, ms) => performance.measure(`calcium:save:${phase}`, { start: performance.now() - ms, duration: ms }));
+    if (typeof transport === 'string' || !source.wadoRoot) {
+      this.setSave({ status: 'error', message: typeof transport === 'string' ? transport : 'The viewer has no DICOMweb data source to read the archive from (see app-config.js).' });
       return this.saveState;
     }
     if (!this.lesionSet || !this.assignment || !this.volume || this.state.status !== 'scored') {
@@ -613,67 +628,65 @@ export class CalciumSession {
     }
     const run = this.run;
     const result = this.state.result;
+    const volume = this.volume;
     this.setSave({ status: 'saving' });
+    performance.mark('calcium:save:start');
     try {
-      const { outboxFiles, DEFAULT_TIMEOUT_S } = await import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/index');
-      const limitS = storeTimeLimitS(DEFAULT_TIMEOUT_S);
-      const version = this.lastSr ? this.lastSr.version + 1 : 1;
-      // Encoded in a worker (the volume's voxels go there and come back): no frozen page.
-      const volume = this.volume;
-      let encoded: EncodedForStore;
-      try {
-        // The reader's name goes into the SR (person observer) once the result is reviewed.
-        encoded = await encodeOffThread(result, this.lesionSet, this.assignment, volume, { version, predecessor: this.lastSr, reviewerName: opts.reviewerName ?? null } satisfies EncodeOptions, this.priorComparison());
-      } catch (e) {
-        const hu = (e as { hu?: Int16Array }).hu;
-        if (hu && this.volume === volume) this.volume = { ...volume, hu };
-        else if (this.volume === volume) this.volume = null; // the worker died with the voxels: they are reloaded by scoring again
-        throw e;
-      }
-      if (this.volume === volume) this.volume = { ...volume, hu: encoded.hu };
+      const { saveToArchive, outboxFiles, DEFAULT_TIMEOUT_S } = await import(/* webpackChunkName: "calcium-encode" */ '../../../core/store/index');
+      // The voxels go to the encoding worker and come back (also when it fails); without them
+      // (the worker died) scoring again reloads them.
+      const encoder = workerEncoder(this.lesionSet, this.assignment, (hu) => {
+        if (this.volume === volume) this.volume = hu ? { ...volume, hu } : null;
+        performance.mark('calcium:save:encoded');
+      });
+      const saved = await saveToArchive(
+        // The comparison with the patient's prior result goes into the SR, the PDF and the report text.
+        { result, lesionSet: this.lesionSet, assignment: this.assignment, volume, prior: this.priorComparison() },
+        {
+          url: source.wadoRoot,
+          headers: source.headers,
+          transport,
+          encoder,
+          timeoutMs: storeTimeLimitS(DEFAULT_TIMEOUT_S) * 1000,
+          // The reader's name goes into the SR (person observer) once the result is reviewed.
+          encode: { reviewerName: opts.reviewerName ?? null },
+          log: (line) => console.info('[calcium-scoring]', line),
+        },
+      );
+      performance.mark('calcium:save:done');
       if (run !== this.run) return this.saveState;
-      // In order (SEG, then the SR that references it, then the PDF); what is not stored stays downloadable.
-      let failure: string | null = null;
-      const pending: typeof encoded.objects = [];
-      for (const obj of encoded.objects) {
-        if (failure) {
-          pending.push(obj);
-          continue;
-        }
-        try {
-          await withinTimeLimit(store(obj.bytes), limitS);
-        } catch (e) {
-          // A late answer may still store the object: the reader is told to check before sending again.
-          failure =
-            e instanceof StoreTimeout
-              ? `The archive did not answer within ${limitS} s while storing the ${obj.kind} (it may still store it: check the study before sending the files below again).`
-              : `The archive did not store the ${obj.kind}: ${storeErrorText(e)}`;
-          pending.push(obj);
-        }
-      }
-      if (run !== this.run) return this.saveState;
-      if (failure) {
+      if (!saved.ok) {
         // Nothing is lost: what was not stored can be downloaded as Part-10 files (the outbox).
-        const downloads = outboxFiles(pending).map((f) => ({
+        const downloads = outboxFiles(saved.outcome.pending).map((f) => ({
           name: f.name,
           url: URL.createObjectURL(new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: 'application/dicom' })),
         }));
-        this.setSave({ status: 'error', message: failure, downloads });
+        this.setSave({ status: 'error', message: saved.message, downloads });
         return this.saveState;
       }
-      this.lastSr = {
-        studyInstanceUid: this.volume.source.studyInstanceUid,
-        seriesInstanceUid: encoded.sr.seriesInstanceUid,
-        sopInstanceUid: encoded.sr.sopInstanceUid,
-        sopClassUid: encoded.sr.sopClassUid,
-        version,
-      };
-      const kinds = encoded.objects.map((o) => o.kind).join(' + ');
+      // The session's chain follows what was decided: the report stored now, or the archive's
+      // current one when it already says the same.
+      const current = saved.unchanged ? saved.current : null;
+      this.lastSr = current
+        ? { studyInstanceUid: current.studyInstanceUid, seriesInstanceUid: current.seriesInstanceUid, sopInstanceUid: current.sopInstanceUid, sopClassUid: SOP_CLASS.comprehensiveSr, version: current.version }
+        : {
+            studyInstanceUid: volume.source.studyInstanceUid,
+            seriesInstanceUid: saved.encoded.sr.seriesInstanceUid ?? '',
+            sopInstanceUid: saved.encoded.sr.sopInstanceUid,
+            sopClassUid: saved.encoded.sr.sopClassUid,
+            version: saved.chain.version,
+          };
+      const kinds = saved.outcome.stored.map((o) => o.kind).join(' + ');
       this.setSave({
         status: 'saved',
-        version,
-        reportText: encoded.reportText,
-        message: `Stored ${kinds}${version > 1 ? ` (correction, version ${version})` : ''} in the archive.`,
+        version: this.lastSr.version,
+        sopInstanceUid: this.lastSr.sopInstanceUid,
+        unchanged: saved.unchanged,
+        warnings: saved.warnings,
+        reportText: saved.encoded.reportText,
+        message: current
+          ? `Unchanged: the archive already holds this result as calcium report version ${current.version}, nothing stored.`
+          : `Stored ${kinds} as calcium report version ${saved.chain.version}${saved.chain.predecessor ? ` (correction of version ${saved.chain.predecessor.version})` : ''} in the archive.`,
       });
     } catch (e) {
       if (run === this.run) this.setSave({ status: 'error', message: `Saving failed: ${(e as Error).message}` });
@@ -814,52 +827,13 @@ function seriesSourceOf(displaySet: DisplaySet, geometry: Omit<CtVolume, 'hu'>, 
   return { wadoRoot, headers: archive.headers, studyUid, seriesUid, sopInstanceUids: geometry.instances.map((i) => i.sopInstanceUid) };
 }
 
-/** A STOW request the archive did not answer within the time limit. */
-class StoreTimeout extends Error {}
-
 /**
- * The time limit of one STOW request in seconds: the deployment's app-config
- * `calciumScoring.storeTimeLimitS` when set, else the CLI's --timeout default. The data
- * source's own request cannot be cancelled, so an archive that accepts and never answers is
- * cut off here: the objects not yet stored stay downloadable.
+ * The time limit of one request to the archive while saving, in seconds: the deployment's
+ * app-config `calciumScoring.storeTimeLimitS` when set, else the CLI's --timeout default. The
+ * data source's own request cannot be cancelled, so an archive that accepts and never answers
+ * is no longer waited for then (core stow): the objects not yet stored stay downloadable.
  */
 function storeTimeLimitS(fallback: number): number {
   const v = (globalThis as { config?: { calciumScoring?: { storeTimeLimitS?: unknown } } }).config?.calciumScoring?.storeTimeLimitS;
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
-function withinTimeLimit<T>(work: Promise<T>, seconds: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeout(`no answer within ${seconds} s`)), seconds * 1000);
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
-}
-
-/** dicomweb-client rejects with the XHR's status; say it in one line. */
-function storeErrorText(e: unknown): string {
-  const err = e as { message?: string; status?: number; request?: { status?: number; statusText?: string } };
-  const status = err?.request?.status ?? err?.status;
-  if (status === 0) return 'the archive is unreachable.';
-  if (status) return `HTTP ${status}${err.request?.statusText ? ` ${err.request.statusText}` : ''}.`;
-  return err?.message ?? String(e);
-}
-
-/**
- * The session of the calcium scoring service (service.ts, registered by the extension with
- * OHIF's servicesManager): commands reach it as servicesManager.services.calciumScoringService;
- * this live binding points the panel's modules at the same instance.
- */
-export let session: CalciumSession = new CalciumSession();
-
-export function useSessionOf(instance: CalciumSession): void {
-  session = instance;
 }

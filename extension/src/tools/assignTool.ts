@@ -9,6 +9,9 @@ import type { HostLibraries } from '../host';
 
 export const ASSIGN_TOOL = 'CalciumAssign';
 
+/** The tool group the viewer's basic mode makes for the stack viewport; the instances join it. */
+export const TOOL_GROUP_ID = 'default';
+
 export const ASSIGN_TOOL_INSTANCES: { toolName: string; label: LesionLabel; text: string }[] = [
   { toolName: 'CalciumAssignLM', label: 'LM', text: 'LM' },
   { toolName: 'CalciumAssignLAD', label: 'LAD', text: 'LAD' },
